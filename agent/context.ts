@@ -1,0 +1,27 @@
+// What every handler module gets: the agent's options, logger, a way to notify the front end,
+// and a place to register cleanup that runs on shutdown, exit, SIGTERM or stdin EOF.
+import type { AnyNotificationDef, ParamsIn } from '../protocol/define.js';
+import type { Logger } from './log.js';
+import type { Router } from './router.js';
+
+export interface AgentOptions {
+  framing: 'auto' | 'content-length' | 'ndjson';
+  verbose: boolean;
+  logFile?: string;
+  host?: string;
+  insecure: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface AgentContext {
+  options: AgentOptions;
+  log: Logger;
+  /** Capabilities the front end declared in `initialize`. */
+  client: { name: string; version: string; capabilities: Record<string, unknown> } | undefined;
+  notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>): Promise<void>;
+  onDispose(fn: () => Promise<void> | void): void;
+}
+
+/** A feature module: registers its handlers on the router. */
+export type Feature = (router: Router, agent: AgentContext) => void;

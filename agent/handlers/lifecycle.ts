@@ -1,0 +1,25 @@
+// initialize, shutdown, ping, rpc.discover. The state machine itself lives in server.ts.
+import { Initialize, Ping, RpcDiscover, Shutdown } from '../../protocol/methods/lifecycle.js';
+import { PROTOCOL_VERSION, VERSION } from '../../protocol/version.js';
+import { buildOpenRpc } from '../../protocol/openrpc.js';
+import type { Feature } from '../context.js';
+
+export const lifecycle: Feature = (router, agent) => {
+  router.on(Initialize, (params) => {
+    agent.client = { ...params.clientInfo, capabilities: params.capabilities ?? {} };
+    agent.log.info(`initialize from ${params.clientInfo.name} ${params.clientInfo.version}`);
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      serverInfo: { name: 'codevf-agent', version: VERSION },
+      capabilities: {
+        framings: ['content-length', 'ndjson'],
+        cancellation: ['$/cancelRequest', '$/cancel_request'],
+        methods: router.methods(),
+      },
+    };
+  });
+  router.on(Shutdown, () => null);
+  router.on(Ping, () => ({}));
+  let discover: ReturnType<typeof buildOpenRpc> | undefined;
+  router.on(RpcDiscover, () => (discover ??= buildOpenRpc()));
+};

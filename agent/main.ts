@@ -1,0 +1,52 @@
+// codevf-agent: the JSON-RPC agent on stdio. This file only reads flags and starts the server.
+import minimist from 'minimist';
+import { VERSION } from '../protocol/version.js';
+import { startServer } from './server.js';
+
+const USAGE = `codevf-agent ${VERSION}: the CodeVF JSON-RPC agent on stdio.
+
+Usage: codevf-agent [options]
+
+Speaks JSON-RPC 2.0 on stdin/stdout. The framing is detected from the first bytes:
+Content-Length headers (LSP, Neovim, LSP4J) or newline-delimited JSON (scripts, ACP).
+Send "initialize" first; "rpc.discover" lists every method. Logs go to stderr.
+
+Options:
+  --framing auto|content-length|ndjson   force a framing (default: auto)
+  --log-file PATH                        also append logs (all levels) to PATH
+  --verbose                              log everything to stderr, not only warnings
+  --host URL                             CodeVF backend (default: $CODEVF_HOST or the local sandbox)
+  --insecure                             allow plain http to a non-loopback host
+  --version, --help
+`;
+
+const argv = minimist(process.argv.slice(2), {
+  string: ['framing', 'log-file', 'host'],
+  boolean: ['verbose', 'help', 'version', 'insecure'],
+  unknown: (a) => {
+    if (!a.startsWith('-')) return true;
+    process.stderr.write(`codevf-agent: unknown option ${a}\n\n${USAGE}`);
+    process.exit(2);
+  },
+});
+
+if (argv.help) {
+  process.stdout.write(USAGE);
+} else if (argv.version) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const framing = (argv.framing ?? 'auto') as string;
+  if (!['auto', 'content-length', 'ndjson'].includes(framing)) {
+    process.stderr.write(`codevf-agent: --framing must be auto, content-length or ndjson (got "${framing}")\n`);
+    process.exit(2);
+  }
+  startServer({
+    framing: framing as 'auto',
+    verbose: Boolean(argv.verbose),
+    logFile: argv['log-file'],
+    host: argv.host ?? process.env.CODEVF_HOST,
+    insecure: Boolean(argv.insecure),
+    cwd: process.cwd(),
+    env: process.env,
+  });
+}

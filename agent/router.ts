@@ -1,0 +1,61 @@
+// Maps declared methods to handlers. Params are validated here, once, before any handler runs;
+// results are checked against their declaration so the wire never drifts from the schema.
+import type { z } from 'zod';
+import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn } from '../protocol/define.js';
+import { ErrorCode, RpcError } from '../protocol/errors.js';
+import type { Logger } from './log.js';
+
+export interface HandlerContext {
+  id: number | string;
+  signal: AbortSignal;
+  log: Logger;
+  notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>): Promise<void>;
+}
+
+type RequestHandler<D extends AnyRequestDef> = (params: ParamsOf<D>, ctx: HandlerContext) => Promise<ResultIn<D>> | ResultIn<D>;
+type NotificationHandler<D extends AnyNotificationDef> = (params: ParamsOf<D>) => void;
+
+/** `clientInfo.name: Invalid input: expected string, received undefined` */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
+}
+
+export class Router {
+  private reqs = new Map<string, { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef> }>();
+  private notes = new Map<string, { def: AnyNotificationDef; fn: NotificationHandler<AnyNotificationDef> }>();
+
+  on<D extends AnyRequestDef>(def: D, fn: RequestHandler<D>): this {
+    this.reqs.set(def.method, { def, fn: fn as unknown as RequestHandler<AnyRequestDef> });
+    return this;
+  }
+
+  onNotification<D extends AnyNotificationDef>(def: D, fn: NotificationHandler<D>): this {
+    this.notes.set(def.method, { def, fn: fn as unknown as NotificationHandler<AnyNotificationDef> });
+    return this;
+  }
+
+  has(method: string) { return this.reqs.has(method); }
+  methods() { return [...this.reqs.keys()]; }
+
+  async request(method: string, rawParams: unknown, ctx: HandlerContext): Promise<unknown> {
+    const entry = this.reqs.get(method);
+    if (!entry) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}. Call rpc.discover for the list.`, 'method_not_found');
+    const parsed = entry.def.params.safeParse(rawParams);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${describeZodError(parsed.error)}`, 'invalid_params', { issues });
+    }
+    const result = await entry.fn(parsed.data as ParamsOf<AnyRequestDef>, ctx);
+    const checked = entry.def.result.safeParse(result);
+    if (!checked.success) throw new Error(`result of ${method} does not match its declaration: ${describeZodError(checked.error)}`);
+    return checked.data;
+  }
+
+  notification(method: string, rawParams: unknown, log: Logger): void {
+    const entry = this.notes.get(method);
+    if (!entry) { log.debug(`ignored notification ${method}`); return; }
+    const parsed = entry.def.params.safeParse(rawParams);
+    if (!parsed.success) { log.warn(`invalid params for notification ${method}: ${describeZodError(parsed.error)}`); return; }
+    entry.fn(parsed.data as ParamsOf<AnyNotificationDef>);
+  }
+}

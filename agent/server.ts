@@ -1,0 +1,84 @@
+// Wires stdio, the JSON-RPC peer, the router and the lifecycle state machine.
+import { Exit, Initialize, Shutdown } from '../protocol/methods/lifecycle.js';
+import { ErrorCode, RpcError } from '../protocol/errors.js';
+import { Peer } from '../rpc/peer.js';
+import { createTransport } from '../rpc/transport.js';
+import type { AgentContext, AgentOptions } from './context.js';
+import { features } from './handlers/index.js';
+import { createLogger } from './log.js';
+import { Router } from './router.js';
+
+type State = 'new' | 'running' | 'shutting-down';
+
+export function startServer(options: AgentOptions, io = { input: process.stdin, output: process.stdout }) {
+  const log = createLogger({ verbose: options.verbose, file: options.logFile });
+  const transport = createTransport(io.input, io.output, options.framing);
+  const peer = new Peer(transport);
+  const router = new Router();
+  const disposers: Array<() => Promise<void> | void> = [];
+  let state: State = 'new';
+  let exiting = false;
+
+  const agent: AgentContext = {
+    options, log, client: undefined,
+    notify: (def, params) => peer.notify(def.method, params),
+    onDispose: (fn) => { disposers.push(fn); },
+  };
+  for (const feature of features) feature(router, agent);
+
+  /** Runs cleanup (bounded, so exit stays within a second), flushes the wire, exits. */
+  const exit = async (code: number, why: string) => {
+    if (exiting) return;
+    exiting = true;
+    log.info(`exiting (${why})`);
+    await peer.idle(300); // answer what is already in flight before leaving
+    const cleanup = Promise.allSettled(disposers.map(async (d) => d()));
+    await Promise.race([cleanup, new Promise((r) => setTimeout(r, 700).unref())]);
+    transport.close();
+    process.exit(code);
+  };
+
+  peer.setHandlers({
+    onRequest: async (method, params, ctx) => {
+      if (state === 'new' && method !== Initialize.method) {
+        throw new RpcError(ErrorCode.ServerNotInitialized, `Server not initialized: send "initialize" before "${method}".`, 'not_initialized');
+      }
+      if (state !== 'new' && method === Initialize.method) {
+        throw new RpcError(ErrorCode.InvalidRequest, 'Invalid request: "initialize" was already received.', 'already_initialized');
+      }
+      if (state === 'shutting-down') {
+        throw new RpcError(ErrorCode.InvalidRequest, `Invalid request: the agent is shutting down; only "exit" is accepted.`, 'shutting_down');
+      }
+      const pending = router.request(method, params ?? {}, { ...ctx, log, notify: agent.notify });
+      // Flip synchronously so a request pipelined right behind initialize is served, not refused.
+      if (method === Initialize.method) {
+        state = 'running';
+        try { return await pending; } catch (e) { state = 'new'; throw e; }
+      }
+      if (method === Shutdown.method) state = 'shutting-down';
+      const result = await pending;
+      if (method === Shutdown.method) {
+        await Promise.allSettled(disposers.map(async (d) => d()));
+        disposers.length = 0;
+      }
+      return result;
+    },
+    onNotification: (method, params) => {
+      if (method === Exit.method) {
+        // A shutdown still in flight counts: wait for it before choosing the exit code.
+        return void peer.idle(300).then(() => exit(state === 'shutting-down' ? 0 : 1, 'exit notification'));
+      }
+      if (state === 'new') return log.debug(`ignored ${method} before initialize`);
+      router.notification(method, params ?? {}, log);
+    },
+    onInternalError: (method, err) => log.error(`handler for ${method} failed`, err),
+  });
+
+  transport.onClose(() => void exit(0, 'stdin closed'));
+  process.on('SIGTERM', () => void exit(0, 'SIGTERM'));
+  process.on('SIGINT', () => void exit(0, 'SIGINT'));
+  process.on('uncaughtException', (err) => log.error('uncaught exception (agent keeps running)', err));
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection (agent keeps running)', err));
+  log.info(`codevf-agent started (framing: ${options.framing})`);
+  return { peer, router, agent };
+}

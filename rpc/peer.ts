@@ -1,0 +1,153 @@
+// A JSON-RPC 2.0 peer: requests and notifications both ways, both cancel spellings ($/cancelRequest, LSP;
+// $/cancel_request, ACP), and a clear answer to every malformed input without dropping the connection.
+import { ErrorCode, RpcError } from '../protocol/errors.js';
+import type { Frame } from './framing.js';
+import type { Transport } from './transport.js';
+
+export type Id = number | string;
+export interface RequestContext { id: Id; signal: AbortSignal }
+export interface PeerHandlers {
+  onRequest?(method: string, params: unknown, ctx: RequestContext): Promise<unknown> | unknown;
+  onNotification?(method: string, params: unknown): void;
+  /** Called with unexpected handler failures (the wire gets a plain -32603). */
+  onInternalError?(method: string, err: unknown): void;
+}
+
+interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
+
+const CANCEL_METHODS = new Set(['$/cancelRequest', '$/cancel_request']);
+
+function errorBody(code: number, message: string, reason: string) {
+  return { code, message, data: { reason, retryable: false } };
+}
+
+export class Peer {
+  private nextId = 1;
+  private pending = new Map<Id, Pending>();
+  private inflight = new Map<Id, AbortController>();
+
+  constructor(readonly transport: Transport, private handlers: PeerHandlers = {}) {
+    transport.onFrame((f) => this.receive(f));
+    transport.onClose(() => {
+      for (const p of this.pending.values()) p.reject(new RpcError(ErrorCode.InternalError, 'connection closed', 'connection_closed'));
+      this.pending.clear();
+      for (const c of this.inflight.values()) c.abort();
+    });
+  }
+
+  setHandlers(h: PeerHandlers) { this.handlers = h; }
+
+  /** Resolves once no incoming request is in flight (or after `timeoutMs`). */
+  async idle(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.inflight.size && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  request(method: string, params?: unknown, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      void this.transport.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+      opts.signal?.addEventListener('abort', () => {
+        if (this.pending.has(id)) void this.notify('$/cancelRequest', { id });
+      }, { once: true });
+    });
+  }
+
+  notify(method: string, params?: unknown): Promise<void> {
+    return this.transport.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  }
+
+  private reply(id: Id | null, body: { result: unknown } | { error: unknown }) {
+    return this.transport.send({ jsonrpc: '2.0', id, ...body });
+  }
+
+  private receive(frame: Frame) {
+    if ('error' in frame) {
+      void this.reply(null, { error: errorBody(ErrorCode.ParseError, `Parse error: ${frame.error}.`, 'parse_error') });
+      return;
+    }
+    let msg: unknown;
+    try {
+      msg = JSON.parse(frame.text);
+    } catch (e) {
+      const hint = this.transport.framing === 'ndjson' ? 'send one JSON object per line' : 'send one JSON object per Content-Length frame';
+      void this.reply(null, { error: errorBody(ErrorCode.ParseError, `Parse error: ${(e as Error).message}; ${hint}.`, 'parse_error') });
+      return;
+    }
+    this.dispatch(msg);
+  }
+
+  private invalid(id: unknown, why: string) {
+    const okId = typeof id === 'number' || typeof id === 'string' ? id : null;
+    void this.reply(okId, { error: errorBody(ErrorCode.InvalidRequest, `Invalid request: ${why}.`, 'invalid_request') });
+  }
+
+  private dispatch(msg: unknown) {
+    if (Array.isArray(msg)) return this.invalid(null, 'batches are not supported; send each message on its own');
+    if (!msg || typeof msg !== 'object') return this.invalid(null, 'a JSON-RPC message must be an object');
+    const m = msg as Record<string, unknown>;
+    if (m.jsonrpc !== '2.0') return this.invalid(m.id, '"jsonrpc" must be "2.0"');
+    const hasId = 'id' in m;
+    if (hasId && typeof m.id !== 'number' && typeof m.id !== 'string') return this.invalid(null, '"id" must be a number or a string');
+    if ('method' in m) {
+      if (typeof m.method !== 'string' || !m.method) return this.invalid(m.id, '"method" must be a non-empty string');
+      if (m.params !== undefined && (m.params === null || typeof m.params !== 'object')) return this.invalid(m.id, '"params" must be an object or an array');
+      if (hasId) return void this.handleRequest(m.id as Id, m.method, m.params);
+      return this.handleNotification(m.method, m.params);
+    }
+    if (hasId && ('result' in m || 'error' in m)) return this.handleResponse(m.id as Id, m);
+    return this.invalid(m.id, 'expected a request ("method" and "id"), a notification ("method") or a response ("result" or "error")');
+  }
+
+  private handleResponse(id: Id, m: Record<string, unknown>) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if ('error' in m) {
+      const e = (m.error ?? {}) as { code?: number; message?: string; data?: { reason?: string; [k: string]: unknown } };
+      const { reason = 'unknown', ...extra } = e.data ?? {};
+      p.reject(new RpcError(e.code ?? ErrorCode.InternalError, e.message ?? 'error', reason, extra as { retryable?: boolean }));
+    } else p.resolve(m.result);
+  }
+
+  private handleNotification(method: string, params: unknown) {
+    if (CANCEL_METHODS.has(method)) {
+      const p = (params ?? {}) as { id?: Id; requestId?: Id };
+      const id = method === '$/cancelRequest' ? p.id : p.requestId;
+      if (id !== undefined) this.cancel(id);
+      return;
+    }
+    try { this.handlers.onNotification?.(method, params); } catch (e) { this.handlers.onInternalError?.(method, e); }
+  }
+
+  private cancel(id: Id) {
+    const c = this.inflight.get(id);
+    if (!c) return;
+    this.inflight.delete(id);
+    c.abort();
+    void this.reply(id, { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') });
+  }
+
+  private async handleRequest(id: Id, method: string, params: unknown) {
+    if (this.inflight.has(id)) return this.invalid(null, `a request with id ${JSON.stringify(id)} is already in flight`);
+    const ctrl = new AbortController();
+    this.inflight.set(id, ctrl);
+    let body: { result: unknown } | { error: unknown };
+    try {
+      const handler = this.handlers.onRequest;
+      if (!handler) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}.`, 'method_not_found');
+      const result = await handler(method, params, { id, signal: ctrl.signal });
+      body = { result: result === undefined ? null : result };
+    } catch (e) {
+      if (e instanceof RpcError) body = { error: e.toJSON() };
+      else {
+        this.handlers.onInternalError?.(method, e);
+        body = { error: errorBody(ErrorCode.InternalError, `Internal error while handling ${method}; see the agent log.`, 'internal_error') };
+      }
+    }
+    if (this.inflight.get(id) !== ctrl) return; // cancelled: already answered with -32800
+    this.inflight.delete(id);
+    await this.reply(id, body);
+  }
+}

@@ -1,0 +1,75 @@
+// A message transport over a byte stream pair: detects the framing from the first bytes (unless forced),
+// answers in the same framing, and coalesces writes made in one tick into one stream write.
+import type { Readable, Writable } from 'node:stream';
+import { createDecoder, detectFraming, encode, type Decoder, type Frame, type Framing } from './framing.js';
+
+export interface Transport {
+  readonly framing: Framing | undefined;
+  onFrame(cb: (frame: Frame) => void): void;
+  onClose(cb: () => void): void;
+  /** Queues a message; resolves once it is handed to the stream and the stream is below its high-water mark. */
+  send(message: unknown): Promise<void>;
+  close(): void;
+}
+
+export function createTransport(input: Readable, output: Writable, framing: Framing | 'auto' = 'auto'): Transport {
+  let mode: Framing | undefined = framing === 'auto' ? undefined : framing;
+  let decoder: Decoder | undefined = mode ? createDecoder(mode) : undefined;
+  let head: Buffer[] = [];
+  let frameCb: (f: Frame) => void = () => {};
+  const closeCbs: Array<() => void> = [];
+  let queue: string[] = [];
+  let scheduled = false;
+  let waiting: Promise<void> | undefined;
+  let closed = false;
+
+  const flush = () => {
+    scheduled = false;
+    if (!queue.length || closed) { queue = []; return; }
+    const data = queue.length === 1 ? queue[0] : queue.join('');
+    queue = [];
+    let ok = true;
+    try { ok = output.write(data); } catch { ok = true; }
+    if (!ok && !waiting) {
+      waiting = new Promise<void>((resolve) => {
+        const done = () => { output.off('drain', done); output.off('close', done); output.off('error', done); waiting = undefined; resolve(); };
+        output.on('drain', done); output.on('close', done); output.on('error', done);
+      });
+    }
+  };
+
+  const feed = (chunk: Buffer) => {
+    if (!decoder) {
+      head.push(chunk);
+      const all = Buffer.concat(head);
+      const found = detectFraming(all.subarray(0, 64));
+      if (!found && all.length < 64) return;
+      mode = found ?? 'ndjson';
+      decoder = createDecoder(mode);
+      head = [];
+      chunk = all;
+    }
+    for (const f of decoder.push(chunk)) frameCb(f);
+  };
+
+  let ended = false;
+  const end = () => { if (ended) return; ended = true; for (const cb of closeCbs) cb(); };
+  input.on('data', (c: Buffer | string) => feed(typeof c === 'string' ? Buffer.from(c) : c));
+  input.on('end', end);
+  input.on('close', end);
+  input.on('error', end);
+  output.on('error', () => { closed = true; });
+
+  return {
+    get framing() { return mode; },
+    onFrame(cb) { frameCb = cb; },
+    onClose(cb) { closeCbs.push(cb); },
+    send(message) {
+      if (closed) return Promise.resolve();
+      queue.push(encode(mode ?? 'ndjson', JSON.stringify(message)));
+      if (!scheduled) { scheduled = true; queueMicrotask(flush); }
+      return waiting ?? Promise.resolve();
+    },
+    close() { flush(); closed = true; },
+  };
+}

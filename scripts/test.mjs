@@ -1,0 +1,39 @@
+// `npm test`: build, type-check, schema drift, then every uvu test. Ends with "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+
+const only = process.argv.slice(2); // optional uvu pattern, e.g. `npm test -- agent`
+let passed = 0;
+let failed = 0;
+
+function step(name, cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const ok = r.status === 0;
+  console.log(`${ok ? 'ok' : 'FAILED'}: ${name}`);
+  ok ? passed++ : failed++;
+  return ok;
+}
+
+step('build', process.execPath, ['scripts/build.mjs']);
+if (!only.length) {
+  step('type-check (tsc --noEmit)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+  step('schemas are up to date', process.execPath, ['--import', 'tsx', 'scripts/gen-schemas.ts', '--check']);
+}
+
+const pattern = only.length ? only[0] : '\\.test\\.ts$';
+const r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern, '--no-color'],
+  { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
+process.stdout.write(r.stdout ?? '');
+r.stdout = (r.stdout ?? '').replace(/\x1b\[[0-9;]*m/g, '');
+const total = Number(/Total:\s+(\d+)/.exec(r.stdout ?? '')?.[1] ?? NaN);
+const ok = Number(/Passed:\s+(\d+)/.exec(r.stdout ?? '')?.[1] ?? NaN);
+const skipped = Number(/Skipped:\s+(\d+)/.exec(r.stdout ?? '')?.[1] ?? 0);
+if (Number.isNaN(total) || Number.isNaN(ok)) {
+  console.log('FAILED: the uvu run did not finish (no summary)');
+  failed++;
+} else {
+  passed += ok;
+  failed += total - ok - skipped;
+  if (r.status !== 0 && total === ok) failed++; // a crash outside any test still fails the run
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
