@@ -1,0 +1,107 @@
+// Task events: one stored log per task, each event numbered by a per-task `seq` (1, 2, 3, ...).
+// Engineer-side names follow the spec (section 7); customer-side events carry what the customer sent.
+import { z } from 'zod';
+import { Id, Timestamp } from './define.js';
+
+const RequestId = z.string().min(1).max(64).describe('Id of the engineer request this refers to.');
+const Person = z.object({ id: Id, name: z.string(), title: z.string().nullable() });
+
+export const EngineerConnected = z.object({ engineer: Person });
+export const EngineerDisconnected = z.object({ engineer: Person });
+export const EngineerMessage = z.object({ text: z.string().min(1).max(20_000) });
+export const RequestCommand = z.object({
+  requestId: RequestId,
+  command: z.string().min(1).max(4000),
+  reason: z.string().max(2000),
+  cwd: z.string().max(1000).optional().describe('Folder relative to the project root; default the root.'),
+});
+export const RequestFile = z.object({ requestId: RequestId, path: z.string().min(1).max(1000), reason: z.string().max(2000) });
+export const ScreenshareRequest = z.object({ requestId: RequestId, url: z.url() });
+export const BillingUpdate = z.object({
+  minutes: z.number().int().describe('Full minutes billed so far in this task.'),
+  creditsUsed: z.number().int(),
+  balance: z.number().int(),
+  creditsPerMinute: z.number().int(),
+  lowBalance: z.boolean().describe('True when fewer than the warning threshold of minutes are left.'),
+});
+export const SessionSummary = z.object({
+  taskId: Id,
+  engineer: Person.nullable(),
+  durationSeconds: z.number().int().describe('Time from the first engineer connection to the end.'),
+  minutes: z.number().int(),
+  creditsUsed: z.number().int(),
+  endedAt: Timestamp,
+  reason: z.enum(['customer_ended', 'engineer_ended', 'credits_exhausted']),
+});
+export const SessionEnd = SessionSummary;
+
+export const CustomerMessage = z.object({ text: z.string().min(1).max(20_000) });
+export const CommandDecision = z.object({
+  requestId: RequestId,
+  decision: z.enum(['allow', 'deny']),
+  reason: z.string().max(2000).optional(),
+});
+export const CommandOutput = z.object({
+  requestId: RequestId,
+  stream: z.enum(['stdout', 'stderr']),
+  index: z.number().int().min(0).describe('Chunk number per request, from 0; a repeated index is ignored.'),
+  data: z.string().max(256 * 1024),
+});
+export const CommandResult = z.object({
+  requestId: RequestId,
+  exitCode: z.number().int().nullable(),
+  signal: z.string().max(20).nullable().default(null),
+  durationMs: z.number().int().min(0).optional(),
+  truncated: z.boolean().default(false),
+});
+export const FileDecision = z.object({
+  requestId: RequestId,
+  decision: z.enum(['allow', 'deny']),
+  reason: z.string().max(2000).optional(),
+});
+export const FileUpload = z.object({
+  fileId: Id,
+  requestId: RequestId.nullable().describe('The request answered, or null when the customer shared it unasked.'),
+  path: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  downloadPath: z.string().describe('Engineer route that serves the content.'),
+});
+
+/** Every event type and its payload schema. */
+export const eventPayloads = {
+  engineer_connected: EngineerConnected,
+  engineer_disconnected: EngineerDisconnected,
+  engineer_message: EngineerMessage,
+  request_command: RequestCommand,
+  request_file: RequestFile,
+  screenshare_request: ScreenshareRequest,
+  billing_update: BillingUpdate,
+  session_end: SessionEnd,
+  customer_message: CustomerMessage,
+  command_decision: CommandDecision,
+  command_output: CommandOutput,
+  command_result: CommandResult,
+  file_decision: FileDecision,
+  file_upload: FileUpload,
+} as const;
+export type EventType = keyof typeof eventPayloads;
+export type EventPayload<T extends EventType> = z.output<(typeof eventPayloads)[T]>;
+
+function envelope<T extends EventType>(type: T) {
+  return z.object({
+    type: z.literal(type),
+    seq: z.number().int().min(1).describe('Per-task sequence number, strictly increasing, no gaps.'),
+    taskId: Id,
+    timestamp: Timestamp,
+    payload: eventPayloads[type],
+  });
+}
+const envelopes = (Object.keys(eventPayloads) as EventType[]).map((t) => envelope(t));
+export const TaskEvent = z.discriminatedUnion('type', envelopes as [ReturnType<typeof envelope>, ...ReturnType<typeof envelope>[]])
+  .describe('One stored task event as sent on the WebSocket and by the long-poll endpoint.');
+export type TaskEvent = { [T in EventType]: { type: T; seq: number; taskId: string; timestamp: string; payload: EventPayload<T> } }[EventType];
+
+export const eventEnvelopes = Object.fromEntries(
+  (Object.keys(eventPayloads) as EventType[]).map((t, i) => [t, envelopes[i]]),
+) as unknown as Record<EventType, z.ZodType>;
