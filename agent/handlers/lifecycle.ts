@@ -12,7 +12,7 @@ export const lifecycle: Feature = (router, agent) => {
       protocolVersion: PROTOCOL_VERSION,
       serverInfo: { name: 'codevf-agent', version: VERSION },
       capabilities: {
-        framings: ['content-length', 'ndjson'],
+        framings: ['content-length' as const, 'ndjson' as const],
         cancellation: ['$/cancelRequest', '$/cancel_request'],
         methods: router.methods(),
       },

@@ -1,0 +1,95 @@
+// Spawns the real codevf-agent (dist/, as users run it) over pipes, and speaks to it raw or typed.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
+import { createDecoder, encode, type Framing } from '../../rpc/framing.js';
+import { Peer } from '../../rpc/peer.js';
+import { createTransport } from '../../rpc/transport.js';
+
+export const AGENT_BIN = fileURLToPath(new URL('../../dist/codevf-agent.js', import.meta.url));
+export const TTY_BIN = fileURLToPath(new URL('../../dist/codevf.js', import.meta.url));
+export const CLIENT_INFO = { clientInfo: { name: 'test', version: '1' } };
+
+export interface Exited { code: number | null; signal: NodeJS.Signals | null }
+
+export function spawnAgentProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+  const proc = spawn(process.execPath, [AGENT_BIN, ...args], { env: { ...process.env, ...env }, cwd, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
+  let stderr = '';
+  proc.stderr.on('data', (c) => { stderr += c; });
+  const exited = new Promise<Exited>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  return { proc, exited, stderr: () => stderr };
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); })])
+    .finally(() => clearTimeout(t));
+}
+
+/** Speaks bytes to the agent and reads its answers with an independent frame parser. */
+export function rawAgent(framing: Framing, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  const a = spawnAgentProcess(args, env);
+  const decoder = createDecoder(framing);
+  const inbox: unknown[] = [];
+  const waiters: Array<(m: unknown) => void> = [];
+  let rawOut = Buffer.alloc(0);
+  a.proc.stdout.on('data', (c: Buffer) => {
+    rawOut = Buffer.concat([rawOut, c]);
+    for (const f of decoder.push(c)) {
+      const msg = 'text' in f ? JSON.parse(f.text) : { frameError: f.error };
+      const w = waiters.shift();
+      if (w) w(msg); else inbox.push(msg);
+    }
+  });
+  return {
+    ...a,
+    rawOut: () => rawOut,
+    write(data: string | Buffer) { a.proc.stdin.write(data); },
+    send(msg: unknown) { a.proc.stdin.write(encode(framing, typeof msg === 'string' ? msg : JSON.stringify(msg))); },
+    next(ms = 5000): Promise<any> {
+      if (inbox.length) return Promise.resolve(inbox.shift());
+      return withTimeout(new Promise((r) => waiters.push(r)), ms, 'a message from the agent');
+    },
+    async request(id: number, method: string, params?: unknown): Promise<any> {
+      this.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+      return this.next();
+    },
+    kill() { a.proc.kill('SIGKILL'); },
+  };
+}
+
+/** A typed client over the agent's pipes: what front ends do, with the protocol's declarations. */
+export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; framing?: Framing; initialize?: boolean } = {}) {
+  const a = spawnAgentProcess(opts.args ?? [], opts.env ?? {}, opts.cwd);
+  const transport = createTransport(a.proc.stdout, a.proc.stdin, opts.framing ?? 'ndjson');
+  const notes: Array<{ method: string; params: any }> = [];
+  const listeners: Array<() => void> = [];
+  const peer = new Peer(transport, {
+    onNotification(method, params) { notes.push({ method, params }); for (const l of listeners.splice(0)) l(); },
+  });
+  const client = {
+    ...a,
+    peer,
+    notes,
+    request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, signal?: AbortSignal): Promise<ResultOf<D>> {
+      return withTimeout(peer.request(def.method, params, { signal }) as Promise<ResultOf<D>>, 30_000, def.method);
+    },
+    notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return peer.notify(def.method, params); },
+    async waitFor(method: string, pred: (p: any) => boolean = () => true, ms = 10_000): Promise<any> {
+      const found = () => notes.find((n) => n.method === method && pred(n.params));
+      return withTimeout((async () => {
+        for (;;) {
+          const f = found();
+          if (f) return f.params;
+          await new Promise<void>((r) => listeners.push(r));
+        }
+      })(), ms, `notification ${method}`);
+    },
+    async close() {
+      a.proc.stdin.end();
+      await withTimeout(a.exited, 5000, 'agent exit').catch(() => a.proc.kill('SIGKILL'));
+    },
+  };
+  if (opts.initialize !== false) await peer.request('initialize', CLIENT_INFO);
+  return client;
+}
