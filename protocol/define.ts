@@ -1,6 +1,6 @@
 // Each method and notification is declared once, as data: wire name, zod schemas, direction, examples.
 // Agent, front ends, backend, tests and the schema generator all import these values.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Who sends a message: the front end (client) to the agent, or the agent to the front end. */
 export type Direction = 'client-to-agent' | 'agent-to-client';

@@ -1,6 +1,6 @@
 // Every error code the agent answers with, in one place. Application codes use -31000..-31999:
 // outside JSON-RPC's reserved -32768..-32000, which also holds LSP's -32899..-32800 and -32099..-32000.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ErrorCode = {
   /** Malformed JSON; answered with `id: null`. */

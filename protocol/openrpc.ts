@@ -1,5 +1,5 @@
 // Builds the OpenRPC document from the registry. Pure: the agent serves it (rpc.discover), `npm run gen` writes it.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AnyDef, AnyNotificationDef, AnyRequestDef } from './define.js';
 import { ErrorCode } from './errors.js';
 import { notifications, requests } from './index.js';

@@ -1,5 +1,5 @@
 // Connection lifecycle, health and discovery: initialize -> initialized -> ... -> shutdown -> exit.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNotification, defineRequest } from '../define.js';
 import { PROTOCOL_VERSION, VERSION } from '../version.js';
 

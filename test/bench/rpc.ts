@@ -1,0 +1,61 @@
+// bench:rpc — our transports (the real agent, both framings) against vscode-jsonrpc's stock stream
+// transport, in one run over the same kind of pipes. Reports figures and ratios; asserts nothing on time.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import * as rpc from 'vscode-jsonrpc/node';
+import { Peer } from '../../rpc/peer.js';
+import { createTransport } from '../../rpc/transport.js';
+import { AGENT_BIN, CLIENT_INFO } from '../helpers/agent.js';
+
+interface Client { request(method: string, params?: unknown): Promise<unknown>; notify(method: string, params?: unknown): void; close(): void }
+
+function ours(framing: 'ndjson' | 'content-length'): Client {
+  const p = spawn(process.execPath, [AGENT_BIN, '--framing', framing], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const peer = new Peer(createTransport(p.stdout, p.stdin, framing));
+  return { request: (m, x) => peer.request(m, x), notify: (m, x) => void peer.notify(m, x), close: () => p.kill() };
+}
+
+function stock(): Client {
+  const p = spawn(process.execPath, ['test/bench/stock-server.mjs'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(p.stdout), new rpc.StreamMessageWriter(p.stdin));
+  conn.listen();
+  return { request: (m, x) => conn.sendRequest(m, x), notify: (m, x) => void conn.sendNotification(m, x), close: () => { conn.dispose(); p.kill(); } };
+}
+
+const pct = (xs: number[], q: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+async function measure(name: string, make: () => Client) {
+  const c = make();
+  await c.request('initialize', CLIENT_INFO);
+  for (let i = 0; i < 500; i++) await c.request('ping', {}); // warm-up
+  const lat: number[] = [];
+  for (let i = 0; i < 3000; i++) { const t = performance.now(); await c.request('ping', {}); lat.push((performance.now() - t) * 1000); }
+  const N = 20_000;
+  let t = performance.now();
+  await Promise.all(Array.from({ length: N }, () => c.request('ping', {})));
+  const pipelined = N / ((performance.now() - t) / 1000);
+  const B = 100_000;
+  t = performance.now();
+  for (let i = 0; i < B; i++) c.notify('bench/note', { i });
+  await c.request('ping', {}); // answered only after every notification before it was read
+  const burst = B / ((performance.now() - t) / 1000);
+  c.close();
+  return { name, p50us: pct(lat, 0.5), p99us: pct(lat, 0.99), pipelined, burst };
+}
+
+const rows = [await measure('stock vscode-jsonrpc (Content-Length)', stock), await measure('codevf-agent, Content-Length', () => ours('content-length')), await measure('codevf-agent, NDJSON', () => ours('ndjson'))];
+const base = rows[0];
+const f = (n: number) => Math.round(n).toLocaleString('en-US');
+console.log('\nbench:rpc (client process <-> server process over stdio pipes)\n');
+console.log('| transport | seq ping p50 | seq ping p99 | 20k pipelined pings | 100k notification burst |');
+console.log('|---|---|---|---|---|');
+for (const r of rows) {
+  const ratio = r === base ? '' : ` (${(r.pipelined / base.pipelined).toFixed(1)}x)`;
+  const bratio = r === base ? '' : ` (${(r.burst / base.burst).toFixed(1)}x)`;
+  console.log(`| ${r.name} | ${r.p50us.toFixed(0)} us | ${r.p99us.toFixed(0)} us | ${f(r.pipelined)} req/s${ratio} | ${f(r.burst)} msg/s${bratio} |`);
+}
+const worst = rows.slice(1);
+const pipeOk = worst.every((r) => r.pipelined >= 3 * base.pipelined);
+const burstOk = worst.every((r) => r.burst >= 10 * base.burst);
+console.log(`\ngoals: pipelined >= 3x stock: ${pipeOk ? 'met' : 'NOT met'}; bursts >= 10x stock: ${burstOk ? 'met' : 'NOT met'}`);
+process.exit(0);
