@@ -1,26 +1,17 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   configPath, findProjectRoot, initProject, loadProject, readProjectConfig, writeProjectConfig,
 } from '../../agent/project/config.js';
-import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { ProjectConfig } from '../../protocol/project.js';
+import { rejection, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'codevf-config-'));
-  dirs.push(dir);
-  return dir;
-}
-test.after(async () => { await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))); });
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try { await p; } catch (err) { assert.instance(err, RpcError); return err as RpcError; }
-  throw new Error('expected a rejection');
-}
+const tmp = tempDirs('codevf-config-');
+const tempDir = tmp.make;
+test.after(tmp.cleanup);
 
 const valid: ProjectConfig = {
   projectId: 'prj_123', allowedTools: ['claude'], testCommand: 'npm test', buildCommand: null,

@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkSyncable, DIRTY_TREE_MESSAGE, readGitState, WRONG_BRANCH_MESSAGE } from '../../agent/project/git.js';
-import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { rejection, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-test.after(async () => { await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))); });
+const tmp = tempDirs('codevf-git-');
+test.after(tmp.cleanup);
 
 // Isolated from the user's git config so that hooks, signing or templates cannot interfere.
 const GIT_ENV = {
@@ -20,8 +21,7 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 async function repo(opts: { branch?: string; commit?: boolean } = {}): Promise<string> {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), 'codevf-git-')));
-  dirs.push(dir);
+  const dir = await tmp.make();
   git(dir, 'init', '-q', '-b', opts.branch ?? 'codevf');
   if (opts.commit ?? true) {
     await writeFile(join(dir, 'a.txt'), 'a\n');
@@ -29,11 +29,6 @@ async function repo(opts: { branch?: string; commit?: boolean } = {}): Promise<s
     git(dir, 'commit', '-q', '-m', 'first');
   }
   return dir;
-}
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try { await p; } catch (err) { assert.instance(err, RpcError); return err as RpcError; }
-  throw new Error('expected a rejection');
 }
 
 test('a clean codevf branch gives branch, full HEAD commit and a clean tree', async () => {
@@ -45,8 +40,7 @@ test('a clean codevf branch gives branch, full HEAD commit and a clean tree', as
 });
 
 test('a folder outside any repository is not_a_git_repository', async () => {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), 'codevf-nogit-')));
-  dirs.push(dir);
+  const dir = await tmp.make();
   const err = await rejection(readGitState(dir));
   assert.equal([err.code, err.data.reason], [ErrorCode.Conflict, 'not_a_git_repository']);
   assert.match(err.message, /not inside a git repository/);
