@@ -1,0 +1,105 @@
+// The never-share list (security.md section 4): files no engineer sees unless the customer shares that one
+// file explicitly. Applies to file requests and snapshots. Matching is case-insensitive (`.ENV` on macOS).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isInside } from './paths.js';
+
+type Rule = { test: (name: string) => boolean; why: string };
+
+const ENV_ALLOWED = new Set(['.env.example', '.env.sample', '.env.template']);
+
+/** Exact file names (last component), lowercase. */
+const NAMES: Record<string, string> = {
+  '.env': 'environment file', '.envrc': 'environment file', 'secrets.yml': 'secrets file', 'secrets.yaml': 'secrets file',
+  'credentials.yml.enc': 'Rails encrypted credentials',
+  id_rsa: 'private key', id_dsa: 'private key', id_ecdsa: 'private key', id_ed25519: 'private key',
+  '.npmrc': 'registry credentials', '.yarnrc.yml': 'registry credentials', '.pypirc': 'registry credentials',
+  'pip.conf': 'registry credentials', 'gradle.properties': 'registry credentials', 'nuget.config': 'registry credentials',
+  'auth.json': 'registry credentials (composer)',
+  'application_default_credentials.json': 'cloud credentials', 'credentials.json': 'cloud credentials',
+  kubeconfig: 'Kubernetes credentials', '.dockercfg': 'Docker credentials', '.s3cfg': 'S3 credentials',
+  '.git-credentials': 'git credentials', '.netrc': 'netrc credentials', _netrc: 'netrc credentials',
+  '.pgpass': 'PostgreSQL password file', '.my.cnf': 'MySQL credentials', '.htpasswd': 'password file',
+  'sftp-config.json': 'SFTP credentials',
+  '.bash_history': 'shell history', '.zsh_history': 'shell history', '.psql_history': 'shell history',
+  '.mysql_history': 'shell history',
+};
+
+/** Patterns on the last component, lowercase. */
+const NAME_PATTERNS: Rule[] = [
+  { test: (n) => n.startsWith('.env.') && !ENV_ALLOWED.has(n), why: 'environment file' },
+  { test: (n) => /\.(tfvars|tfvars\.json|tfstate|tfstate\.backup)$/.test(n), why: 'Terraform secrets' },
+  { test: (n) => /\.(pem|key|p12|pfx|pkcs12|jks|keystore|asc|gpg|ppk)$/.test(n), why: 'key or certificate' },
+  { test: (n) => /_(rsa|dsa|ecdsa|ed25519)$/.test(n), why: 'private key' },
+  { test: (n) => /service-account.*\.json$/.test(n), why: 'cloud credentials' },
+  { test: (n) => /^client_secret.*\.json$/.test(n), why: 'OAuth client secret' },
+  { test: (n) => n.endsWith('.kubeconfig'), why: 'Kubernetes credentials' },
+  { test: (n) => n.endsWith('.ovpn'), why: 'VPN profile' },
+  { test: (n) => /\.(kdb|kdbx|keychain|keychain-db|psafe3)$/.test(n), why: 'password store' },
+  { test: (n) => /\.(sqlite|sqlite3|pcap|pcapng|dump)$/.test(n), why: 'database or capture dump' },
+  // `*.sql` dumps only: schema files and migrations are ordinary source.
+  { test: (n) => /(dump|backup|\bbak\b).*\.sql(\.gz)?$|\.sql\.gz$/.test(n), why: 'SQL dump' },
+];
+
+/** Trailing component sequences (folder/file), lowercase. */
+const SUFFIXES: Record<string, string> = {
+  'config/master.key': 'Rails master key', '.gem/credentials': 'registry credentials',
+  '.cargo/credentials': 'registry credentials', '.cargo/credentials.toml': 'registry credentials',
+  '.m2/settings.xml': 'registry credentials', '.aws/credentials': 'cloud credentials', '.aws/config': 'cloud credentials',
+  '.kube/config': 'Kubernetes credentials', '.docker/config.json': 'Docker credentials',
+  '.config/gh/hosts.yml': 'GitHub CLI credentials',
+};
+
+/** Folders whose whole content is refused, as component sequences, lowercase. */
+const FOLDERS: Record<string, string> = {
+  '.ssh': 'SSH folder', '.gnupg': 'GnuPG folder', '.azure': 'Azure credentials folder',
+  '.config/gcloud': 'Google Cloud credentials folder', '.config/codevf': "CodeVF's credentials folder",
+};
+
+function splitLower(relPath: string): string[] {
+  return relPath.replace(/\\/g, '/').split('/').filter((c) => c !== '' && c !== '.').map((c) => c.toLowerCase());
+}
+
+function endsWithSeq(parts: string[], seq: string[], at: number): boolean {
+  if (at + 1 < seq.length) return false;
+  return seq.every((s, i) => parts[at - seq.length + 1 + i] === s);
+}
+
+function folderReason(dirs: string[]): string | null {
+  for (let i = 0; i < dirs.length; i++) {
+    for (const [folder, why] of Object.entries(FOLDERS)) {
+      if (endsWithSeq(dirs, folder.split('/'), i)) return `${why} (${folder}/)`;
+    }
+  }
+  return null;
+}
+
+/** Why `relPath` (relative to the project, `/` or `\` separators) is never shared, or null if it may be. */
+export function neverShareReason(relPath: string): string | null {
+  const parts = splitLower(relPath);
+  if (parts.length === 0) return null;
+  const name = parts[parts.length - 1];
+  const inFolder = folderReason(parts.slice(0, -1));
+  if (inFolder) return inFolder;
+  if (NAMES[name]) return `${NAMES[name]} (${name})`;
+  for (const [suffix, why] of Object.entries(SUFFIXES)) {
+    if (endsWithSeq(parts, suffix.split('/'), parts.length - 1)) return `${why} (${suffix})`;
+  }
+  for (const rule of NAME_PATTERNS) if (rule.test(name)) return `${rule.why} (${name})`;
+  return null;
+}
+
+/** CodeVF's own credentials folder on this machine: refused always, even with an override. */
+export function codevfCredentialsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
+  return path.join(base, 'codevf');
+}
+
+/** True when `absPath` (already realpath'd) lies inside CodeVF's credentials folder. */
+export function isInCredentialsDir(absPath: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const dir = codevfCredentialsDir(env);
+  let real = dir;
+  try { real = fs.realpathSync(dir); } catch { /* not created yet: compare with the plain path */ }
+  return isInside(dir, absPath) || isInside(real, absPath);
+}
