@@ -1,0 +1,114 @@
+// Bearer tokens: personal access tokens, short-lived access tokens and refresh tokens. All start with
+// `cvf_` so they can be recognised and redacted; only their SHA-256 is stored.
+import { randomBytes } from 'node:crypto';
+import type { Scope } from '../../protocol/backend/index.js';
+import type { Store } from '../db.js';
+import { ApiError } from '../errors.js';
+import { iso, isoOrNull, newId, sha256 } from '../util.js';
+
+export type TokenKind = 'pat' | 'access' | 'refresh';
+const DAY = 86_400_000;
+const LAST_USED_GRANULARITY_MS = 1000;
+
+interface Row {
+  id: string; user_id: string; kind: TokenKind; name: string; prefix: string; scopes: string;
+  created_at: number; expires_at: number; last_used_at: number | null; revoked_at: number | null; pair_id: string | null;
+}
+export interface TokenRecord { id: string; userId: string; kind: TokenKind; scopes: Scope[]; expiresAt: number; pairId: string | null }
+
+export const unauthorized = (code: string, message: string) =>
+  new ApiError(401, code, message, { 'www-authenticate': `Bearer error="invalid_token"` });
+
+export function info(r: Row) {
+  return {
+    id: r.id, name: r.name, kind: r.kind, scopes: JSON.parse(r.scopes) as Scope[], prefix: r.prefix,
+    createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), lastUsedAt: isoOrNull(r.last_used_at),
+    revokedAt: isoOrNull(r.revoked_at),
+  };
+}
+
+export class Tokens {
+  constructor(private store: Store, private opts: { patMaxDays: number; accessTtlS: number }) {}
+
+  issue(userId: string, kind: TokenKind, name: string, scopes: Scope[], ttlMs: number, pairId: string | null = null) {
+    const token = `cvf_${randomBytes(30).toString('base64url')}`;
+    const id = newId('tok');
+    const now = Date.now();
+    this.store.db.prepare(`INSERT INTO tokens (id, user_id, kind, name, hash, prefix, scopes, created_at, expires_at, pair_id)
+      VALUES (?,?,?,?,?,?,?,?,?,?)`).run(id, userId, kind, name, sha256(token), token.slice(0, 8), JSON.stringify(scopes),
+      now, now + ttlMs, pairId);
+    return { id, token, row: this.row(id)! };
+  }
+
+  createPat(userId: string, name: string, scopes: Scope[], expiresInDays = 30) {
+    if (expiresInDays > this.opts.patMaxDays) {
+      throw new ApiError(400, 'invalid_body', `body.expiresInDays: must be at most ${this.opts.patMaxDays} days`);
+    }
+    const { token, row } = this.issue(userId, 'pat', name, scopes, expiresInDays * DAY);
+    return { ...info(row), token };
+  }
+
+  /** A fresh access + refresh pair; the pair id lets a refresh revoke the access token it replaces. */
+  issuePair(userId: string, scopes: Scope[], name: string) {
+    const pairId = newId('pair');
+    const access = this.issue(userId, 'access', name, scopes, this.opts.accessTtlS * 1000, pairId);
+    const refresh = this.issue(userId, 'refresh', name, scopes, 30 * DAY, pairId);
+    return {
+      access_token: access.token, token_type: 'Bearer' as const, expires_in: this.opts.accessTtlS,
+      refresh_token: refresh.token, scope: scopes,
+    };
+  }
+
+  private row(id: string): Row | undefined {
+    return this.store.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as Row | undefined;
+  }
+
+  /** Resolves a presented token; distinct 401 codes tell the client whether to refresh or log in again. */
+  verify(token: string, kinds: TokenKind[]): TokenRecord {
+    const r = this.store.db.prepare('SELECT * FROM tokens WHERE hash = ?').get(sha256(token)) as Row | undefined;
+    if (!r || !kinds.includes(r.kind)) throw unauthorized('token_invalid', 'The token is not valid. Run `codevf login` again.');
+    if (r.revoked_at) throw unauthorized('token_revoked', 'The token was revoked. Run `codevf login` again.');
+    const now = Date.now();
+    if (r.expires_at <= now) {
+      throw unauthorized('token_expired', r.kind === 'access'
+        ? 'The access token expired; refresh it with the refresh token.' : 'The token expired. Create a new one or log in again.');
+    }
+    if (!r.last_used_at || now - r.last_used_at > LAST_USED_GRANULARITY_MS) {
+      this.store.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now, r.id);
+    }
+    return { id: r.id, userId: r.user_id, kind: r.kind, scopes: JSON.parse(r.scopes), expiresAt: r.expires_at, pairId: r.pair_id };
+  }
+
+  /** Exchanges a refresh token once: the old pair is revoked, a new pair is issued. */
+  refresh(refreshToken: string) {
+    return this.store.tx(() => {
+      const rec = this.verify(refreshToken, ['refresh']);
+      this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(Date.now(), rec.pairId);
+      const name = this.row(rec.id)!.name;
+      return this.issuePair(rec.userId, rec.scopes, name);
+    });
+  }
+
+  list(userId: string) {
+    const rows = this.store.db.prepare(`SELECT * FROM tokens WHERE user_id = ? AND kind != 'refresh' ORDER BY created_at DESC`)
+      .all(userId) as Row[];
+    return rows.map(info);
+  }
+
+  revoke(userId: string, tokenId: string) {
+    return this.store.tx(() => {
+      const r = this.row(tokenId);
+      if (!r || r.user_id !== userId) throw new ApiError(404, 'not_found', `Token ${tokenId} not found`);
+      const now = Date.now();
+      // Revoking either half of a login pair ends the whole login.
+      if (r.pair_id) this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(now, r.pair_id);
+      else this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, r.id);
+      return info(this.row(tokenId)!);
+    });
+  }
+
+  revokeAll(userId: string): number {
+    return this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+      .run(Date.now(), userId).changes;
+  }
+}

@@ -1,0 +1,54 @@
+// Command-line options of the sandbox; the short timings exist so tests can run a "minute" in milliseconds.
+import minimist from 'minimist';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  json: boolean;
+  minuteMs: number;
+  creditsPerMinute: number;
+  usdPerCredit: number;
+  lowBalanceMinutes: number;
+  accessTtlS: number;
+  deviceTtlS: number;
+  deviceIntervalS: number;
+  patMaxDays: number;
+  authRateLimit: number;
+  maxSnapshotBytes: number;
+  seedCredits: number;
+}
+
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'codevf-sandbox');
+}
+
+export function parseConfig(argv: string[]): Config {
+  const a = minimist(argv, { boolean: ['json'], string: ['data', 'host'] });
+  const num = (k: string, d: number) => {
+    if (a[k] === undefined) return d;
+    const n = Number(a[k]);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${k} must be a number >= 0, got ${a[k]}`);
+    return n;
+  };
+  return {
+    host: a.host ?? '127.0.0.1',
+    port: num('port', 4780),
+    dataDir: a.data ?? defaultDataDir(),
+    json: Boolean(a.json),
+    minuteMs: num('minute-ms', 60_000),
+    creditsPerMinute: num('rate', 1),
+    usdPerCredit: num('usd-per-credit', 1),
+    lowBalanceMinutes: num('low-balance-minutes', 3),
+    accessTtlS: num('access-ttl', 3600),
+    deviceTtlS: num('device-ttl', 900),
+    deviceIntervalS: num('device-interval', 5),
+    patMaxDays: num('pat-max-days', 365),
+    authRateLimit: num('auth-rate-limit', 30),
+    maxSnapshotBytes: num('max-snapshot-mb', 200) * 1024 * 1024,
+    seedCredits: num('seed-credits', 120),
+  };
+}

@@ -1,0 +1,64 @@
+// SQLite store: WAL, migrations, and transactions whose side effects (event pushes) run only after commit.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrations } from './migrations.js';
+
+export type Db = Database.Database;
+
+export class Store {
+  readonly db: Db;
+  private depth = 0;
+  private pending: (() => void)[] = [];
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.db = new Database(join(dataDir, 'sandbox.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    let version = row?.version ?? 0;
+    if (!row) this.db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+    for (; version < migrations.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[version]);
+        this.db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+      })();
+    }
+  }
+
+  /** Runs fn in one transaction (nested calls join it); `afterCommit` callbacks run once it commits. */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.depth++;
+    let result: T;
+    try {
+      result = this.db.transaction(fn)();
+    } catch (e) {
+      this.pending = [];
+      throw e;
+    } finally {
+      this.depth--;
+    }
+    const run = this.pending;
+    this.pending = [];
+    for (const cb of run) cb();
+    return result;
+  }
+
+  afterCommit(cb: () => void): void {
+    if (this.depth === 0) cb();
+    else this.pending.push(cb);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

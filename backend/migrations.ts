@@ -1,0 +1,57 @@
+// Schema migrations, applied in order; `schema_version` records how far a data folder is.
+// Times are epoch milliseconds. Balances carry a CHECK so no bug can make them negative.
+export const migrations: string[] = [
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, title TEXT,
+     role TEXT NOT NULL CHECK (role IN ('customer','engineer')), password_hash TEXT,
+     balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0), created_at INTEGER NOT NULL);
+   CREATE TABLE tokens (
+     id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), kind TEXT NOT NULL, name TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER, pair_id TEXT);
+   CREATE INDEX tokens_user ON tokens(user_id);
+   CREATE TABLE sessions (
+     hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), csrf TEXT NOT NULL,
+     created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);
+   CREATE TABLE device_codes (
+     device_hash TEXT PRIMARY KEY, user_code TEXT NOT NULL UNIQUE, client_name TEXT NOT NULL, client_host TEXT,
+     client_ip TEXT, scopes TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+     interval_s INTEGER NOT NULL, last_poll_at INTEGER, status TEXT NOT NULL, user_id TEXT);
+   CREATE TABLE checkouts (
+     id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), amount_usd INTEGER NOT NULL,
+     credits INTEGER NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, paid_at INTEGER);
+   CREATE TABLE projects (
+     id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), name TEXT NOT NULL, type TEXT NOT NULL,
+     test_command TEXT, build_command TEXT, allowed_ai_tools TEXT NOT NULL, upload_code INTEGER NOT NULL,
+     codevf_branch_only INTEGER NOT NULL, created_at INTEGER NOT NULL,
+     last_branch TEXT, last_head TEXT, last_sync_at INTEGER, remote_url TEXT);
+   CREATE TABLE snapshots (
+     id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id), size INTEGER NOT NULL,
+     sha256 TEXT NOT NULL, path TEXT NOT NULL, received_at INTEGER NOT NULL, UNIQUE (project_id, sha256));
+   CREATE TABLE tasks (
+     id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES users(id), engineer_id TEXT REFERENCES users(id),
+     project_id TEXT, snapshot_id TEXT, issue TEXT NOT NULL, status TEXT NOT NULL,
+     credits_per_minute INTEGER NOT NULL, credits_used INTEGER NOT NULL DEFAULT 0,
+     billed_minutes INTEGER NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL DEFAULT 0, rating INTEGER,
+     rating_comment TEXT, created_at INTEGER NOT NULL, claimed_at INTEGER, first_connected_at INTEGER,
+     ended_at INTEGER, end_reason TEXT);
+   CREATE INDEX tasks_status ON tasks(status);
+   CREATE TABLE events (
+     task_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL, PRIMARY KEY (task_id, seq)) WITHOUT ROWID;
+   CREATE TABLE requests (
+     task_id TEXT NOT NULL, request_id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+     PRIMARY KEY (task_id, request_id)) WITHOUT ROWID;
+   CREATE TABLE output_chunks (
+     task_id TEXT NOT NULL, request_id TEXT NOT NULL, stream TEXT NOT NULL, idx INTEGER NOT NULL, seq INTEGER NOT NULL,
+     PRIMARY KEY (task_id, request_id, stream, idx)) WITHOUT ROWID;
+   CREATE TABLE files (
+     id TEXT PRIMARY KEY, task_id TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+     created_at INTEGER NOT NULL);
+   CREATE TABLE billing_ledger (
+     task_id TEXT NOT NULL, minute INTEGER NOT NULL, credits INTEGER NOT NULL, balance_after INTEGER NOT NULL,
+     created_at INTEGER NOT NULL, PRIMARY KEY (task_id, minute)) WITHOUT ROWID;
+   CREATE TABLE idempotency (
+     user_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
+     response TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, key)) WITHOUT ROWID;`,
+];

@@ -1,0 +1,44 @@
+// `npm start`: the reference CodeVF backend with demo accounts. `--json` prints one ready line for scripts.
+import { pages } from '../protocol/backend/index.js';
+import { parseConfig } from './config.js';
+import { DEMO_CUSTOMER, DEMO_ENGINEER, seed } from './seed.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.argv.slice(2));
+  const running = await startServer(config);
+  const demo = seed(running.services);
+  const { url } = running;
+  if (config.json) {
+    process.stdout.write(JSON.stringify({ url, customerToken: demo.customerToken, engineerToken: demo.engineerToken }) + '\n');
+  } else {
+    const lines = [
+      `CodeVF sandbox running at ${url}  (data: ${config.dataDir})`,
+      '',
+      `Engineer console: ${url}${pages.console.path()}  sign in as ${DEMO_ENGINEER.email} / ${DEMO_ENGINEER.password}`,
+      `Customer pages:   ${url}${pages.signIn.path()}  sign in as ${DEMO_CUSTOMER.email} / ${DEMO_CUSTOMER.password}`,
+      '',
+      'Demo customer token (shown once; create more on the CLI access page):',
+      `  export CODEVF_TOKEN=${demo.customerToken}`,
+      `  export CODEVF_API_URL=${url}`,
+      `  curl -H "Authorization: Bearer $CODEVF_TOKEN" ${url}/api/cli/me`,
+      '',
+      'Press Ctrl+C to stop.',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`sandbox: ${signal}, closing\n`);
+    running.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e) => {
+  process.stderr.write(`sandbox: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

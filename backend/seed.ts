@@ -1,0 +1,18 @@
+// Demo accounts for `npm start`: one customer with some credits, one engineer. Rerunning keeps balances.
+import { CUSTOMER_SCOPES, ENGINEER_SCOPES } from '../protocol/backend/index.js';
+import type { Services } from './services.js';
+
+export const DEMO_CUSTOMER = { email: 'demo@codevf.test', password: 'codevf-demo', name: 'Demo Customer' };
+export const DEMO_ENGINEER = { email: 'maria@codevf.test', password: 'codevf-engineer', name: 'Maria', title: 'ex-FAANG' };
+
+export function seed(s: Services) {
+  return s.store.tx(() => {
+    const isNew = !s.users.byEmail(DEMO_CUSTOMER.email);
+    const customer = s.users.upsert({ ...DEMO_CUSTOMER, role: 'customer', balance: isNew ? s.config.seedCredits : undefined });
+    const engineer = s.users.upsert({ ...DEMO_ENGINEER, role: 'engineer' });
+    // Fresh tokens each start: only hashes are stored, so earlier ones cannot be shown again.
+    const customerToken = s.tokens.createPat(customer.id, 'sandbox start (demo customer)', CUSTOMER_SCOPES, 30).token;
+    const engineerToken = s.tokens.createPat(engineer.id, 'sandbox start (demo engineer)', ENGINEER_SCOPES, 30).token;
+    return { customer, engineer, customerToken, engineerToken };
+  });
+}

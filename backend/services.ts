@@ -1,0 +1,44 @@
+// Builds every service once; routes, sockets and the web pages receive this object.
+import { Accounts } from './account/service.js';
+import { DeviceFlow } from './auth/device.js';
+import { Authenticator } from './auth/principal.js';
+import { RateLimiter } from './auth/ratelimit.js';
+import { Sessions } from './auth/sessions.js';
+import { Tokens } from './auth/tokens.js';
+import { Billing } from './billing.js';
+import type { Config } from './config.js';
+import { Store } from './db.js';
+import { Idempotency } from './idempotency.js';
+import { Projects } from './projects/service.js';
+import { Snapshots } from './projects/snapshots.js';
+import { Actions } from './tasks/actions.js';
+import { Files } from './tasks/files.js';
+import { EventLog } from './tasks/log.js';
+import { Tasks } from './tasks/service.js';
+import { Users } from './users.js';
+import { pages } from '../protocol/backend/index.js';
+
+export function createServices(config: Config, baseUrl: () => string) {
+  const store = new Store(config.dataDir);
+  const users = new Users(store);
+  const tokens = new Tokens(store, { patMaxDays: config.patMaxDays, accessTtlS: config.accessTtlS });
+  const sessions = new Sessions(store, users);
+  const auth = new Authenticator(tokens, sessions, users);
+  const device = new DeviceFlow(store, tokens, {
+    ttlS: config.deviceTtlS, intervalS: config.deviceIntervalS, verificationUri: () => baseUrl() + pages.device.path(),
+  });
+  const log = new EventLog(store);
+  const projects = new Projects(store);
+  const snapshots = new Snapshots(store, config.dataDir, config.maxSnapshotBytes);
+  const tasks = new Tasks(store, log, users, projects, snapshots, config);
+  const files = new Files(store, config.dataDir);
+  return {
+    config, baseUrl, store, users, tokens, sessions, auth, device, log, projects, snapshots, tasks, files,
+    idem: new Idempotency(store),
+    accounts: new Accounts(store, config, baseUrl),
+    actions: new Actions(store, log, tasks, files),
+    billing: new Billing(store, log, tasks, config),
+    limits: { auth: new RateLimiter(config.authRateLimit, 60_000) },
+  };
+}
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,113 @@
+// What each side may send into a task. Both the REST routes and the WebSocket frames end up here, so the
+// rules (who may answer which request, in which state) live in one place.
+import type { z } from 'zod';
+import type { CustomerAction, EngineerAction } from '../../protocol/backend/index.js';
+import type { Store } from '../db.js';
+import { ApiError } from '../errors.js';
+import type { User } from '../users.js';
+import { newId } from '../util.js';
+import type { Files } from './files.js';
+import type { EventLog } from './log.js';
+import { taskEnded, type Tasks } from './service.js';
+
+type Kind = 'command' | 'file' | 'screenshare';
+type Status = 'pending' | 'allowed' | 'denied' | 'done';
+export type Posted = { seq: number; requestId?: string };
+
+export class Actions {
+  constructor(private store: Store, private log: EventLog, private tasks: Tasks, private files: Files) {}
+
+  private request(taskId: string, requestId: string, kind: Kind): Status {
+    const r = this.store.db.prepare('SELECT kind, status FROM requests WHERE task_id = ? AND request_id = ?')
+      .get(taskId, requestId) as { kind: Kind; status: Status } | undefined;
+    if (!r || r.kind !== kind) throw new ApiError(404, 'request_not_found', `No ${kind} request ${requestId} in this task.`);
+    return r.status;
+  }
+
+  private setStatus(taskId: string, requestId: string, status: Status): void {
+    this.store.db.prepare('UPDATE requests SET status = ? WHERE task_id = ? AND request_id = ?').run(status, taskId, requestId);
+  }
+
+  private decide(taskId: string, requestId: string, kind: Kind, decision: 'allow' | 'deny'): void {
+    const status = this.request(taskId, requestId, kind);
+    if (status !== 'pending') throw new ApiError(409, 'request_already_answered', `Request ${requestId} was already answered (${status}).`);
+    this.setStatus(taskId, requestId, decision === 'allow' ? 'allowed' : 'denied');
+  }
+
+  private mustRun(taskId: string, requestId: string): void {
+    const status = this.request(taskId, requestId, 'command');
+    if (status === 'done') throw new ApiError(409, 'command_finished', `Command ${requestId} already reported its result.`);
+    if (status !== 'allowed') throw new ApiError(409, 'command_not_allowed', `Command ${requestId} was not allowed; nothing may run.`);
+  }
+
+  customer(user: User, taskId: string, a: z.output<typeof CustomerAction>): Posted {
+    return this.store.tx(() => {
+      const t = this.tasks.forCustomer(user.id, taskId);
+      if (t.status === 'ended') throw taskEnded();
+      const p = a.payload;
+      switch (a.type) {
+        case 'customer_message':
+          return { seq: this.log.append(taskId, a.type, a.payload).seq };
+        case 'command_decision':
+          this.decide(taskId, a.payload.requestId, 'command', a.payload.decision);
+          return { seq: this.log.append(taskId, a.type, a.payload).seq };
+        case 'file_decision':
+          this.decide(taskId, a.payload.requestId, 'file', a.payload.decision);
+          return { seq: this.log.append(taskId, a.type, a.payload).seq };
+        case 'command_output': return this.output(taskId, a.payload);
+        case 'command_result':
+          this.mustRun(taskId, a.payload.requestId);
+          this.setStatus(taskId, a.payload.requestId, 'done');
+          return { seq: this.log.append(taskId, a.type, a.payload).seq };
+        case 'file_upload': {
+          const requestId = a.payload.requestId;
+          if (requestId) {
+            const status = this.request(taskId, requestId, 'file');
+            if (status === 'denied' || status === 'done') throw new ApiError(409, 'request_already_answered', `File request ${requestId} was already answered (${status}).`);
+            this.setStatus(taskId, requestId, 'done');
+          }
+          const saved = this.files.save(taskId, a.payload.path, a.payload.contentBase64);
+          return { seq: this.log.append(taskId, 'file_upload', { ...saved, requestId }).seq };
+        }
+      }
+      void p;
+      throw new ApiError(400, 'invalid_body', 'body.type: unknown action');
+    });
+  }
+
+  /** A chunk index already stored answers its first seq, so a resent chunk is never shown twice. */
+  private output(taskId: string, p: z.output<typeof CustomerAction> & { type: 'command_output' } extends { payload: infer P } ? P : never): Posted {
+    this.mustRun(taskId, p.requestId);
+    const seen = this.store.db.prepare('SELECT seq FROM output_chunks WHERE task_id = ? AND request_id = ? AND stream = ? AND idx = ?')
+      .get(taskId, p.requestId, p.stream, p.index) as { seq: number } | undefined;
+    if (seen) return { seq: seen.seq };
+    const { seq } = this.log.append(taskId, 'command_output', p);
+    this.store.db.prepare('INSERT INTO output_chunks (task_id, request_id, stream, idx, seq) VALUES (?,?,?,?,?)')
+      .run(taskId, p.requestId, p.stream, p.index, seq);
+    return { seq };
+  }
+
+  engineer(user: User, taskId: string, a: z.output<typeof EngineerAction>): Posted {
+    return this.store.tx(() => {
+      const t = this.tasks.forEngineer(user.id, taskId);
+      if (t.status === 'ended') throw taskEnded();
+      switch (a.type) {
+        case 'engineer_message':
+          return { seq: this.log.append(taskId, a.type, a.payload).seq };
+        case 'request_command': return this.ask(taskId, 'command', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
+        case 'request_file': return this.ask(taskId, 'file', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
+        case 'screenshare_request': return this.ask(taskId, 'screenshare', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
+        case 'end_session':
+          this.tasks.end(taskId, 'engineer_ended');
+          return { seq: this.tasks.row(taskId).last_seq };
+      }
+      throw new ApiError(400, 'invalid_body', 'body.type: unknown action');
+    });
+  }
+
+  private ask(taskId: string, kind: Kind, emit: (requestId: string) => { seq: number }): Posted {
+    const requestId = newId('req');
+    this.store.db.prepare(`INSERT INTO requests (task_id, request_id, kind, status) VALUES (?,?,?, 'pending')`).run(taskId, requestId, kind);
+    return { seq: emit(requestId).seq, requestId };
+  }
+}

@@ -1,0 +1,71 @@
+// The per-task event log: stored with a gapless per-task `seq` inside the caller's transaction, pushed to
+// live listeners only after the commit, so a listener never sees an event that a crash could take back.
+import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/index.js';
+import type { Store } from '../db.js';
+import { iso } from '../util.js';
+
+type Listener = (e: TaskEvent) => void;
+interface Row { task_id: string; seq: number; type: string; payload: string; created_at: number }
+
+const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, timestamp: iso(r.created_at),
+  payload: JSON.parse(r.payload) }) as TaskEvent;
+
+export class EventLog {
+  private listeners = new Map<string, Set<Listener>>();
+  private q;
+
+  constructor(private store: Store) {
+    const db = store.db;
+    this.q = {
+      bump: db.prepare('UPDATE tasks SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
+      insert: db.prepare('INSERT INTO events (task_id, seq, type, payload, created_at) VALUES (?,?,?,?,?)'),
+      after: db.prepare('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      one: db.prepare('SELECT * FROM events WHERE task_id = ? AND seq = ?'),
+    };
+  }
+
+  append<T extends EventType>(taskId: string, type: T, payload: EventPayload<T>): TaskEvent {
+    return this.store.tx(() => {
+      const { last_seq: seq } = this.q.bump.get(taskId) as { last_seq: number };
+      const now = Date.now();
+      this.q.insert.run(taskId, seq, type, JSON.stringify(payload), now);
+      const event = { type, seq, taskId, timestamp: iso(now), payload } as TaskEvent;
+      this.store.afterCommit(() => this.publish(event));
+      return event;
+    });
+  }
+
+  get(taskId: string, seq: number): TaskEvent | undefined {
+    const r = this.q.one.get(taskId, seq) as Row | undefined;
+    return r && toEvent(r);
+  }
+
+  after(taskId: string, seq: number, limit = 1000): TaskEvent[] {
+    return (this.q.after.all(taskId, seq, limit) as Row[]).map(toEvent);
+  }
+
+  subscribe(taskId: string, fn: Listener): () => void {
+    let set = this.listeners.get(taskId);
+    if (!set) this.listeners.set(taskId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set!.delete(fn);
+      if (set!.size === 0) this.listeners.delete(taskId);
+    };
+  }
+
+  /** Resolves at the next event of the task, or after `ms`. */
+  waitForNext(taskId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); off(); resolve(); };
+      const off = this.subscribe(taskId, done);
+      const timer = setTimeout(done, ms);
+    });
+  }
+
+  private publish(e: TaskEvent): void {
+    for (const fn of [...(this.listeners.get(e.taskId) ?? [])]) {
+      try { fn(e); } catch (err) { process.stderr.write(`sandbox: event listener failed: ${String(err)}\n`); }
+    }
+  }
+}

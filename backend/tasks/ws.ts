@@ -1,0 +1,116 @@
+// Task WebSockets for both sides. On connect: replay the stored events after `?after=SEQ`, then live ones.
+// Replay and subscription happen in one synchronous step (SQLite reads are synchronous), and every send
+// checks seq > last sent, so nothing is missed and nothing is sent twice.
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ZodError } from 'zod';
+import { CustomerFrame, EngineerFrame, EventsQuery, routes, type TaskEvent } from '../../protocol/backend/index.js';
+import type { Principal } from '../auth/principal.js';
+import { ApiError } from '../errors.js';
+import { describeZodError, toApiError } from '../http/reply.js';
+import type { Router } from '../http/router.js';
+import type { Services } from '../services.js';
+
+const MAX_FRAME = 15 * 1024 * 1024;
+const PING_MS = 30_000;
+const REPLAY_PAGE = 1000;
+
+const customerFrameRoute = {
+  customer_message: routes.tasks.sendMessage, command_decision: routes.tasks.approveCommand,
+  command_output: routes.tasks.commandOutput, command_result: routes.tasks.commandResult,
+  file_decision: routes.tasks.approveFile, file_upload: routes.tasks.uploadFile,
+} as const;
+
+/** A browser's cookie must not let another site open a socket in the user's name. */
+function checkOrigin(req: IncomingMessage, p: Principal): void {
+  const origin = req.headers.origin;
+  if (p.kind === 'session' && origin && new URL(origin).host !== req.headers.host) {
+    throw new ApiError(403, 'bad_origin', 'WebSocket from another site refused.');
+  }
+}
+
+function afterParam(url: URL): number {
+  const q = EventsQuery.safeParse(Object.fromEntries(url.searchParams));
+  if (!q.success) throw new ApiError(400, 'invalid_query', describeZodError(q.error, 'query'));
+  return q.data.after;
+}
+
+export function registerTaskSockets(router: Router, s: Services): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
+
+  router.upgrade(routes.tasks.events.pattern, (req, socket, head, params, url) => {
+    const p = s.auth.principal(req);
+    s.auth.allow(p, 'customer', 'tasks');
+    checkOrigin(req, p);
+    s.tasks.forCustomer(p.user.id, params.taskId);
+    const after = afterParam(url);
+    wss.handleUpgrade(req, socket, head, (ws) => serve(s, ws, params.taskId, after, (frame) => {
+      const f = CustomerFrame.parse(frame);
+      const { id, ...action } = f;
+      const def = customerFrameRoute[action.type];
+      return s.idem.run(p.user.id, id, [def.pattern, { taskId: params.taskId }, action.payload],
+        () => s.actions.customer(p.user, params.taskId, action)).result;
+    }));
+  });
+
+  router.upgrade(routes.engineer.events.pattern, (req, socket, head, params, url) => {
+    const p = s.auth.principal(req);
+    s.auth.allow(p, 'engineer', 'engineer');
+    checkOrigin(req, p);
+    s.tasks.forEngineer(p.user.id, params.taskId);
+    const after = afterParam(url);
+    const taskId = params.taskId;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      serve(s, ws, taskId, after, (frame) => {
+        const f = EngineerFrame.parse(frame);
+        const action = { type: f.type, payload: f.payload } as typeof f;
+        return s.idem.run(p.user.id, f.id, [routes.engineer.act.pattern, { taskId }, action],
+          () => s.actions.engineer(p.user, taskId, action)).result;
+      });
+      if (s.tasks.row(taskId).status === 'active') {
+        s.billing.engineerJoined(taskId, p.user.id);
+        ws.once('close', () => s.billing.engineerLeft(taskId, p.user.id));
+      }
+    });
+  });
+  return wss;
+}
+
+function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFrame: (f: unknown) => unknown): void {
+  let last = after;
+  const send = (e: TaskEvent) => {
+    if (e.seq <= last || ws.readyState !== ws.OPEN) return;
+    last = e.seq;
+    ws.send(JSON.stringify(e));
+    if (e.type === 'session_end') ws.close(1000, 'session ended');
+  };
+  for (let page = s.log.after(taskId, last, REPLAY_PAGE); page.length; page = s.log.after(taskId, last, REPLAY_PAGE)) {
+    page.forEach(send);
+    if (ws.readyState !== ws.OPEN) break;
+  }
+  const off = s.log.subscribe(taskId, send);
+  if (s.tasks.row(taskId).status === 'ended') ws.close(1000, 'session ended');
+
+  let alive = true;
+  const ping = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, PING_MS);
+  ws.on('pong', () => { alive = true; });
+  ws.on('close', () => { off(); clearInterval(ping); });
+  ws.on('message', (data) => {
+    let id: string | null = null;
+    try {
+      const frame = JSON.parse(String(data)) as { id?: unknown };
+      id = typeof frame?.id === 'string' ? frame.id : null;
+      const result = onFrame(frame);
+      ws.send(JSON.stringify({ type: 'ack', id, result }));
+    } catch (e) {
+      const err = e instanceof SyntaxError ? new ApiError(400, 'invalid_json', 'The frame is not valid JSON.')
+        : e instanceof ZodError ? new ApiError(400, 'invalid_frame', describeZodError(e, 'frame'))
+          : toApiError(e);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', id, error: { code: err.code, message: err.message } }));
+    }
+  });
+}
