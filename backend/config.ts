@@ -19,6 +19,8 @@ export interface Config {
   authRateLimit: number;
   maxSnapshotBytes: number;
   seedCredits: number;
+  /** Also seed a second customer and engineer (tests of who may see what). */
+  seedExtra: boolean;
 }
 
 export function defaultDataDir(): string {
@@ -27,7 +29,7 @@ export function defaultDataDir(): string {
 }
 
 export function parseConfig(argv: string[]): Config {
-  const a = minimist(argv, { boolean: ['json'], string: ['data', 'host'] });
+  const a = minimist(argv, { boolean: ['json', 'seed-extra'], string: ['data', 'host'] });
   const num = (k: string, d: number) => {
     if (a[k] === undefined) return d;
     const n = Number(a[k]);
@@ -50,5 +52,6 @@ export function parseConfig(argv: string[]): Config {
     authRateLimit: num('auth-rate-limit', 30),
     maxSnapshotBytes: num('max-snapshot-mb', 200) * 1024 * 1024,
     seedCredits: num('seed-credits', 120),
+    seedExtra: Boolean(a['seed-extra']),
   };
 }

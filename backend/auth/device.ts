@@ -56,24 +56,27 @@ export class DeviceFlow {
 
   /** One poll from the client; answers the token once the code is approved, then never again. */
   poll(deviceCode: string) {
-    return this.store.tx(() => {
+    // Poll bookkeeping must commit even when the answer is an error, so errors are thrown after the commit.
+    const out = this.store.tx(() => {
       const r = this.store.db.prepare('SELECT * FROM device_codes WHERE device_hash = ?').get(sha256(deviceCode)) as Row | undefined;
-      if (!r) throw oauth('invalid_grant', 'Unknown device code; start the login again.');
+      if (!r) return oauth('invalid_grant', 'Unknown device code; start the login again.');
       const now = Date.now();
-      if (r.status === 'used') throw oauth('invalid_grant', 'This device code was already exchanged; start the login again.');
-      if (r.expires_at <= now) throw oauth('expired_token', 'The code expired before it was approved; start the login again.');
+      if (r.status === 'used') return oauth('invalid_grant', 'This device code was already exchanged; start the login again.');
+      if (r.expires_at <= now) return oauth('expired_token', 'The code expired before it was approved; start the login again.');
       if (r.last_poll_at && now - r.last_poll_at < r.interval_s * 900) {
         const interval = r.interval_s + SLOW_DOWN_STEP_S;
         this.store.db.prepare('UPDATE device_codes SET interval_s = ?, last_poll_at = ? WHERE device_hash = ?')
           .run(interval, now, r.device_hash);
-        throw oauth('slow_down', `Polling too fast; wait ${interval} s between polls from now on.`);
+        return oauth('slow_down', `Polling too fast; wait ${interval} s between polls from now on.`);
       }
       this.store.db.prepare('UPDATE device_codes SET last_poll_at = ? WHERE device_hash = ?').run(now, r.device_hash);
-      if (r.status === 'denied') throw oauth('access_denied', 'The login was denied in the browser.');
-      if (r.status === 'pending') throw oauth('authorization_pending', 'Waiting for the user to approve the code.');
+      if (r.status === 'denied') return oauth('access_denied', 'The login was denied in the browser.');
+      if (r.status === 'pending') return oauth('authorization_pending', 'Waiting for the user to approve the code.');
       this.store.db.prepare(`UPDATE device_codes SET status = 'used' WHERE device_hash = ?`).run(r.device_hash);
       return this.tokens.issuePair(r.user_id!, JSON.parse(r.scopes), `device login: ${r.client_name}`);
     });
+    if (out instanceof ApiError) throw out;
+    return out;
   }
 
   /** Finds a pending code for an approver; wrong entries are counted and limited per approver. */
