@@ -1,0 +1,120 @@
+// Which files a snapshot holds: git's view of the project (tracked + untracked not ignored), minus
+// `.codevfignore`, the never-share list, links leaving the project and size limits. Every file left out
+// except gitignored ones is reported with its reason.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { exec } from 'dugite';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { isInCredentialsDir, neverShareReason } from '../security/never-share.js';
+import { isInside } from '../security/paths.js';
+import { mapLimit } from './limit.js';
+
+export const CODEVF_IGNORE = '.codevfignore';
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024;
+
+export interface IncludedFile {
+  /** Relative to the root, `/`-separated. */
+  path: string;
+  size: number;
+  mode: number;
+  /** Set for a symbolic link that stays inside the project: stored as a link, like `git archive`. */
+  linkTarget?: string;
+}
+
+export type ExclusionReason = 'never_share' | 'codevfignore' | 'symlink_outside_project' | 'too_large' | 'total_size_limit'
+  | 'not_a_regular_file' | 'missing' | 'unreadable';
+
+export interface ExcludedFile {
+  path: string;
+  reason: ExclusionReason;
+  detail: string;
+}
+
+export interface SnapshotManifest {
+  root: string;
+  included: IncludedFile[];
+  excluded: ExcludedFile[];
+  /** Sum of the included files' sizes (before compression). */
+  totalBytes: number;
+}
+
+export interface ListOptions {
+  maxFileBytes?: number;
+  maxTotalBytes?: number;
+}
+
+function useSystemGit(): void {
+  process.env.LOCAL_GIT_DIRECTORY ??= '/usr';
+  process.env.GIT_EXEC_PATH ??= '/usr/lib/git-core';
+}
+
+async function gitPaths(root: string, args: string[]): Promise<string[]> {
+  useSystemGit();
+  const r = await exec(['-c', 'core.quotePath=false', 'ls-files', '-z', ...args], root,
+    { encoding: 'buffer', env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' }, maxBuffer: 512 * 1024 * 1024 });
+  if (r.exitCode !== 0) {
+    const err = r.stderr.toString('utf8').trim().split('\n')[0];
+    throw new RpcError(ErrorCode.Conflict, `Cannot list the project's files with git: ${err}`, /not a git repository/i.test(err) ? 'not_a_git_repository' : 'git_failed');
+  }
+  return r.stdout.toString('utf8').split('\0').filter((p) => p !== '');
+}
+
+/** `git ls-files` with `.codevfignore` read like `.gitignore` in every folder: exact git semantics, nested files, `!`. */
+async function listCandidates(root: string): Promise<{ paths: string[]; ignored: Set<string> }> {
+  const [all, ignored] = await Promise.all([
+    gitPaths(root, ['--cached', '--others', '--exclude-standard']),
+    gitPaths(root, ['--cached', '--others', '--ignored', `--exclude-per-directory=${CODEVF_IGNORE}`]),
+  ]);
+  return { paths: [...new Set(all)], ignored: new Set(ignored) };
+}
+
+type Verdict = IncludedFile | ExcludedFile;
+
+async function linkVerdict(root: string, rel: string, abs: string, mode: number): Promise<Verdict> {
+  const target = await fsp.readlink(abs);
+  const lexical = path.resolve(path.dirname(abs), target);
+  const real = await fsp.realpath(abs).catch(() => null);
+  if (!isInside(root, lexical) || (real !== null && !isInside(root, real))) {
+    return { path: rel, reason: 'symlink_outside_project', detail: `symbolic link to ${target}, outside the project` };
+  }
+  return { path: rel, size: Buffer.byteLength(target), mode, linkTarget: target };
+}
+
+async function judge(root: string, rel: string, maxFileBytes: number): Promise<Verdict> {
+  const why = neverShareReason(rel);
+  if (why) return { path: rel, reason: 'never_share', detail: why };
+  const abs = path.join(root, rel);
+  const st = await fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => err);
+  if (st instanceof Error) {
+    const missing = st.code === 'ENOENT' || st.code === 'ENOTDIR';
+    return { path: rel, reason: missing ? 'missing' : 'unreadable', detail: missing ? 'deleted from the working tree' : String(st.code) };
+  }
+  if (st.isSymbolicLink()) return linkVerdict(root, rel, abs, st.mode);
+  if (!st.isFile()) return { path: rel, reason: 'not_a_regular_file', detail: st.isDirectory() ? 'folder (submodule?)' : 'special file' };
+  if (isInCredentialsDir(abs)) return { path: rel, reason: 'never_share', detail: "CodeVF's credentials folder" };
+  if (st.size > maxFileBytes) return { path: rel, reason: 'too_large', detail: `${st.size} bytes, over the ${maxFileBytes}-byte limit per file` };
+  return { path: rel, size: st.size, mode: st.mode };
+}
+
+/** Decides, without reading any content, which files go into the snapshot of `root`. */
+export async function listSnapshotFiles(rootIn: string, opts: ListOptions = {}): Promise<SnapshotManifest> {
+  const root = await fsp.realpath(rootIn);
+  const maxFile = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxTotal = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const { paths, ignored } = await listCandidates(root);
+  const verdicts = await mapLimit(paths, 64, (rel) => ignored.has(rel)
+    ? Promise.resolve<Verdict>({ path: rel, reason: 'codevfignore', detail: `matched by ${CODEVF_IGNORE}` })
+    : judge(root, rel, maxFile));
+  const manifest: SnapshotManifest = { root, included: [], excluded: [], totalBytes: 0 };
+  for (const v of verdicts) {
+    if ('reason' in v) { manifest.excluded.push(v); continue; }
+    if (manifest.totalBytes + v.size > maxTotal) {
+      manifest.excluded.push({ path: v.path, reason: 'total_size_limit', detail: `would pass the ${maxTotal}-byte limit for the whole snapshot` });
+      continue;
+    }
+    manifest.totalBytes += v.size;
+    manifest.included.push(v);
+  }
+  return manifest;
+}
