@@ -30,6 +30,8 @@ export interface CredentialStatus extends Partial<Omit<LoadedCredentials, 'acces
   host: string;
   signedIn: boolean;
   maskedToken?: string;
+  /** Why a stored token cannot be used (keyring unreachable, damaged file). */
+  problem?: string;
   /** Where a new token would be saved: the keyring in use, or the file. */
   store: StoreKind;
   storeLocation: string;
@@ -120,6 +122,11 @@ export class CredentialStore {
     if (envToken) return { host: key, accessToken: envToken, source: 'env', location: TOKEN_ENV };
     const record = await this.readRecord(key);
     const keyring = await this.keyring();
+    if (!keyring && record?.store === 'keyring') {
+      throw new RpcError(ErrorCode.AuthRequired,
+        `The token for ${key} is in the system keyring, which cannot be reached in this session. Run: codevf login`,
+        'keyring_unavailable');
+    }
     const copies: Array<KeyringSecrets & { source: StoreKind }> = [];
     const fromKeyring = keyring ? await this.readKeyring(keyring, key, record) : null;
     if (fromKeyring) copies.push({ ...fromKeyring, source: 'keyring' });
@@ -139,7 +146,13 @@ export class CredentialStore {
   async status(host: string): Promise<CredentialStatus> {
     const keyring = await this.keyring();
     const store = keyring ? { store: 'keyring' as const, storeLocation: keyring.name } : { store: 'file' as const, storeLocation: this.file.path };
-    const c = await this.load(host);
+    let c: LoadedCredentials | null;
+    try {
+      c = await this.load(host);
+    } catch (err) {
+      if (!(err instanceof RpcError)) throw err;
+      return { host: hostKey(host), signedIn: false, problem: err.message, ...store };
+    }
     if (!c) return { host: hostKey(host), signedIn: false, ...store };
     const { accessToken, refreshToken: _r, ...rest } = c;
     return { ...rest, signedIn: true, maskedToken: maskToken(accessToken), ...store };

@@ -109,7 +109,7 @@ export class HttpClient {
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = this.resolve(path, opts.query);
     const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
-    const headers = await this.headers(opts, body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {});
+    const headers = await this.headers(url, opts, body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {});
     return this.send<T>(method, url, headers, body, { totalMs: opts.timeoutMs ?? this.opts.timeoutMs }, opts);
   }
 
@@ -127,7 +127,7 @@ export class HttpClient {
     const url = this.resolve(path, opts.query);
     const extra: Record<string, string> = { 'content-type': opts.contentType ?? 'application/octet-stream' };
     if (opts.contentLength !== undefined) extra['content-length'] = String(opts.contentLength);
-    const headers = await this.headers(opts, extra);
+    const headers = await this.headers(url, opts, extra);
     return this.send<T>(method, url, headers, opts.body, { idleMs: opts.idleTimeoutMs ?? this.opts.timeoutMs }, opts);
   }
 
@@ -135,7 +135,7 @@ export class HttpClient {
   async webSocketOptions(pathOrUrl: string, opts: { auth?: boolean } = {}) {
     const url = this.resolve(pathOrUrl);
     if (url.protocol === 'http:' || url.protocol === 'https:') url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const headers = await this.headers({ auth: opts.auth }, {});
+    const headers = await this.headers(url, { auth: opts.auth }, {});
     return { url: url.href, options: { agent: this.agentFor(url), headers, handshakeTimeout: this.opts.timeoutMs } };
   }
 
@@ -145,10 +145,16 @@ export class HttpClient {
     this.agents.clear();
   }
 
-  private async headers(opts: Pick<RequestOptions, 'auth' | 'headers' | 'idempotencyKey'>, extra: Record<string, string>) {
+  /** Whether a URL is the backend itself: only there does the token go (an upload URL may point elsewhere). */
+  isBackend(url: URL): boolean {
+    const secure = (u: URL) => u.protocol === 'https:' || u.protocol === 'wss:';
+    return url.host === this.baseUrl.host && secure(url) === secure(this.baseUrl);
+  }
+
+  private async headers(url: URL, opts: Pick<RequestOptions, 'auth' | 'headers' | 'idempotencyKey'>, extra: Record<string, string>) {
     const h: Record<string, string> = { accept: 'application/json', 'user-agent': `codevf-agent/${VERSION}`, ...extra, ...opts.headers };
     if (opts.idempotencyKey) h['idempotency-key'] = opts.idempotencyKey;
-    if (opts.auth !== false) {
+    if (opts.auth !== false && this.isBackend(url)) {
       const token = await this.opts.token?.();
       if (token) h.authorization = `Bearer ${token}`;
     }

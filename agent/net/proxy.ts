@@ -117,6 +117,7 @@ function tunnelConnection(proxy: URL, secure: boolean, opts: TunnelOptions) {
         socket, servername: options.servername || (isIP(host) ? undefined : host),
         ca: options.ca ?? opts.ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'],
       });
+      socket.on('error', (err) => tlsSocket.destroy(err)); // the raw tunnel's failures end the TLS stream
       cb?.(null, tlsSocket);
     }, (err: Error) => cb?.(err, undefined as unknown as Duplex));
     return undefined;

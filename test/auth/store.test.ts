@@ -188,4 +188,31 @@ test('hostKey normalises scheme, case, default port and trailing slash', () => {
   assert.is(hostKey('http://localhost:8080/x'), 'http://localhost:8080');
 });
 
+test('after a keyring write failed, the newer file copy wins over an older keyring copy', async () => {
+  const home = await xdg();
+  const keyring = memoryKeyring();
+  await new CredentialStore({ env: { XDG_CONFIG_HOME: home }, keyring }).save(HOST, { accessToken: 'cvf_old_token' });
+  const flaky: Keyring = { ...keyring, set: async () => { throw new Error('locked'); } };
+  const store = new CredentialStore({ env: { XDG_CONFIG_HOME: home }, keyring: flaky });
+  assert.is((await store.save(HOST, { accessToken: 'cvf_new_token' })).store, 'file');
+  assert.equal([(await store.load(HOST))?.accessToken, (await store.load(HOST))?.source], ['cvf_new_token', 'file']);
+  assert.equal((await store.remove(HOST)).removed, ['keyring', 'file']);
+  assert.is(await store.load(HOST), null);
+});
+
+test('a token recorded in a keyring that is not reachable now is a clear auth error', async () => {
+  const home = await xdg();
+  await new CredentialStore({ env: { XDG_CONFIG_HOME: home }, keyring: memoryKeyring() }).save(HOST, { accessToken: TOKEN });
+  const store = fileStore(home);
+  try {
+    await store.load(HOST);
+    assert.unreachable('load should fail');
+  } catch (err) {
+    assert.instance(err, RpcError);
+    assert.is((err as RpcError).data.reason, 'keyring_unavailable');
+  }
+  const status = await store.status(HOST);
+  assert.equal([status.signedIn, /keyring/.test(status.problem ?? '')], [false, true]);
+});
+
 test.run();

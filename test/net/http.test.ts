@@ -195,4 +195,17 @@ test('auth: false sends no token', async () => {
   assert.is(srv.seen[0].headers.authorization, undefined);
 });
 
+test('the token is sent only to the backend, never to another origin', async () => {
+  const other = await startHttp();
+  try {
+    other.handle((_q, res) => json(res, 200, {}));
+    await client().upload('PUT', `http://127.0.0.1:${other.port}/bucket/obj`, { body: () => Readable.from([Buffer.from('zip')]) });
+    await client().request('GET', `http://localhost:${srv.port}/x`); // same port, other host name: another origin
+    assert.is(other.seen[0].headers.authorization, undefined);
+    assert.is(srv.seen[0].headers.authorization, undefined);
+  } finally {
+    await other.close();
+  }
+});
+
 test.run();
