@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     process.stderr.write(`sandbox: ${signal}, closing\n`);
     running.close().then(() => process.exit(0), () => process.exit(1));
   };
+  // One failing request must not take every session down; the bug is still logged.
+  process.on('uncaughtException', (e) => process.stderr.write(`sandbox: uncaught: ${e.stack ?? e}\n`));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -66,7 +66,7 @@ export class Router {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const { entry, params } = match(this.upgrades, 'GET', url.pathname);
     if (!entry) return rejectUpgrade(socket, new ApiError(404, 'route_not_found', `No WebSocket at ${url.pathname}`));
-    Promise.resolve(entry.handler(req, socket, head, params, url)).catch((e) => rejectUpgrade(socket, e));
+    new Promise((resolve) => resolve(entry.handler(req, socket, head, params, url))).catch((e) => rejectUpgrade(socket, e));
   }
 }
 

@@ -45,3 +45,9 @@ export const csrfField = (session: WebSession) => html`<input type="hidden" name
 
 export const notice = (text: string | null | undefined, kind: 'ok' | 'error' = 'ok') =>
   text ? html`<p class="${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>` : html``;
+
+/** A form that is only a button (revoke, claim, pay): the CSRF token plus fixed hidden fields. */
+export function buttonForm(session: WebSession, action: string, label: string, opts: { cls?: string; fields?: Record<string, string> } = {}): Html {
+  const hidden = Object.entries(opts.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`);
+  return html`<form method="post" action="${action}" class="inline" data-once>${csrfField(session)}${hidden}<button type="submit" class="${opts.cls ?? ''}">${label}</button></form>`;
+}

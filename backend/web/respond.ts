@@ -29,14 +29,16 @@ export function pageHeaders(req: IncomingMessage): Record<string, string> {
   };
 }
 
-export function sendPage(req: IncomingMessage, res: ServerResponse, page: Html, status = 200, extra: Record<string, string> = {}): void {
+type Headers = Record<string, string | string[]>;
+
+export function sendPage(req: IncomingMessage, res: ServerResponse, page: Html, status = 200, extra: Headers = {}): void {
   const body = page.text;
   res.writeHead(status, { ...pageHeaders(req), 'content-type': 'text/html; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)), ...extra });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-export function redirect(res: ServerResponse, to: string, extra: Record<string, string> = {}): void {
+export function redirect(res: ServerResponse, to: string, extra: Headers = {}): void {
   res.writeHead(303, { location: to, 'cache-control': 'no-store', 'content-length': '0', ...extra });
   res.end();
 }

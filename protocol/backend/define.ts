@@ -7,7 +7,7 @@ export const Scope = z.enum(['profile', 'billing', 'projects', 'tasks', 'tokens'
     + '`tasks` run live sessions, `tokens` manage access tokens, `engineer` act as an engineer.');
 export type Scope = z.infer<typeof Scope>;
 export const CUSTOMER_SCOPES: Scope[] = ['profile', 'billing', 'projects', 'tasks', 'tokens'];
-export const ENGINEER_SCOPES: Scope[] = ['profile', 'engineer'];
+export const ENGINEER_SCOPES: Scope[] = ['profile', 'tokens', 'engineer'];
 
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or -');
 export const Timestamp = z.string().describe('ISO 8601 time in UTC, e.g. `2026-11-23T10:00:00.000Z`.');
