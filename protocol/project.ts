@@ -1,5 +1,5 @@
 // `.codevf/config.json` and project detection, shared by the agent, front ends and the backend.
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id } from './backend/define.js';
 
 export const PROJECT_CONFIG_DIR = '.codevf';

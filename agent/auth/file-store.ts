@@ -3,7 +3,7 @@
 import { chmod, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../project/atomic-write.js';
 
 export const Secrets = z.object({

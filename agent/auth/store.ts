@@ -1,6 +1,6 @@
 // Credentials per backend host: the OS keyring where a real one exists, else auth.json; CODEVF_TOKEN
 // overrides both. Which store holds a token is recorded, and a fresh token is never lost to a failing store.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { AuthFileStore, configDir, type HostRecord, Secrets } from './file-store.js';
 import { boundKeyring, detectKeyring, type Keyring, KEYRING_TIMEOUT_MS } from './keyring.js';

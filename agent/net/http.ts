@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BodyIn, EndpointDef, ResponseOf } from '../../protocol/backend/define.js';
 import { VERSION } from '../../protocol/version.js';
 import { classify, httpError, invalidResponse, NetworkFailure, networkError } from './errors.js';

@@ -1,7 +1,7 @@
 // `.codevf/config.json`: find it by walking up, read and validate it, write it atomically, and `init`.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
   PROJECT_CONFIG_DIR, PROJECT_CONFIG_FILE, PROJECT_CONFIG_VERSION, ProjectConfig, type ProjectDetection,

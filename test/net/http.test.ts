@@ -2,7 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpClient, type HttpClientOptions } from '../../agent/net/http.js';
 import { endpoint } from '../../protocol/backend/define.js';
 import { ErrorCode } from '../../protocol/errors.js';
