@@ -97,19 +97,21 @@ export async function uploadSnapshot(opts: UploadOptions): Promise<UploadResult>
   const mod = url.protocol === 'https:' ? https : http;
   const req = mod.request(url, { method: 'POST', headers, agent: opts.agent });
   req.setTimeout(opts.idleTimeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })));
+  const answered = new AbortController();
   const response = new Promise<http.IncomingMessage>((resolve, reject) => { req.once('response', resolve); req.once('error', reject); });
-  response.catch(() => undefined);
+  response.then(() => answered.abort(), () => answered.abort());
   const source = isFile ? fs.createReadStream((opts.body as { path: string }).path, { highWaterMark: UPLOAD_CHUNK }) : coalesce(opts.body as Readable);
   let bytesSent = 0;
   let sourceError: unknown = null;
   try {
     const sending = (async () => {
       for await (const chunk of tap(source as AsyncIterable<Buffer>, (e) => { sourceError = e; })) {
-        if (req.destroyed) return;
+        if (req.destroyed || answered.signal.aborted) return;
         bytesSent += chunk.length;
         opts.onSent?.(bytesSent);
-        if (!req.write(chunk)) await Promise.race([once(req, 'drain'), response]);
+        if (!req.write(chunk)) await once(req, 'drain', { signal: answered.signal }).catch(() => undefined);
       }
+      if (answered.signal.aborted) return;
       if (opts.sha256 && typeof opts.sha256 !== 'string') req.addTrailers({ [SNAPSHOT_SHA256_HEADER]: await opts.sha256 });
       req.end();
     })();
