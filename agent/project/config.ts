@@ -95,9 +95,12 @@ export interface InitAnswers {
   branchMode?: ProjectConfig['branchMode'];
 }
 
+/** The settings a new project is registered with. */
+export type InitSettings = Omit<ProjectConfig, 'projectId' | 'createdAt' | 'version'>;
+
 export interface InitOptions {
   /** Registers a new project with the backend and returns its id; called only when no config exists yet. */
-  register: (settings: Omit<ProjectConfig, 'projectId' | 'createdAt' | 'version'>, detection: ProjectDetection) => Promise<string>;
+  register: (settings: InitSettings, detection: ProjectDetection) => Promise<string>;
   now?: () => Date;
 }
 
