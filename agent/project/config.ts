@@ -96,7 +96,7 @@ export interface InitAnswers {
 }
 
 /** The settings a new project is registered with. */
-export type InitSettings = Omit<ProjectConfig, 'projectId' | 'createdAt' | 'version'>;
+export type InitSettings = Pick<ProjectConfig, 'allowedTools' | 'testCommand' | 'buildCommand' | 'repoUploaded' | 'branchMode'>;
 
 export interface InitOptions {
   /** Registers a new project with the backend and returns its id; called only when no config exists yet. */
