@@ -1,0 +1,64 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { routes } from '../../protocol/backend/index.js';
+import { ScriptedEngineer, TaskSocket } from '../helpers/engineer.js';
+import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { liveTask, post } from './_util.js';
+
+const test = suite('backend crash and restart');
+let sb: Sandbox;
+test.before(async () => { sb = await startSandbox({ args: ['--minute-ms', '300', '--seed-credits', '100'] }); });
+test.after(async () => { await sb?.stop(); });
+
+const me = (token: string) => api(sb.url, 'GET', routes.account.me.path(), { token });
+
+test('kill -9 mid-session loses no event, balance, token or idempotency record; billing resumes without double counting', async () => {
+  const oldToken = sb.customerToken;
+  const { taskId, engineer, customer } = await liveTask(sb);
+  await engineer.say('before the crash');
+  const sent = await post(sb, routes.tasks.sendMessage.path(taskId), { text: 'retry me' }, { 'idempotency-key': 'k-crash' });
+  await customer.waitFor('billing_update', (e) => e.payload.minutes === 2);
+  const seen = customer.events.map((e) => JSON.stringify(e));
+  const lastSeq = customer.events.at(-1)!.seq;
+
+  await sb.kill('SIGKILL');
+  await Promise.all([customer.closed, engineer.socket!.closed]);
+  await sb.restart();
+
+  assert.is((await me(oldToken)).status, 200, 'tokens survive');
+  const stored = await api(sb.url, 'GET', `${routes.tasks.events.path(taskId)}?after=0`, { token: oldToken });
+  const storedJson = stored.body.events.map((e: any) => JSON.stringify(e));
+  assert.equal(storedJson.slice(0, seen.length), seen, 'every event seen before the crash is stored unchanged');
+  const billed = stored.body.events.filter((e: any) => e.type === 'billing_update');
+  const minutesBefore = billed.length;
+  assert.is((await me(oldToken)).body.balance, 100 - minutesBefore, 'balance matches the minutes billed');
+
+  const retry = await post(sb, routes.tasks.sendMessage.path(taskId), { text: 'retry me' }, { 'idempotency-key': 'k-crash' }, oldToken);
+  assert.equal(retry.body, sent.body, 'a retry after the crash answers the stored result');
+
+  const back = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), oldToken, lastSeq);
+  const eng = new ScriptedEngineer(sb.url, sb.engineerToken);
+  await eng.connect(taskId, 0);
+  await back.waitFor('billing_update', (e) => e.payload.minutes === minutesBefore + 1);
+  const seqs = back.events.map((e) => e.seq);
+  assert.equal(seqs, Array.from({ length: seqs.length }, (_, i) => lastSeq + 1 + i), 'reconnect: nothing missed, nothing twice');
+
+  const end = await post(sb, routes.tasks.endSession.path(taskId), {}, {}, oldToken);
+  const after = (await me(oldToken)).body.balance;
+  assert.is(100 - after, end.body.creditsUsed, 'credits charged equal credits used');
+  assert.is(end.body.creditsUsed, end.body.minutes);
+  const minutes = (await api(sb.url, 'GET', `${routes.tasks.events.path(taskId)}?after=0`, { token: oldToken })).body.events
+    .filter((e: any) => e.type === 'billing_update').map((e: any) => e.payload.minutes);
+  assert.equal(minutes, Array.from({ length: minutes.length }, (_, i) => i + 1), 'each minute billed once');
+  await back.close(); await eng.close();
+});
+
+test('a graceful restart (SIGTERM) keeps everything too', async () => {
+  const before = (await me(sb.customerToken)).body.balance;
+  const token = sb.customerToken;
+  await sb.kill('SIGTERM');
+  await sb.restart();
+  assert.is((await me(token)).body.balance, before);
+});
+
+test.run();
