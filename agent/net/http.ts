@@ -34,6 +34,8 @@ export interface HttpClientOptions {
   /** Name resolution for direct and proxy connections (default DNS). */
   lookup?: LookupFunction;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called once on a 401 (e.g. to refresh a short-lived token); true: send again with `token()`'s new value. */
+  onUnauthorized?: () => Promise<boolean>;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -166,6 +168,7 @@ export class HttpClient {
     const idempotent = method === 'GET' || method === 'HEAD' || Boolean(opts.idempotencyKey);
     const secrets = headers.authorization ? [headers.authorization.slice(7)] : [];
     const wait = this.opts.sleep ?? sleep;
+    let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       const last = !idempotent || attempt >= this.opts.retries;
       let answer: Answer;
@@ -178,6 +181,16 @@ export class HttpClient {
         continue;
       }
       if (answer.status >= 200 && answer.status < 300) return parseJson<T>(answer);
+      // A 401 was not acted on, so sending again is safe even for a POST.
+      if (answer.status === 401 && headers.authorization && !refreshed && this.opts.onUnauthorized) {
+        refreshed = true;
+        const token = await this.opts.onUnauthorized() ? await this.opts.token?.() : undefined;
+        if (token && `Bearer ${token}` !== headers.authorization) {
+          headers = { ...headers, authorization: `Bearer ${token}` };
+          secrets.push(token);
+          continue;
+        }
+      }
       const after = retryAfterMs(answer.headers['retry-after']);
       if (last || !RETRY_STATUS.has(answer.status) || (after ?? 0) > this.opts.maxRetryAfterMs) {
         throw httpError(answer.status, answer.body, secrets, after);

@@ -208,4 +208,19 @@ test('the token is sent only to the backend, never to another origin', async () 
   }
 });
 
+test('a 401 calls onUnauthorized once and sends again with the new token, even a POST', async () => {
+  srv.handle((req, res) => (req.headers.authorization === 'Bearer cvf_new' ? json(res, 200, { ok: true }) : json(res, 401, {})));
+  let token = 'cvf_old';
+  let refreshes = 0;
+  const c = client({ token: () => token, onUnauthorized: async () => { refreshes++; token = 'cvf_new'; return true; } });
+  assert.equal(await c.request('POST', '/x', { body: {} }), { ok: true });
+  assert.equal([refreshes, srv.seen.map((s) => s.headers.authorization)], [1, ['Bearer cvf_old', 'Bearer cvf_new']]);
+});
+
+test('a refresh that fails leaves the 401 as auth_required after one request', async () => {
+  srv.handle((_q, res) => json(res, 401, { error: { code: 'token_revoked', message: 'revoked' } }));
+  const err = await rejection(client({ onUnauthorized: async () => false }).request('GET', '/x'));
+  assert.equal([err.data.reason, err.data.backendCode, srv.seen.length], ['auth_required', 'token_revoked', 1]);
+});
+
 test.run();
