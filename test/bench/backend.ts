@@ -1,0 +1,149 @@
+// `npm run bench:backend`: 50 concurrent tasks x 200 events through the sandbox's task WebSockets.
+// Each task alternates engineer and customer messages, sending the next once the other side received the
+// last; both sockets must then hold every seq exactly once. Baseline: the same traffic through a bare `ws`
+// relay process (no auth, storage or validation), so the report reads as a ratio. Exits 1 on loss or dup.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { routes } from '../../protocol/backend/index.js';
+import { api, startSandbox } from '../helpers/sandbox.js';
+
+const TASKS = 50;
+const EVENTS = 200;
+
+interface Pair {
+  a: WebSocket; b: WebSocket; seqs: [number[], number[]]; texts: [string[], string[]]; waiting: Map<string, () => void>;
+}
+interface Run { eventsPerS: number; p50: number; p99: number; errors: string[] }
+
+// Listeners go on before 'open': events sent right after the upgrade can arrive in the same tick.
+const open = (url: string, headers: Record<string, string>, onMessage: (data: unknown) => void) => new Promise<WebSocket>((resolve, reject) => {
+  const ws = new WebSocket(url, { headers });
+  ws.on('message', onMessage);
+  ws.once('open', () => resolve(ws));
+  ws.once('error', reject);
+});
+
+const pct = (xs: number[], p: number) => xs.sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+/** Opens both sockets of a pair, recording every event from the start (engineer_connected counts). */
+async function makePair(urlA: string, urlB: string, headersA: Record<string, string> = {}, headersB: Record<string, string> = {}): Promise<Pair> {
+  const pair = { seqs: [[], []], texts: [[], []], waiting: new Map() } as unknown as Pair;
+  const onMessage = (side: 0 | 1) => (data: unknown) => {
+    const m = JSON.parse(String(data));
+    if (typeof m.seq !== 'number') return;
+    pair.seqs[side].push(m.seq);
+    const text = m.payload?.text;
+    if (typeof text !== 'string') return;
+    pair.texts[side].push(text);
+    const key = `${side}:${text}`;
+    pair.waiting.get(key)?.();
+    pair.waiting.delete(key);
+  };
+  pair.a = await open(urlA, headersA, onMessage(0));
+  pair.b = await open(urlB, headersB, onMessage(1));
+  return pair;
+}
+
+/** Drives one pair: alternate sides, wait for delivery on the other side, record the latency. */
+async function drive(pair: Pair, frame: (side: 0 | 1, text: string) => string, latencies: number[]): Promise<void> {
+  const socks = [pair.a, pair.b];
+  for (let k = 0; k < EVENTS; k++) {
+    const from = (k % 2) as 0 | 1;
+    const text = `m${k}`;
+    const got = new Promise<void>((r) => pair.waiting.set(`${1 - from}:${text}`, r));
+    const t0 = performance.now();
+    socks[from].send(frame(from, text));
+    await got;
+    latencies.push(performance.now() - t0);
+  }
+}
+
+function check(pairs: Pair[], expected: (i: number) => number): string[] {
+  const errors: string[] = [];
+  pairs.forEach((p, i) => p.seqs.forEach((seqs, side) => {
+    const n = expected(i);
+    if (seqs.length !== n || seqs.some((s, j) => s !== j + 1)) errors.push(`pair ${i} side ${side}: ${seqs.length} events, want seq 1..${n} once each`);
+    const texts = new Set(p.texts[side]);
+    if (texts.size !== EVENTS || p.texts[side].length !== EVENTS) errors.push(`pair ${i} side ${side}: ${p.texts[side].length} messages, ${texts.size} distinct, want ${EVENTS}`);
+  }));
+  return errors;
+}
+
+async function measure(pairs: Pair[], frame: (side: 0 | 1, text: string) => string): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(pairs.map((p) => drive(p, frame, latencies)));
+  return { seconds: (performance.now() - t0) / 1000, latencies };
+}
+
+async function sandboxRun(): Promise<Run> {
+  const sb = await startSandbox({ args: ['--seed-credits', '1000'] });
+  try {
+    const pairs: Pair[] = [];
+    for (let i = 0; i < TASKS; i++) {
+      const task = await api(sb.url, 'POST', routes.tasks.create.path(), { token: sb.customerToken, body: { issue: `bench ${i}` } });
+      const id = task.body.taskId;
+      await api(sb.url, 'POST', routes.engineer.claim.path(id), { token: sb.engineerToken, body: {} });
+      const ws = sb.url.replace(/^http/, 'ws');
+      pairs.push(await makePair(ws + routes.tasks.events.path(id), ws + routes.engineer.events.path(id),
+        { authorization: `Bearer ${sb.customerToken}` }, { authorization: `Bearer ${sb.engineerToken}` }));
+    }
+    await new Promise((r) => setTimeout(r, 200)); // engineer_connected events settle
+    let n = 0;
+    const frame = (side: 0 | 1, text: string) => JSON.stringify(side === 0
+      ? { type: 'customer_message', id: `c${n++}`, payload: { text } }
+      : { type: 'engineer_message', id: `e${n++}`, payload: { text } });
+    const { seconds, latencies } = await measure(pairs, frame);
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = check(pairs, () => EVENTS + 1);
+    pairs.forEach((p) => { p.a.close(); p.b.close(); });
+    return { eventsPerS: (TASKS * EVENTS) / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };
+  } finally {
+    await sb.stop();
+  }
+}
+
+const RELAY = `
+const { WebSocketServer } = require('ws');
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+const rooms = new Map();
+wss.on('connection', (ws, req) => {
+  const room = req.url; const r = rooms.get(room) ?? { socks: [], seq: 0 }; rooms.set(room, r); r.socks.push(ws);
+  ws.on('message', (d) => { const m = JSON.parse(String(d)); const out = JSON.stringify({ type: m.type, seq: ++r.seq, payload: m.payload });
+    for (const s of r.socks) s.send(out); ws.send(JSON.stringify({ type: 'ack', id: m.id })); });
+});
+wss.on('listening', () => console.log(wss.address().port));`;
+
+async function relayRun(): Promise<Run> {
+  const proc = spawn(process.execPath, ['-e', RELAY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<string>((r) => proc.stdout!.once('data', (d) => r(String(d).trim())));
+    const pairs: Pair[] = [];
+    for (let i = 0; i < TASKS; i++) {
+      pairs.push(await makePair(`ws://127.0.0.1:${port}/t${i}`, `ws://127.0.0.1:${port}/t${i}`));
+    }
+    let n = 0;
+    const { seconds, latencies } = await measure(pairs, (_side, text) => JSON.stringify({ type: 'msg', id: `x${n++}`, payload: { text } }));
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = check(pairs, () => EVENTS);
+    pairs.forEach((p) => { p.a.close(); p.b.close(); });
+    return { eventsPerS: (TASKS * EVENTS) / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };
+  } finally {
+    proc.kill();
+  }
+}
+
+const relay = await relayRun();
+const sandbox = await sandboxRun();
+const f = (x: number) => x.toFixed(2);
+console.log(`backend bench: ${TASKS} tasks x ${EVENTS} events, both task sockets per task, closed loop per task`);
+console.log(`  bare ws relay : ${Math.round(relay.eventsPerS)} events/s, delivery p50 ${f(relay.p50)} ms, p99 ${f(relay.p99)} ms`);
+console.log(`  sandbox       : ${Math.round(sandbox.eventsPerS)} events/s, delivery p50 ${f(sandbox.p50)} ms, p99 ${f(sandbox.p99)} ms`);
+console.log(`  ratio sandbox/relay: throughput ${f(sandbox.eventsPerS / relay.eventsPerS)}x, p99 latency ${f(sandbox.p99 / relay.p99)}x`);
+const errors = [...relay.errors.map((e) => `relay ${e}`), ...sandbox.errors];
+if (errors.length) {
+  console.log(`FAILED: ${errors.length} lost or duplicated sequences:\n  ${errors.slice(0, 10).join('\n  ')}`);
+  process.exit(1);
+}
+console.log('  no event lost or duplicated');
