@@ -22,7 +22,7 @@ export class Billing {
     const outOfCredit = this.store.tx(() => {
       const t = this.tasks.row(taskId);
       if (t.status !== 'active') return false;
-      if (!t.first_connected_at) this.store.db.prepare('UPDATE tasks SET first_connected_at = ? WHERE id = ?').run(Date.now(), taskId);
+      if (!t.first_connected_at) this.store.stmt('UPDATE tasks SET first_connected_at = ? WHERE id = ?').run(Date.now(), taskId);
       this.log.append(taskId, 'engineer_connected', { engineer: this.tasks.person(engineerId)! });
       return this.balanceOf(t.customer_id) < t.credits_per_minute;
     });
@@ -53,7 +53,7 @@ export class Billing {
   }
 
   private balanceOf(userId: string): number {
-    return (this.store.db.prepare('SELECT balance FROM users WHERE id = ?').get(userId) as { balance: number }).balance;
+    return (this.store.stmt('SELECT balance FROM users WHERE id = ?').get(userId) as { balance: number }).balance;
   }
 
   /** Charges one full minute; ends the session cleanly when the next minute could not be paid. */

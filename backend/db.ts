@@ -10,6 +10,7 @@ export class Store {
   readonly db: Db;
   private depth = 0;
   private pending: (() => void)[] = [];
+  private statements = new Map<string, Database.Statement>();
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -32,6 +33,13 @@ export class Store {
         this.db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
       })();
     }
+  }
+
+  /** A prepared statement, compiled once per SQL text. */
+  stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
   }
 
   /** Runs fn in one transaction (nested calls join it); `afterCommit` callbacks run once it commits. */

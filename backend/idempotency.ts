@@ -18,7 +18,7 @@ export class Idempotency {
   run<T>(userId: string, key: string, request: unknown, fn: () => T): { result: T; replayed: boolean } {
     const fingerprint = sha256(JSON.stringify(request));
     return this.store.tx(() => {
-      const row = this.store.db.prepare('SELECT fingerprint, response FROM idempotency WHERE user_id = ? AND key = ?')
+      const row = this.store.stmt('SELECT fingerprint, response FROM idempotency WHERE user_id = ? AND key = ?')
         .get(userId, key) as { fingerprint: string; response: string } | undefined;
       if (row) {
         if (row.fingerprint !== fingerprint) {
@@ -28,7 +28,7 @@ export class Idempotency {
       }
       const result = fn();
       if (result instanceof Promise) throw new Error('idempotent handlers must be synchronous');
-      this.store.db.prepare('INSERT INTO idempotency (user_id, key, fingerprint, status, response, created_at) VALUES (?,?,?,?,?,?)')
+      this.store.stmt('INSERT INTO idempotency (user_id, key, fingerprint, status, response, created_at) VALUES (?,?,?,?,?,?)')
         .run(userId, key, fingerprint, 200, JSON.stringify(result ?? null), Date.now());
       return { result, replayed: false };
     });

@@ -26,11 +26,11 @@ export class Users {
   constructor(private store: Store) {}
 
   get(id: string): User | undefined {
-    return this.store.db.prepare('SELECT id, email, name, title, role, balance FROM users WHERE id = ?').get(id) as User | undefined;
+    return this.store.stmt('SELECT id, email, name, title, role, balance FROM users WHERE id = ?').get(id) as User | undefined;
   }
 
   byEmail(email: string): (User & { password_hash: string | null }) | undefined {
-    return this.store.db.prepare('SELECT id, email, name, title, role, balance, password_hash FROM users WHERE email = ?')
+    return this.store.stmt('SELECT id, email, name, title, role, balance, password_hash FROM users WHERE email = ?')
       .get(email.toLowerCase()) as (User & { password_hash: string | null }) | undefined;
   }
 
@@ -39,12 +39,12 @@ export class Users {
     const existing = this.byEmail(u.email);
     const hash = hashPassword(u.password);
     if (existing) {
-      this.store.db.prepare('UPDATE users SET name = ?, title = ?, role = ?, password_hash = ? WHERE id = ?')
+      this.store.stmt('UPDATE users SET name = ?, title = ?, role = ?, password_hash = ? WHERE id = ?')
         .run(u.name, u.title ?? null, u.role, hash, existing.id);
       return this.get(existing.id)!;
     }
     const id = newId('usr');
-    this.store.db.prepare('INSERT INTO users (id, email, name, title, role, password_hash, balance, created_at) VALUES (?,?,?,?,?,?,?,?)')
+    this.store.stmt('INSERT INTO users (id, email, name, title, role, password_hash, balance, created_at) VALUES (?,?,?,?,?,?,?,?)')
       .run(id, u.email.toLowerCase(), u.name, u.title ?? null, u.role, hash, u.balance ?? 0, Date.now());
     return this.get(id)!;
   }

@@ -20,14 +20,14 @@ export class Accounts {
   }
 
   balance(userId: string): number {
-    const r = this.store.db.prepare('SELECT balance FROM users WHERE id = ?').get(userId) as { balance: number } | undefined;
+    const r = this.store.stmt('SELECT balance FROM users WHERE id = ?').get(userId) as { balance: number } | undefined;
     return r?.balance ?? 0;
   }
 
   startTopUp(userId: string, amountUsd: number) {
     const id = newId('chk');
     const credits = Math.floor(amountUsd / this.config.usdPerCredit);
-    this.store.db.prepare('INSERT INTO checkouts (id, user_id, amount_usd, credits, status, created_at) VALUES (?,?,?,?,?,?)')
+    this.store.stmt('INSERT INTO checkouts (id, user_id, amount_usd, credits, status, created_at) VALUES (?,?,?,?,?,?)')
       .run(id, userId, amountUsd, credits, 'pending', Date.now());
     return this.checkout(userId, id);
   }
@@ -46,14 +46,14 @@ export class Accounts {
     return this.store.tx(() => {
       const r = this.row(id);
       if (!r || r.user_id !== userId) throw new ApiError(404, 'not_found', `Checkout ${id} not found`);
-      const paid = this.store.db.prepare(`UPDATE checkouts SET status = 'paid', paid_at = ? WHERE id = ? AND status = 'pending'`)
+      const paid = this.store.stmt(`UPDATE checkouts SET status = 'paid', paid_at = ? WHERE id = ? AND status = 'pending'`)
         .run(Date.now(), id).changes === 1;
-      if (paid) this.store.db.prepare('UPDATE users SET balance = balance + ? WHERE id = ?').run(r.credits, userId);
+      if (paid) this.store.stmt('UPDATE users SET balance = balance + ? WHERE id = ?').run(r.credits, userId);
       return { ...this.checkout(userId, id), balance: this.balance(userId), credited: paid };
     });
   }
 
   private row(id: string): CheckoutRow | undefined {
-    return this.store.db.prepare('SELECT * FROM checkouts WHERE id = ?').get(id) as CheckoutRow | undefined;
+    return this.store.stmt('SELECT * FROM checkouts WHERE id = ?').get(id) as CheckoutRow | undefined;
   }
 }

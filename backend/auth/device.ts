@@ -42,8 +42,8 @@ export class DeviceFlow {
     const deviceCode = randomBytes(32).toString('base64url');
     const now = Date.now();
     let userCode = newUserCode();
-    while (this.store.db.prepare('SELECT 1 FROM device_codes WHERE user_code = ?').get(userCode)) userCode = newUserCode();
-    this.store.db.prepare(`INSERT INTO device_codes (device_hash, user_code, client_name, client_host, client_ip, scopes,
+    while (this.store.stmt('SELECT 1 FROM device_codes WHERE user_code = ?').get(userCode)) userCode = newUserCode();
+    this.store.stmt(`INSERT INTO device_codes (device_hash, user_code, client_name, client_host, client_ip, scopes,
       created_at, expires_at, interval_s, status) VALUES (?,?,?,?,?,?,?,?,?, 'pending')`).run(sha256(deviceCode), userCode,
       body.client_name, body.client_host ?? null, ip, JSON.stringify(scopes), now, now + this.opts.ttlS * 1000, this.opts.intervalS);
     const uri = this.opts.verificationUri();
@@ -58,21 +58,21 @@ export class DeviceFlow {
   poll(deviceCode: string) {
     // Poll bookkeeping must commit even when the answer is an error, so errors are thrown after the commit.
     const out = this.store.tx(() => {
-      const r = this.store.db.prepare('SELECT * FROM device_codes WHERE device_hash = ?').get(sha256(deviceCode)) as Row | undefined;
+      const r = this.store.stmt('SELECT * FROM device_codes WHERE device_hash = ?').get(sha256(deviceCode)) as Row | undefined;
       if (!r) return oauth('invalid_grant', 'Unknown device code; start the login again.');
       const now = Date.now();
       if (r.status === 'used') return oauth('invalid_grant', 'This device code was already exchanged; start the login again.');
       if (r.expires_at <= now) return oauth('expired_token', 'The code expired before it was approved; start the login again.');
       if (r.last_poll_at && now - r.last_poll_at < r.interval_s * 900) {
         const interval = r.interval_s + SLOW_DOWN_STEP_S;
-        this.store.db.prepare('UPDATE device_codes SET interval_s = ?, last_poll_at = ? WHERE device_hash = ?')
+        this.store.stmt('UPDATE device_codes SET interval_s = ?, last_poll_at = ? WHERE device_hash = ?')
           .run(interval, now, r.device_hash);
         return oauth('slow_down', `Polling too fast; wait ${interval} s between polls from now on.`);
       }
-      this.store.db.prepare('UPDATE device_codes SET last_poll_at = ? WHERE device_hash = ?').run(now, r.device_hash);
+      this.store.stmt('UPDATE device_codes SET last_poll_at = ? WHERE device_hash = ?').run(now, r.device_hash);
       if (r.status === 'denied') return oauth('access_denied', 'The login was denied in the browser.');
       if (r.status === 'pending') return oauth('authorization_pending', 'Waiting for the user to approve the code.');
-      this.store.db.prepare(`UPDATE device_codes SET status = 'used' WHERE device_hash = ?`).run(r.device_hash);
+      this.store.stmt(`UPDATE device_codes SET status = 'used' WHERE device_hash = ?`).run(r.device_hash);
       return this.tokens.issuePair(r.user_id!, JSON.parse(r.scopes), `device login: ${r.client_name}`);
     });
     if (out instanceof ApiError) throw out;
@@ -83,7 +83,7 @@ export class DeviceFlow {
   private find(userCode: string, approverId: string): Row {
     this.wrong.check(`device:${approverId}`, 'wrong codes');
     const code = normalizeUserCode(userCode);
-    const r = this.store.db.prepare('SELECT * FROM device_codes WHERE user_code = ?').get(code) as Row | undefined;
+    const r = this.store.stmt('SELECT * FROM device_codes WHERE user_code = ?').get(code) as Row | undefined;
     if (!r || r.expires_at <= Date.now()) {
       this.wrong.hit(`device:${approverId}`, 'wrong codes');
       throw new ApiError(404, 'unknown_user_code', 'No login is waiting for this code; check the code in your terminal.');
@@ -100,7 +100,7 @@ export class DeviceFlow {
       const r = this.find(userCode, approverId);
       if (r.status !== 'pending') throw new ApiError(409, 'already_decided', `This code was already ${r.status}.`);
       const status = decision === 'approve' ? 'approved' : 'denied';
-      this.store.db.prepare('UPDATE device_codes SET status = ?, user_id = ? WHERE device_hash = ?').run(status, approverId, r.device_hash);
+      this.store.stmt('UPDATE device_codes SET status = ?, user_id = ? WHERE device_hash = ?').run(status, approverId, r.device_hash);
       return this.view({ ...r, status });
     });
   }

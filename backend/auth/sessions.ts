@@ -31,7 +31,7 @@ export class Sessions {
     const id = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     const now = Date.now();
-    this.store.db.prepare('INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?,?,?,?,?)')
+    this.store.stmt('INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?,?,?,?,?)')
       .run(sha256(id), u.id, csrf, now, now + SESSION_TTL_MS);
     const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`;
     return { cookie, session: { id, user: this.users.get(u.id)!, csrf, expiresAt: now + SESSION_TTL_MS } };
@@ -40,7 +40,7 @@ export class Sessions {
   fromRequest(req: IncomingMessage): WebSession | undefined {
     const id = readCookie(req, SESSION_COOKIE);
     if (!id) return undefined;
-    const row = this.store.db.prepare('SELECT user_id, csrf, expires_at, revoked_at FROM sessions WHERE hash = ?')
+    const row = this.store.stmt('SELECT user_id, csrf, expires_at, revoked_at FROM sessions WHERE hash = ?')
       .get(sha256(id)) as { user_id: string; csrf: string; expires_at: number; revoked_at: number | null } | undefined;
     if (!row || row.revoked_at || row.expires_at <= Date.now()) return undefined;
     const user = this.users.get(row.user_id);
@@ -48,7 +48,7 @@ export class Sessions {
   }
 
   signOut(id: string): string {
-    this.store.db.prepare('UPDATE sessions SET revoked_at = ? WHERE hash = ?').run(Date.now(), sha256(id));
+    this.store.stmt('UPDATE sessions SET revoked_at = ? WHERE hash = ?').run(Date.now(), sha256(id));
     return `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`;
   }
 }

@@ -34,7 +34,7 @@ export class Tokens {
     const token = `cvf_${randomBytes(30).toString('base64url')}`;
     const id = newId('tok');
     const now = Date.now();
-    this.store.db.prepare(`INSERT INTO tokens (id, user_id, kind, name, hash, prefix, scopes, created_at, expires_at, pair_id)
+    this.store.stmt(`INSERT INTO tokens (id, user_id, kind, name, hash, prefix, scopes, created_at, expires_at, pair_id)
       VALUES (?,?,?,?,?,?,?,?,?,?)`).run(id, userId, kind, name, sha256(token), token.slice(0, 8), JSON.stringify(scopes),
       now, now + ttlMs, pairId);
     return { id, token, row: this.row(id)! };
@@ -60,12 +60,12 @@ export class Tokens {
   }
 
   private row(id: string): Row | undefined {
-    return this.store.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as Row | undefined;
+    return this.store.stmt('SELECT * FROM tokens WHERE id = ?').get(id) as Row | undefined;
   }
 
   /** Resolves a presented token; distinct 401 codes tell the client whether to refresh or log in again. */
   verify(token: string, kinds: TokenKind[]): TokenRecord {
-    const r = this.store.db.prepare('SELECT * FROM tokens WHERE hash = ?').get(sha256(token)) as Row | undefined;
+    const r = this.store.stmt('SELECT * FROM tokens WHERE hash = ?').get(sha256(token)) as Row | undefined;
     if (!r || !kinds.includes(r.kind)) throw unauthorized('token_invalid', 'The token is not valid. Run `codevf login` again.');
     if (r.revoked_at) throw unauthorized('token_revoked', 'The token was revoked. Run `codevf login` again.');
     const now = Date.now();
@@ -74,7 +74,7 @@ export class Tokens {
         ? 'The access token expired; refresh it with the refresh token.' : 'The token expired. Create a new one or log in again.');
     }
     if (!r.last_used_at || now - r.last_used_at > LAST_USED_GRANULARITY_MS) {
-      this.store.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now, r.id);
+      this.store.stmt('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now, r.id);
     }
     return { id: r.id, userId: r.user_id, kind: r.kind, scopes: JSON.parse(r.scopes), expiresAt: r.expires_at, pairId: r.pair_id };
   }
@@ -83,14 +83,14 @@ export class Tokens {
   refresh(refreshToken: string) {
     return this.store.tx(() => {
       const rec = this.verify(refreshToken, ['refresh']);
-      this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(Date.now(), rec.pairId);
+      this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(Date.now(), rec.pairId);
       const name = this.row(rec.id)!.name;
       return this.issuePair(rec.userId, rec.scopes, name);
     });
   }
 
   list(userId: string) {
-    const rows = this.store.db.prepare(`SELECT * FROM tokens WHERE user_id = ? AND kind != 'refresh' ORDER BY created_at DESC`)
+    const rows = this.store.stmt(`SELECT * FROM tokens WHERE user_id = ? AND kind != 'refresh' ORDER BY created_at DESC`)
       .all(userId) as Row[];
     return rows.map(info);
   }
@@ -101,14 +101,14 @@ export class Tokens {
       if (!r || r.user_id !== userId) throw new ApiError(404, 'not_found', `Token ${tokenId} not found`);
       const now = Date.now();
       // Revoking either half of a login pair ends the whole login.
-      if (r.pair_id) this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(now, r.pair_id);
-      else this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, r.id);
+      if (r.pair_id) this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(now, r.pair_id);
+      else this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, r.id);
       return info(this.row(tokenId)!);
     });
   }
 
   revokeAll(userId: string): number {
-    return this.store.db.prepare('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+    return this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
       .run(Date.now(), userId).changes;
   }
 }

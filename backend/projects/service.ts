@@ -18,7 +18,7 @@ export class Projects {
 
   init(userId: string, b: z.output<typeof ProjectInitRequest>) {
     const id = newId('prj');
-    this.store.db.prepare(`INSERT INTO projects (id, user_id, name, type, test_command, build_command, allowed_ai_tools,
+    this.store.stmt(`INSERT INTO projects (id, user_id, name, type, test_command, build_command, allowed_ai_tools,
       upload_code, codevf_branch_only, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`).run(id, userId, b.name, b.type,
       b.testCommand ?? null, b.buildCommand ?? null, JSON.stringify(b.allowedAiTools), b.uploadCode ? 1 : 0,
       b.codevfBranchOnly ? 1 : 0, Date.now());
@@ -27,7 +27,7 @@ export class Projects {
 
   /** Owned project row or 404 (someone else's project is not revealed to exist). */
   row(userId: string, id: string): Row {
-    const r = this.store.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as Row | undefined;
+    const r = this.store.stmt('SELECT * FROM projects WHERE id = ?').get(id) as Row | undefined;
     if (!r || r.user_id !== userId) throw new ApiError(404, 'not_found', `Project ${id} not found; run \`codevf init\`.`);
     return r;
   }
@@ -47,7 +47,7 @@ export class Projects {
     if (r.codevf_branch_only && b.branch !== CODEVF_BRANCH) {
       throw new ApiError(409, 'wrong_branch', `Engineers may only see the '${CODEVF_BRANCH}' branch: commit to it and sync again.`);
     }
-    this.store.db.prepare('UPDATE projects SET last_branch = ?, last_head = ?, last_sync_at = ?, remote_url = ? WHERE id = ?')
+    this.store.stmt('UPDATE projects SET last_branch = ?, last_head = ?, last_sync_at = ?, remote_url = ? WHERE id = ?')
       .run(b.branch, b.headCommit, Date.now(), b.remoteUrl ?? null, r.id);
     return this.get(userId, r.id);
   }

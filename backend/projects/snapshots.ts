@@ -53,19 +53,19 @@ export class Snapshots {
   }
 
   private async persist(projectId: string, tmp: string, final: string, size: number, sha: string) {
-    const existing = this.store.db.prepare('SELECT * FROM snapshots WHERE project_id = ? AND sha256 = ?').get(projectId, sha) as Row | undefined;
+    const existing = this.store.stmt('SELECT * FROM snapshots WHERE project_id = ? AND sha256 = ?').get(projectId, sha) as Row | undefined;
     if (existing) {
       await rm(tmp, { force: true });
       return view(existing);
     }
     await rename(tmp, final);
     const id = newId('snp');
-    this.store.db.prepare('INSERT INTO snapshots (id, project_id, size, sha256, path, received_at) VALUES (?,?,?,?,?,?)')
+    this.store.stmt('INSERT INTO snapshots (id, project_id, size, sha256, path, received_at) VALUES (?,?,?,?,?,?)')
       .run(id, projectId, size, sha, final, Date.now());
-    return view(this.store.db.prepare('SELECT * FROM snapshots WHERE id = ?').get(id) as Row);
+    return view(this.store.stmt('SELECT * FROM snapshots WHERE id = ?').get(id) as Row);
   }
 
   owned(projectId: string, snapshotId: string): boolean {
-    return Boolean(this.store.db.prepare('SELECT 1 FROM snapshots WHERE id = ? AND project_id = ?').get(snapshotId, projectId));
+    return Boolean(this.store.stmt('SELECT 1 FROM snapshots WHERE id = ? AND project_id = ?').get(snapshotId, projectId));
   }
 }

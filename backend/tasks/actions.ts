@@ -18,14 +18,14 @@ export class Actions {
   constructor(private store: Store, private log: EventLog, private tasks: Tasks, private files: Files) {}
 
   private request(taskId: string, requestId: string, kind: Kind): Status {
-    const r = this.store.db.prepare('SELECT kind, status FROM requests WHERE task_id = ? AND request_id = ?')
+    const r = this.store.stmt('SELECT kind, status FROM requests WHERE task_id = ? AND request_id = ?')
       .get(taskId, requestId) as { kind: Kind; status: Status } | undefined;
     if (!r || r.kind !== kind) throw new ApiError(404, 'request_not_found', `No ${kind} request ${requestId} in this task.`);
     return r.status;
   }
 
   private setStatus(taskId: string, requestId: string, status: Status): void {
-    this.store.db.prepare('UPDATE requests SET status = ? WHERE task_id = ? AND request_id = ?').run(status, taskId, requestId);
+    this.store.stmt('UPDATE requests SET status = ? WHERE task_id = ? AND request_id = ?').run(status, taskId, requestId);
   }
 
   private decide(taskId: string, requestId: string, kind: Kind, decision: 'allow' | 'deny'): void {
@@ -78,11 +78,11 @@ export class Actions {
   /** A chunk index already stored answers its first seq, so a resent chunk is never shown twice. */
   private output(taskId: string, p: z.output<typeof CustomerAction> & { type: 'command_output' } extends { payload: infer P } ? P : never): Posted {
     this.mustRun(taskId, p.requestId);
-    const seen = this.store.db.prepare('SELECT seq FROM output_chunks WHERE task_id = ? AND request_id = ? AND stream = ? AND idx = ?')
+    const seen = this.store.stmt('SELECT seq FROM output_chunks WHERE task_id = ? AND request_id = ? AND stream = ? AND idx = ?')
       .get(taskId, p.requestId, p.stream, p.index) as { seq: number } | undefined;
     if (seen) return { seq: seen.seq };
     const { seq } = this.log.append(taskId, 'command_output', p);
-    this.store.db.prepare('INSERT INTO output_chunks (task_id, request_id, stream, idx, seq) VALUES (?,?,?,?,?)')
+    this.store.stmt('INSERT INTO output_chunks (task_id, request_id, stream, idx, seq) VALUES (?,?,?,?,?)')
       .run(taskId, p.requestId, p.stream, p.index, seq);
     return { seq };
   }
@@ -107,7 +107,7 @@ export class Actions {
 
   private ask(taskId: string, kind: Kind, emit: (requestId: string) => { seq: number }): Posted {
     const requestId = newId('req');
-    this.store.db.prepare(`INSERT INTO requests (task_id, request_id, kind, status) VALUES (?,?,?, 'pending')`).run(taskId, requestId, kind);
+    this.store.stmt(`INSERT INTO requests (task_id, request_id, kind, status) VALUES (?,?,?, 'pending')`).run(taskId, requestId, kind);
     return { seq: emit(requestId).seq, requestId };
   }
 }

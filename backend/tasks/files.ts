@@ -26,13 +26,13 @@ export class Files {
     const id = newId('fil');
     const digest = sha256(content);
     writeFileSync(join(this.dir, id), content);
-    this.store.db.prepare('INSERT INTO files (id, task_id, path, size, sha256, created_at) VALUES (?,?,?,?,?,?)')
+    this.store.stmt('INSERT INTO files (id, task_id, path, size, sha256, created_at) VALUES (?,?,?,?,?,?)')
       .run(id, taskId, path, content.length, digest, Date.now());
     return { fileId: id, path, size: content.length, sha256: digest, downloadPath: routes.engineer.file.path(taskId, id) };
   }
 
   read(taskId: string, fileId: string): { path: string; content: Buffer } {
-    const r = this.store.db.prepare('SELECT path FROM files WHERE id = ? AND task_id = ?').get(fileId, taskId) as { path: string } | undefined;
+    const r = this.store.stmt('SELECT path FROM files WHERE id = ? AND task_id = ?').get(fileId, taskId) as { path: string } | undefined;
     if (!r) throw new ApiError(404, 'not_found', `File ${fileId} not found in this task`);
     return { path: r.path, content: readFileSync(join(this.dir, fileId)) };
   }

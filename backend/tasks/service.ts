@@ -29,7 +29,7 @@ export class Tasks {
     private snapshots: Snapshots, private config: Config) {}
 
   row(id: string): TaskRow {
-    const r = this.store.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    const r = this.store.stmt('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
     if (!r) throw new ApiError(404, 'not_found', `Task ${id} not found`);
     return r;
   }
@@ -71,18 +71,18 @@ export class Tasks {
       throw new ApiError(400, 'invalid_body', 'body.snapshotId: no such snapshot in body.projectId');
     }
     const id = newId('tsk');
-    this.store.db.prepare(`INSERT INTO tasks (id, customer_id, project_id, snapshot_id, issue, status, credits_per_minute, created_at)
+    this.store.stmt(`INSERT INTO tasks (id, customer_id, project_id, snapshot_id, issue, status, credits_per_minute, created_at)
       VALUES (?,?,?,?,?, 'open', ?, ?)`).run(id, user.id, b.projectId ?? null, b.snapshotId ?? null, b.issue, rate, Date.now());
     return this.view(this.row(id));
   }
 
   listForCustomer(userId: string) {
-    const rows = this.store.db.prepare('SELECT * FROM tasks WHERE customer_id = ? ORDER BY created_at DESC LIMIT 200').all(userId) as TaskRow[];
+    const rows = this.store.stmt('SELECT * FROM tasks WHERE customer_id = ? ORDER BY created_at DESC LIMIT 200').all(userId) as TaskRow[];
     return { tasks: rows.map((r) => this.view(r)) };
   }
 
   listForEngineer(userId: string) {
-    const rows = this.store.db.prepare(`SELECT * FROM tasks WHERE status = 'open' OR (status = 'active' AND engineer_id = ?)
+    const rows = this.store.stmt(`SELECT * FROM tasks WHERE status = 'open' OR (status = 'active' AND engineer_id = ?)
       ORDER BY created_at LIMIT 200`).all(userId) as TaskRow[];
     return { tasks: rows.map((r) => this.view(r)) };
   }
@@ -93,7 +93,7 @@ export class Tasks {
       if (r.status === 'ended') throw taskEnded();
       if (r.engineer_id && r.engineer_id !== engineerId) throw new ApiError(409, 'already_claimed', 'Another engineer took this task.');
       if (!r.engineer_id) {
-        this.store.db.prepare(`UPDATE tasks SET engineer_id = ?, status = 'active', claimed_at = ? WHERE id = ?`).run(engineerId, Date.now(), id);
+        this.store.stmt(`UPDATE tasks SET engineer_id = ?, status = 'active', claimed_at = ? WHERE id = ?`).run(engineerId, Date.now(), id);
       }
       return this.view(this.row(id));
     });
@@ -114,7 +114,7 @@ export class Tasks {
     const summary = this.store.tx(() => {
       const r = this.row(id);
       if (r.status === 'ended') return this.summary(r);
-      this.store.db.prepare(`UPDATE tasks SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ?`).run(Date.now(), reason, id);
+      this.store.stmt(`UPDATE tasks SET status = 'ended', ended_at = ?, end_reason = ? WHERE id = ?`).run(Date.now(), reason, id);
       const s = this.summary(this.row(id));
       this.log.append(id, 'session_end', s);
       return s;
@@ -129,7 +129,7 @@ export class Tasks {
       if (r.status !== 'ended') throw new ApiError(409, 'session_active', 'Rate the engineer after ending the session.');
       if (!r.engineer_id) throw new ApiError(409, 'no_engineer', 'No engineer joined this session; there is nobody to rate.');
       if (r.rating !== null) throw new ApiError(409, 'already_rated', 'This session was already rated.');
-      this.store.db.prepare('UPDATE tasks SET rating = ?, rating_comment = ? WHERE id = ?').run(rating, comment ?? null, id);
+      this.store.stmt('UPDATE tasks SET rating = ?, rating_comment = ? WHERE id = ?').run(rating, comment ?? null, id);
       return { taskId: id, rating, comment: comment ?? null };
     });
   }

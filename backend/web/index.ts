@@ -1,15 +1,19 @@
-// Seam for the browser pages (sign in, device approval, CLI access, engineer console, checkout).
-// PLACEHOLDER: serves only a plain link list at `/`; the web engineer replaces this module.
-import { pages } from '../../protocol/backend/index.js';
+// The browser pages: sign in, device approval, CLI access, engineer console, checkout stand-in, and the
+// stylesheet and scripts they load. Pages use the session cookie set at sign-in; every POST checks CSRF.
 import type { Router } from '../http/router.js';
 import type { Services } from '../services.js';
+import { assetPaths, serveAsset } from './assets.js';
+import { registerCheckout } from './checkout.js';
+import { registerConsole } from './console.js';
+import { registerDevice } from './device.js';
+import { registerSignIn } from './signin.js';
+import { registerTokens } from './tokens.js';
 
-export function registerWebRoutes(router: Router, _services: Services): void {
-  router.raw('GET', pages.home.pattern, (_req, res) => {
-    const links = [pages.signIn, pages.device, pages.tokens, pages.console]
-      .map((p) => `<li><a href="${p.path()}">${p.path()}</a></li>`).join('');
-    const html = `<!doctype html><meta charset="utf-8"><title>CodeVF sandbox</title><h1>CodeVF sandbox</h1><ul>${links}</ul>`;
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
-    res.end(html);
-  });
+export function registerWebRoutes(router: Router, services: Services): void {
+  for (const path of assetPaths) router.raw('GET', path, (req, res) => serveAsset(req, res, path));
+  registerSignIn(router, services);
+  registerDevice(router, services);
+  registerTokens(router, services);
+  registerConsole(router, services);
+  registerCheckout(router, services);
 }

@@ -11,6 +11,8 @@ export interface SandboxOptions {
   /** Reuse this data folder (not removed by `stop`). */
   dataDir?: string;
   timeoutMs?: number;
+  /** Flags for node itself, e.g. `['--cpu-prof']` (also read from CVF_SANDBOX_NODE_ARGS, space-separated). */
+  nodeArgs?: string[];
 }
 
 export interface Sandbox {
@@ -36,8 +38,8 @@ function exited(proc: ChildProcess): Promise<void> {
   return new Promise((r) => proc.once('exit', () => r()));
 }
 
-function launch(args: string[], timeoutMs: number, stderr: string[]) {
-  const proc = spawn(process.execPath, [ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(nodeArgs: string[], args: string[], timeoutMs: number, stderr: string[]) {
+  const proc = spawn(process.execPath, [...nodeArgs, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
   return new Promise<{ proc: ChildProcess; ready: { url: string; customerToken: string; engineerToken: string } }>((res, rej) => {
     let buf = '';
@@ -65,7 +67,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const stderr: string[] = [];
   const args = (port: string) => ['--port', port, '--json', '--data', dataDir, ...(opts.args ?? [])];
-  const first = await launch(args('0'), timeoutMs, stderr);
+  const nodeArgs = opts.nodeArgs ?? (process.env.CVF_SANDBOX_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
+  const first = await launch(nodeArgs, args('0'), timeoutMs, stderr);
   const sb: Sandbox = {
     ...first.ready, dataDir, proc: first.proc, stderr,
     async kill(signal = 'SIGKILL') {
@@ -75,7 +78,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     async restart() {
       await sb.kill('SIGKILL');
-      const next = await launch(args(new URL(sb.url).port), timeoutMs, stderr);
+      const next = await launch(nodeArgs, args(new URL(sb.url).port), timeoutMs, stderr);
       Object.assign(sb, next.ready, { proc: next.proc });
     },
     async stop() {

@@ -1,0 +1,161 @@
+// The console's browser script, served as /web/console.js (CSP allows only same-origin scripts). It opens the
+// engineer task WebSocket with the session cookie, resumes after the last seq it saw, renders every event
+// with textContent only (never innerHTML), and sends the forms as frames; with the socket down the forms
+// post to the server instead. Plain ES5-ish JS: no build step, no template literals.
+export const CONSOLE_JS = String.raw`'use strict';
+(function () {
+  var root = document.getElementById('console');
+  if (!root) return;
+  var timeline = document.getElementById('timeline');
+  var conn = document.getElementById('conn');
+  var sendError = document.getElementById('send-error');
+  var last = 0, ws = null, ended = false, failures = 0, frameNo = 0;
+  var requests = {}, waiting = {};
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function item(ev, cls, who) {
+    var li = el('li', cls);
+    li.setAttribute('data-type', ev.type);
+    li.setAttribute('data-seq', String(ev.seq));
+    li.appendChild(el('div', 'meta', who + ' · ' + new Date(ev.timestamp).toLocaleTimeString()));
+    timeline.appendChild(li);
+    return li;
+  }
+  function line(li, text, cls) { var d = el('div', cls, text); li.appendChild(d); return d; }
+  function setConn(text, cls) { conn.textContent = text; conn.className = 'conn ' + cls; }
+  function badge(status) { var b = el('span', 'badge ' + status, status); b.setAttribute('data-status', status); return b; }
+
+  function request(ev, p, what, detail) {
+    var li = item(ev, 'me', 'You');
+    li.setAttribute('data-request-id', p.requestId);
+    var head = line(li, what + ' ');
+    head.appendChild(el('code', '', detail));
+    head.appendChild(document.createTextNode(' '));
+    var b = badge('pending');
+    head.appendChild(b);
+    if (p.reason) line(li, 'Reason: ' + p.reason, 'muted');
+    requests[p.requestId] = { li: li, badge: b, pre: null };
+    return li;
+  }
+  function decide(p, what) {
+    var r = requests[p.requestId];
+    var status = p.decision === 'allow' ? 'allowed' : 'denied';
+    if (r) { r.badge.textContent = status; r.badge.className = 'badge ' + status; r.badge.setAttribute('data-status', status); }
+    return 'Customer ' + status + ' the ' + what + (p.reason ? ': ' + p.reason : '');
+  }
+  function output(p) {
+    var r = requests[p.requestId];
+    if (!r) return;
+    if (!r.pre) { r.pre = el('pre', 'output'); r.li.appendChild(r.pre); }
+    r.pre.appendChild(el('span', p.stream, p.data));
+    r.pre.scrollTop = r.pre.scrollHeight;
+  }
+  function bill(p) {
+    document.getElementById('bill-minutes').textContent = String(p.minutes);
+    document.getElementById('bill-used').textContent = String(p.creditsUsed);
+    document.getElementById('bill-balance').textContent = String(p.balance);
+    document.getElementById('bill-warn').hidden = !p.lowBalance;
+  }
+  function safeLink(url, text) {
+    var ok = /^https?:\/\//i.test(url);
+    var a = el(ok ? 'a' : 'span', '', text || url);
+    if (ok) { a.href = url; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
+    return a;
+  }
+
+  var render = {
+    engineer_connected: function (ev, p) { line(item(ev, 'system', 'system'), p.engineer.name + ' connected; billing runs while connected'); },
+    engineer_disconnected: function (ev, p) { line(item(ev, 'system', 'system'), p.engineer.name + ' disconnected'); },
+    engineer_message: function (ev, p) { line(item(ev, 'me', 'You'), p.text, 'text'); },
+    customer_message: function (ev, p) { line(item(ev, 'customer', 'Customer'), p.text, 'text'); },
+    request_command: function (ev, p) { var li = request(ev, p, 'Run', p.command); if (p.cwd) line(li, 'in ' + p.cwd, 'muted'); },
+    request_file: function (ev, p) { request(ev, p, 'Share file', p.path); },
+    screenshare_request: function (ev, p) { var d = line(item(ev, 'me', 'You'), 'Screenshare link: '); d.appendChild(safeLink(p.url)); },
+    command_decision: function (ev, p) { line(item(ev, 'customer', 'Customer'), decide(p, 'command')); },
+    file_decision: function (ev, p) { line(item(ev, 'customer', 'Customer'), decide(p, 'file request')); },
+    command_output: function (ev, p) { output(p); },
+    command_result: function (ev, p) {
+      var r = requests[p.requestId];
+      var text = 'Exited ' + (p.exitCode === null ? 'by signal ' + p.signal : 'with code ' + p.exitCode)
+        + (p.durationMs !== undefined ? ' after ' + p.durationMs + ' ms' : '') + (p.truncated ? ' (output truncated)' : '');
+      var d = r ? line(r.li, text, p.exitCode === 0 ? 'ok result' : 'error result') : line(item(ev, 'system', 'system'), text);
+      d.setAttribute('data-exit-code', String(p.exitCode));
+      if (r) { r.badge.textContent = 'done'; r.badge.className = 'badge'; r.badge.setAttribute('data-status', 'done'); }
+    },
+    file_upload: function (ev, p) {
+      var d = line(item(ev, 'customer', 'Customer'), 'Shared file ');
+      var a = el('a', 'file', p.path);
+      a.href = p.downloadPath;
+      a.setAttribute('download', p.path.split('/').pop() || 'file');
+      d.appendChild(a);
+      d.appendChild(document.createTextNode(' (' + p.size + ' bytes, sha256 ' + p.sha256.slice(0, 12) + '…)'));
+    },
+    billing_update: function (ev, p) { bill(p); line(item(ev, 'system', 'billing'), 'Minute ' + p.minutes + ' billed; customer balance ' + p.balance + ' credits' + (p.lowBalance ? ' (low)' : '')); },
+    session_end: function (ev, p) {
+      ended = true;
+      line(item(ev, 'system', 'system'), 'Session ended (' + p.reason.replace(/_/g, ' ') + '): ' + p.minutes + ' min, ' + p.creditsUsed + ' credits');
+      var forms = document.querySelectorAll('form[data-type]');
+      for (var i = 0; i < forms.length; i++) forms[i].querySelector('button').disabled = true;
+      setConn('session ended', 'down');
+    },
+  };
+
+  function onEvent(ev) {
+    if (typeof ev.seq !== 'number' || ev.seq <= last) return;
+    last = ev.seq;
+    var fn = render[ev.type];
+    if (fn) fn(ev, ev.payload || {});
+    timeline.scrollTop = timeline.scrollHeight;
+  }
+  function onFrame(f) {
+    if (f.type === 'ack' || f.type === 'error') {
+      var form = waiting[f.id];
+      delete waiting[f.id];
+      if (form) form.querySelector('button').disabled = ended;
+      if (f.type === 'ack' && form && form.getAttribute('data-type') !== 'end_session') form.reset();
+      sendError.hidden = f.type !== 'error';
+      if (f.type === 'error') sendError.textContent = f.error.message;
+      return;
+    }
+    onEvent(f);
+  }
+
+  function connect() {
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + root.getAttribute('data-ws') + '?after=' + last;
+    ws = new WebSocket(url);
+    ws.onopen = function () { failures = 0; setConn('live', 'live'); };
+    ws.onmessage = function (m) { try { onFrame(JSON.parse(m.data)); } catch (e) { /* ignore a malformed frame */ } };
+    ws.onclose = function () {
+      ws = null;
+      if (ended) return;
+      failures++;
+      setConn(failures > 5 ? 'disconnected: reload the page or sign in again' : 'reconnecting…', 'down');
+      setTimeout(connect, Math.min(10000, 300 * Math.pow(2, failures)));
+    };
+  }
+
+  function payload(form) {
+    var p = {};
+    var fields = form.querySelectorAll('input[name]:not([type=hidden]), textarea[name]');
+    for (var i = 0; i < fields.length; i++) if (fields[i].value.trim() !== '') p[fields[i].name] = fields[i].value;
+    return p;
+  }
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var type = form.getAttribute('data-type');
+    if (!type || !ws || ws.readyState !== 1) return;
+    e.preventDefault();
+    var id = 'web-' + Date.now().toString(36) + '-' + (++frameNo) + '-' + Math.random().toString(36).slice(2);
+    waiting[id] = form;
+    form.querySelector('button').disabled = true;
+    ws.send(JSON.stringify({ id: id, type: type, payload: payload(form) }));
+  }, true);
+
+  connect();
+})();
+`;

@@ -1,0 +1,111 @@
+// The engineer console: the queue of open tasks, claiming one, and the live task view. The live view talks
+// to the engineer task WebSocket from the browser (the core accepts the session cookie there); its forms
+// also post here, so the console still works when the socket is down.
+import { randomBytes } from 'node:crypto';
+import { EngineerAction, pages, routes } from '../../protocol/backend/index.js';
+import type { WebSession } from '../auth/sessions.js';
+import { ApiError } from '../errors.js';
+import { describeZodError } from '../http/reply.js';
+import type { Router } from '../http/router.js';
+import type { Services } from '../services.js';
+import { html, when, type Html } from './html.js';
+import { ASSETS, buttonForm, csrfField, layout } from './layout.js';
+import { redirect, sendPage, signedIn } from './respond.js';
+
+type Task = ReturnType<Services['tasks']['view']>;
+const BASE = pages.console.path();
+const taskPath = (id: string) => `${BASE}/tasks/${encodeURIComponent(id)}`;
+
+function queuePage(session: WebSession, tasks: Task[]) {
+  const open = tasks.filter((t) => t.status === 'open');
+  const mine = tasks.filter((t) => t.status === 'active');
+  const row = (t: Task, action: Html) => html`<tr data-task-id="${t.taskId}">
+    <td>${t.issue.length > 160 ? t.issue.slice(0, 160) + '…' : t.issue}</td><td>${t.customer.name}</td>
+    <td>${when(t.createdAt)}</td><td>${t.creditsPerMinute}/min</td><td>${action}</td></tr>`;
+  const table = (list: Task[], action: (t: Task) => Html, empty: string) => list.length
+    ? html`<table><thead><tr><th>Issue</th><th>Customer</th><th>Created</th><th>Rate</th><th></th></tr></thead>
+      <tbody>${list.map((t) => row(t, action(t)))}</tbody></table>`
+    : html`<p class="muted">${empty}</p>`;
+  return layout({ title: 'Engineer console', session, wide: true, body: html`
+    <div class="card" id="mine"><h2>Your active sessions</h2>
+      ${table(mine, (t) => html`<a href="${taskPath(t.taskId)}">Open</a>`, 'None right now.')}</div>
+    <div class="card" id="queue"><h2>Open tasks</h2>
+      ${table(open, (t) => buttonForm(session, `${taskPath(t.taskId)}/claim`, 'Claim'), 'No customer is waiting. ')}
+      <p><a href="${BASE}">Refresh</a></p></div>` });
+}
+
+/** One action form: posts to the fallback route; the script sends it over the socket when that is open. */
+function actionForm(session: WebSession, t: Task, type: string, title: string, fields: Html, button: string, cls = '') {
+  return html`<form method="post" action="${taskPath(t.taskId)}/act" data-type="${type}" class="card act" id="form-${type}">
+    <h2>${title}</h2>${csrfField(session)}<input type="hidden" name="type" value="${type}">
+    <input type="hidden" name="_key" value="${randomBytes(12).toString('base64url')}">
+    ${fields}<p><button type="submit" class="${cls}">${button}</button></p></form>`;
+}
+
+function taskPage(session: WebSession, t: Task, balance: number) {
+  const field = (form: string, name: string, label: string, type = 'text', required = true) => html`
+    <label for="${form}-${name}">${label}</label><input id="${form}-${name}" name="${name}" type="${type}" ${required ? html`required` : ''}>`;
+  const ended = t.status === 'ended';
+  return layout({ title: 'Live session', session, wide: true, scripts: [ASSETS.console], body: html`
+    <div id="console" class="console" data-task-id="${t.taskId}" data-ws="${routes.engineer.events.path(t.taskId)}">
+      <section>
+        <div class="card"><p><strong>${t.customer.name}</strong>: ${t.issue}</p>
+          <p class="muted">Task <code>${t.taskId}</code> · <span id="conn" class="conn">${ended ? 'session ended' : 'connecting…'}</span></p></div>
+        <div class="card"><ol id="timeline" aria-live="polite"></ol>
+          <noscript><p class="warn">Turn on JavaScript to see the session live; the forms work without it.</p></noscript></div>
+        ${actionForm(session, t, 'engineer_message', 'Message', html`<textarea name="text" required aria-label="Message"></textarea>`, 'Send')}
+        <p id="send-error" class="error" role="alert" hidden></p>
+      </section>
+      <aside>
+        <div class="card" id="billing"><h2>Billing</h2><dl class="facts">
+          <dt>Rate</dt><dd>${t.creditsPerMinute} credits/min</dd>
+          <dt>Minutes</dt><dd id="bill-minutes">0</dd>
+          <dt>Credits used</dt><dd id="bill-used">${t.creditsUsed}</dd>
+          <dt>Customer balance</dt><dd id="bill-balance">${balance}</dd></dl>
+          <p id="bill-warn" class="warn" hidden>The customer's credits are nearly used up.</p></div>
+        ${actionForm(session, t, 'request_command', 'Request a command',
+          html`${field('cmd', 'command', 'Command')}${field('cmd', 'reason', 'Why')}${field('cmd', 'cwd', 'Folder (optional)', 'text', false)}`, 'Ask to run')}
+        ${actionForm(session, t, 'request_file', 'Request a file', html`${field('file', 'path', 'Path')}${field('file', 'reason', 'Why')}`, 'Ask for file')}
+        ${actionForm(session, t, 'screenshare_request', 'Screenshare', field('share', 'url', 'Link', 'url'), 'Send link')}
+        ${actionForm(session, t, 'end_session', 'Finish', html``, 'End session', 'danger')}
+      </aside>
+    </div>` });
+}
+
+/** Builds the action from the posted fields with the protocol's schema, so both paths validate alike. */
+function actionFrom(form: URLSearchParams) {
+  const payload: Record<string, string> = {};
+  for (const name of ['text', 'command', 'reason', 'cwd', 'path', 'url']) {
+    const v = form.get(name);
+    if (v !== null && v.trim() !== '') payload[name] = v;
+  }
+  const parsed = EngineerAction.safeParse({ type: form.get('type'), payload });
+  if (!parsed.success) throw new ApiError(400, 'invalid_form', describeZodError(parsed.error, 'form'));
+  return parsed.data;
+}
+
+export function registerConsole(router: Router, s: Services): void {
+  router.raw('GET', pages.console.pattern, signedIn(s, 'engineer', ({ req, res, session }) => {
+    sendPage(req, res, queuePage(session, s.tasks.listForEngineer(session.user.id).tasks));
+  }));
+
+  router.raw('POST', `${BASE}/tasks/:taskId/claim`, signedIn(s, 'engineer', ({ res, params, session }) => {
+    s.tasks.claim(session.user.id, params.taskId);
+    redirect(res, taskPath(params.taskId));
+  }));
+
+  router.raw('GET', `${BASE}/tasks/:taskId`, signedIn(s, 'engineer', ({ req, res, params, session }) => {
+    const t = s.tasks.view(s.tasks.forEngineer(session.user.id, params.taskId));
+    sendPage(req, res, taskPage(session, t, s.accounts.balance(t.customer.id)));
+  }));
+
+  router.raw('POST', `${BASE}/tasks/:taskId/act`, signedIn(s, 'engineer', ({ res, params, session, form }) => {
+    const taskId = params.taskId;
+    const action = actionFrom(form);
+    const key = form.get('_key') || randomBytes(12).toString('base64url');
+    // Same fingerprint as the socket and the REST route, so a resubmitted form is stored once.
+    s.idem.run(session.user.id, key, [routes.engineer.act.pattern, { taskId }, action],
+      () => s.actions.engineer(session.user, taskId, action));
+    redirect(res, taskPath(taskId));
+  }));
+}
