@@ -1,0 +1,67 @@
+// The live session's methods: createTask, resumeTask, sendMessage, approveCommand, cancelCommand,
+// uploadFile, listPendingRequests, endSession, rateSession. The work lives in agent/session/.
+import { routes } from '../../protocol/backend/index.js';
+import {
+  ApproveCommand, CancelCommand, CreateTask, EndSession, ListPendingRequests, RateSession, ResumeTask, SendMessage, UploadFile,
+} from '../../protocol/methods/session.js';
+import type { Feature } from '../context.js';
+import { getServices } from '../services.js';
+import { Sessions } from '../session/manager.js';
+
+/** How long sendMessage waits for delivery before answering `queued: true` (it is still delivered later). */
+const SEND_WAIT_MS = 5000;
+
+export const session: Feature = (router, agent) => {
+  const sessions = new Sessions(agent);
+
+  router.on(CreateTask, async (p) => {
+    const s = await sessions.create(p.description, p.cwd);
+    return { taskId: s.taskId, status: s.status };
+  });
+
+  router.on(ResumeTask, async (p) => {
+    const s = await sessions.resume(p.taskId, p.cwd);
+    return { taskId: s.taskId, status: s.status, lastSeq: s.handledSeq, pending: s.requests.list() };
+  });
+
+  router.on(SendMessage, async (p) => {
+    const s = sessions.get(p.taskId);
+    const delivered = s.outbox.enqueue('sendMessage', { text: p.text });
+    const timeout = new Promise<'queued'>((r) => setTimeout(() => r('queued'), SEND_WAIT_MS).unref());
+    const r = await Promise.race([delivered, timeout]);
+    return r === 'queued' || r === null ? { queued: true, seq: null } : { queued: false, seq: r.seq };
+  });
+
+  router.on(ApproveCommand, (p) => sessions.byRequest(p.requestId).requests.approveCommand(p.requestId, p.decision, p.scope));
+
+  router.on(CancelCommand, (p) => {
+    const s = sessions.all().find((x) => x.requests.isRunning(p.requestId));
+    return { requestId: p.requestId, killed: s ? s.requests.cancel(p.requestId) : false };
+  });
+
+  router.on(UploadFile, (p) => {
+    if ('requestId' in p) return sessions.byRequest(p.requestId).requests.answerFile(p.requestId, p.decision, p.override);
+    return sessions.get(p.taskId).requests.shareFile(p.path, p.override);
+  });
+
+  router.on(ListPendingRequests, (p) => ({
+    requests: sessions.all().filter((s) => !p.taskId || s.taskId === p.taskId).flatMap((s) => s.requests.list()),
+  }));
+
+  router.on(EndSession, async (p) => {
+    const s = sessions.get(p.taskId);
+    await s.settle(5000);
+    const { backend } = s.deps;
+    await s.end('the customer ended the session');
+    await s.outbox.drain(3000);
+    const summary = await backend.call(routes.tasks.endSession, { params: [p.taskId], body: {} });
+    await s.saver.flush();
+    return summary;
+  });
+
+  router.on(RateSession, async (p) => {
+    const live = sessions.all().find((s) => s.taskId === p.taskId);
+    const backend = live?.deps.backend ?? await getServices(agent).backend();
+    return backend.call(routes.tasks.rate, { params: [p.taskId], body: { rating: p.rating, comment: p.comment } });
+  });
+};

@@ -1,0 +1,54 @@
+// `.codevf/audit.jsonl`: one JSON line per request, decision, command end and file sent, appended in order.
+// Opened in append mode only (never truncated or rewritten), 0600: it names commands and paths.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../log.js';
+
+export type DecidedBy = 'customer' | 'rule' | 'timeout' | 'policy' | 'no_front_end';
+
+export interface AuditEntry {
+  event: 'request' | 'decision' | 'command_started' | 'command_finished' | 'file_sent' | 'file_refused' | 'session_end';
+  taskId: string;
+  requestId?: string;
+  kind?: 'command' | 'file' | 'screenshare';
+  command?: string;
+  cwd?: string;
+  path?: string;
+  engineer?: string | null;
+  decision?: 'allow' | 'deny';
+  decidedBy?: DecidedBy;
+  scope?: 'once' | 'session';
+  reason?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  timedOut?: boolean;
+  durationMs?: number;
+  bytesSent?: number;
+  redactions?: number;
+  redactionKinds?: string[];
+  truncated?: boolean;
+  override?: boolean;
+}
+
+export class AuditLog {
+  private chain: Promise<void> = Promise.resolve();
+  private dirReady = false;
+
+  constructor(readonly file: string, private log: Logger) {}
+
+  /** Queues one line; lines land in call order. Resolves once written (failures are logged, not thrown). */
+  append(entry: AuditEntry): Promise<void> {
+    const line = JSON.stringify({ ts: new Date().toISOString(), ...entry }) + '\n';
+    this.chain = this.chain.then(async () => {
+      try {
+        if (!this.dirReady) { await mkdir(dirname(this.file), { recursive: true, mode: 0o700 }); this.dirReady = true; }
+        await appendFile(this.file, line, { flag: 'a', mode: 0o600 });
+      } catch (err) {
+        this.log.error(`could not write the audit log ${this.file}`, err);
+      }
+    });
+    return this.chain;
+  }
+
+  flush(): Promise<void> { return this.chain; }
+}

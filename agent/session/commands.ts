@@ -1,0 +1,44 @@
+// Runs an approved command for a session: output to the front end (awaited: backpressure) and, capped, to
+// the backend through the outbox; then command_finished, the backend's command-result and the audit line.
+import { CommandFinished, CommandOutputNote } from '../../protocol/methods/session.js';
+import { CappedOutput } from './capped-output.js';
+import { RunningCommand } from './runner.js';
+import type { Session } from './session.js';
+
+export interface ApprovedCommand { requestId: string; command: string; workingDirectory: string }
+
+/** The customer's environment minus CodeVF's own token: an engineer's command has no use for it. */
+function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CODEVF_TOKEN: _token, ...rest } = env;
+  return rest;
+}
+
+export function startCommand(s: Session, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
+  const { agent, cfg, taskId } = s;
+  const { requestId } = cmd;
+  const capped = new CappedOutput(cfg.outputCapBytes, cfg.outputTailBytes, (stream, index, data) => {
+    void s.outbox.enqueue('commandOutput', { requestId, stream, index, data });
+  });
+  const run = new RunningCommand(
+    { command: cmd.command, cwd: cmd.workingDirectory, timeoutMs: cfg.commandTimeoutMs, env: commandEnv(agent.options.env) },
+    async (stream, data, redactions) => {
+      capped.write(stream, data);
+      await agent.notify(CommandOutputNote, { taskId, requestId, stream, data, redactions });
+    },
+  );
+  void s.audit.append({ event: 'command_started', taskId, requestId, command: cmd.command, cwd: cmd.workingDirectory });
+  void run.done.then(async (r) => {
+    const { truncated } = capped.finish();
+    void s.outbox.enqueue('commandResult', { requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated });
+    await agent.notify(CommandFinished, {
+      taskId, requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated,
+      redactions: r.redactions, timedOut: r.timedOut,
+    });
+    await s.audit.append({
+      event: 'command_finished', taskId, requestId, command: cmd.command, exitCode: r.exitCode, signal: r.signal,
+      timedOut: r.timedOut, reason: r.killed ?? undefined, durationMs: r.durationMs, bytesSent: capped.bytesSent,
+      redactions: r.redactions, redactionKinds: r.redactionKinds, truncated,
+    });
+  }).catch((err) => agent.log.error(`command ${requestId} bookkeeping failed`, err)).finally(onDone);
+  return run;
+}

@@ -1,0 +1,96 @@
+// The agent's sessions: createTask starts one, resumeTask loads one from `.codevf/session.json`.
+// One live session per project folder (the file holds one task); a new task needs the old one ended.
+import path from 'node:path';
+import { routes } from '../../protocol/backend/index.js';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import type { AgentContext } from '../context.js';
+import { findProjectRoot, readProjectConfig } from '../project/config.js';
+import { ProjectFiles } from '../security/safe-file.js';
+import { getServices } from '../services.js';
+import { sessionBackend, type SessionBackend } from './backend.js';
+import { sessionConfig } from './config.js';
+import { Session } from './session.js';
+import { readSessionFile, type SessionFile } from './store.js';
+
+export class Sessions {
+  private byTask = new Map<string, Session>();
+  private byRoot = new Map<string, Session>();
+
+  constructor(private agent: AgentContext) {
+    agent.onDispose(() => Promise.all([...this.byTask.values()].map((s) => s.dispose())).then(() => {}));
+  }
+
+  get(taskId: string): Session {
+    const s = this.byTask.get(taskId);
+    if (!s) throw new RpcError(ErrorCode.NotFound, `No session for task ${taskId} in this agent. Call createTask or resumeTask first.`, 'not_found');
+    return s;
+  }
+
+  all(): Session[] { return [...this.byTask.values()]; }
+
+  /** The session holding a pending request or running command with this id. */
+  byRequest(requestId: string): Session {
+    for (const s of this.byTask.values()) {
+      if (s.requests.list().some((r) => r.requestId === requestId) || s.requests.isRunning(requestId)) return s;
+    }
+    throw new RpcError(ErrorCode.NotFound, `No pending request ${requestId}: it was answered, timed out, or never existed. Call listPendingRequests.`, 'not_found');
+  }
+
+  /** The project root: the nearest folder with `.codevf/config.json`, else the folder itself. */
+  private async root(cwd?: string): Promise<string> {
+    const dir = path.resolve(this.agent.options.cwd, cwd ?? '.');
+    return (await findProjectRoot(dir)) ?? dir;
+  }
+
+  private async backend(host: string | null): Promise<{ backend: SessionBackend; host: string }> {
+    const services = getServices(this.agent);
+    const client = await services.backend(host ?? undefined);
+    return { backend: sessionBackend(client), host: client.baseUrl };
+  }
+
+  private async open(root: string, file: SessionFile, backend: SessionBackend, host: string): Promise<Session> {
+    const cfg = sessionConfig(this.agent.options.env);
+    const files = await ProjectFiles.open(root);
+    const s = new Session({ agent: this.agent, backend, cfg, root, host, files }, file);
+    this.byTask.set(s.taskId, s);
+    this.byRoot.set(root, s);
+    s.whenEnded(() => { if (this.byRoot.get(root) === s) this.byRoot.delete(root); });
+    return s;
+  }
+
+  async create(description: string, cwd?: string): Promise<Session> {
+    const root = await this.root(cwd);
+    const live = this.byRoot.get(root);
+    if (live && !live.ended) {
+      throw new RpcError(ErrorCode.Conflict, `Task ${live.taskId} is still live in ${root}; end it with endSession first.`, 'session_active', { taskId: live.taskId });
+    }
+    const projectId = await readProjectConfig(root).then((c) => c.projectId, () => undefined);
+    const { backend, host } = await this.backend(null);
+    const task = await backend.call(routes.tasks.create, { body: { issue: description, ...(projectId ? { projectId } : {}) } });
+    const s = await this.open(root, {
+      version: 1, taskId: task.taskId, host, status: task.status, lastSeq: 0, engineer: task.engineer?.name ?? null,
+      pending: [], sessionRules: [], outbox: [], updatedAt: new Date().toISOString(),
+    }, backend, host);
+    s.saver.schedule();
+    await s.saver.flush();
+    s.start();
+    return s;
+  }
+
+  async resume(taskId: string | undefined, cwd?: string): Promise<Session> {
+    const root = await this.root(cwd);
+    const live = this.byRoot.get(root);
+    if (live && (!taskId || live.taskId === taskId)) return live;
+    const file = await readSessionFile(root);
+    if (!file || (taskId && file.taskId !== taskId)) {
+      throw new RpcError(ErrorCode.NotFound, `No saved session${taskId ? ` for task ${taskId}` : ''} in ${root}/.codevf/session.json.`, 'not_found');
+    }
+    const { backend, host } = await this.backend(file.host);
+    const task = await backend.call(routes.tasks.get, { params: [file.taskId] });
+    const s = await this.open(root, { ...file, status: file.status === 'ended' ? 'ended' : task.status }, backend, host);
+    if (s.ended) return s;
+    await s.requests.redeliver();
+    s.start();
+    return s;
+  }
+}

@@ -1,0 +1,246 @@
+// Engineer requests waiting for the customer: nothing runs and nothing is read without an explicit yes.
+// Each is settled once — by the customer, a session rule, the timeout, a policy, or `no_front_end` when no
+// person can answer — and every settlement reaches the backend (the engineer), the front end and the audit log.
+import path from 'node:path';
+import type { z } from 'zod';
+import type { RequestCommand, RequestFile } from '../../protocol/backend/events.js';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import {
+  RequestCommandNote, RequestFileNote, RequestResolved, type PendingRequest,
+} from '../../protocol/methods/session.js';
+import { neverShareReason } from '../security/never-share.js';
+import { checkPathSyntax } from '../security/path-syntax.js';
+import type { DecidedBy } from './audit.js';
+import { startCommand } from './commands.js';
+import { commandFolder } from './cwd.js';
+import { readForUpload, uploadBody, uploadResult } from './files.js';
+import type { Posted } from './outbox.js';
+import type { RunningCommand } from './runner.js';
+import { assertSessionScope } from './rules.js';
+import type { Session } from './session.js';
+import type { StoredRequest } from './store.js';
+
+type Pending = z.infer<typeof PendingRequest>;
+interface Entry { seq: number; request: Pending; timer?: NodeJS.Timeout }
+type Decision = 'allow' | 'deny';
+
+const notFound = (requestId: string) =>
+  new RpcError(ErrorCode.NotFound, `No pending request ${requestId}: it was answered, timed out, or never existed. Call listPendingRequests.`, 'not_found');
+
+function safeNeverShare(p: string): string | null {
+  try { return neverShareReason(checkPathSyntax(p).join('/')); } catch { return null; }
+}
+
+export class Requests {
+  private pending = new Map<string, Entry>();
+  private running = new Map<string, RunningCommand>();
+
+  constructor(private s: Session, stored: StoredRequest[]) {
+    for (const st of stored) this.pending.set(st.request.requestId, { seq: st.seq, request: st.request });
+  }
+
+  stored(): StoredRequest[] { return [...this.pending.values()].map((e) => ({ seq: e.seq, request: e.request })); }
+  list(): Pending[] { return [...this.pending.values()].map((e) => e.request); }
+  isRunning(requestId: string): boolean { return this.running.has(requestId); }
+
+  /** A person can answer only through a front end that declared `capabilities.approvals` in initialize. */
+  private canAsk(): boolean { return this.s.agent.client?.capabilities?.approvals === true; }
+
+  private times() {
+    const now = Date.now();
+    return { receivedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.s.cfg.approvalTimeoutMs).toISOString() };
+  }
+
+  async onCommandRequest(p: z.output<typeof RequestCommand>, seq: number, _at: string): Promise<void> {
+    const { taskId } = this.s;
+    let folder: string | null = null;
+    let refusal: string | null = null;
+    try { folder = await commandFolder(this.s.deps.root, p.cwd); } catch (err) { refusal = (err as Error).message; }
+    const request: Pending = { type: 'command', taskId, requestId: p.requestId, command: p.command, reason: p.reason,
+      workingDirectory: folder ?? this.s.deps.root, engineer: this.s.engineer, ...this.times() };
+    const entry: Entry = { seq, request };
+    await this.s.audit.append({ event: 'request', taskId, requestId: p.requestId, kind: 'command', command: p.command,
+      cwd: request.workingDirectory, engineer: this.s.engineer, reason: p.reason });
+    await this.announce(entry);
+    if (refusal) return void await this.decide(entry, 'deny', 'policy', `Refused: ${refusal}`);
+    if (!this.canAsk()) return void await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
+    if (this.s.rules.allows(p.command, request.workingDirectory)) {
+      await this.decide(entry, 'allow', 'rule', 'Allowed by the customer for this session.');
+      this.run(entry);
+      return;
+    }
+    this.hold(entry);
+  }
+
+  async onFileRequest(p: z.output<typeof RequestFile>, seq: number, _at: string): Promise<void> {
+    const { taskId } = this.s;
+    const request: Pending = { type: 'file', taskId, requestId: p.requestId, path: p.path, reason: p.reason,
+      engineer: this.s.engineer, neverShare: safeNeverShare(p.path), ...this.times() };
+    const entry: Entry = { seq, request };
+    await this.s.audit.append({ event: 'request', taskId, requestId: p.requestId, kind: 'file', path: p.path,
+      engineer: this.s.engineer, reason: p.reason });
+    await this.announce(entry);
+    if (!this.canAsk()) return void await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
+    this.hold(entry);
+  }
+
+  /** After resumeTask: show every pending request again and re-arm its timeout (or time it out now). */
+  async redeliver(): Promise<void> {
+    for (const entry of [...this.pending.values()]) {
+      await this.announce(entry);
+      if (!this.canAsk()) await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
+      else this.hold(entry);
+    }
+  }
+
+  private async announce(e: Entry): Promise<void> {
+    const r = e.request;
+    const stamp = { taskId: r.taskId, seq: e.seq, requestId: r.requestId, reason: r.reason, engineer: r.engineer, expiresAt: r.expiresAt };
+    if (r.type === 'command') await this.s.agent.notify(RequestCommandNote, { ...stamp, command: r.command, workingDirectory: r.workingDirectory });
+    else await this.s.agent.notify(RequestFileNote, { ...stamp, path: r.path, neverShare: r.neverShare });
+  }
+
+  private hold(entry: Entry): void {
+    this.pending.set(entry.request.requestId, entry);
+    clearTimeout(entry.timer);
+    const left = Math.max(0, Date.parse(entry.request.expiresAt) - Date.now());
+    entry.timer = setTimeout(() => {
+      const secs = Math.round(this.s.cfg.approvalTimeoutMs / 1000);
+      void this.decide(entry, 'deny', 'timeout', `The customer did not answer within ${secs} s; denied automatically.`);
+    }, left);
+    entry.timer.unref?.();
+    this.s.saver.schedule();
+  }
+
+  /** Settles a request once: backend (the engineer sees the reason), audit log, front end. */
+  private async decide(entry: Entry, decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session'): Promise<Posted | null> {
+    const r = entry.request;
+    clearTimeout(entry.timer);
+    this.pending.delete(r.requestId);
+    const route = r.type === 'command' ? 'approveCommand' : 'approveFile';
+    const delivered = this.s.outbox.enqueue(route, { requestId: r.requestId, decision, reason });
+    await this.s.audit.append({ event: 'decision', taskId: r.taskId, requestId: r.requestId, kind: r.type, decision, decidedBy: by,
+      reason, scope, ...(r.type === 'command' ? { command: r.command, cwd: r.workingDirectory } : { path: r.path }) });
+    await this.s.agent.notify(RequestResolved, { taskId: r.taskId, requestId: r.requestId, decision, decidedBy: by });
+    this.s.saver.schedule();
+    return delivered;
+  }
+
+  private take(requestId: string, type: Pending['type']): Entry {
+    const e = this.pending.get(requestId);
+    if (!e || e.request.type !== type) throw notFound(requestId);
+    return e;
+  }
+
+  async approveCommand(requestId: string, decision: Decision, scope: 'once' | 'session') {
+    const entry = this.take(requestId, 'command');
+    const r = entry.request as Extract<Pending, { type: 'command' }>;
+    if (decision === 'deny') {
+      await this.decide(entry, 'deny', 'customer', 'The customer denied this command.', scope);
+      return { requestId, decision, scope, started: false };
+    }
+    if (scope === 'session') assertSessionScope(r.command);
+    try {
+      await commandFolder(this.s.deps.root, r.workingDirectory === this.s.deps.root ? undefined : relativeTo(this.s.deps.root, r.workingDirectory));
+    } catch (err) {
+      await this.decide(entry, 'deny', 'policy', `Refused: ${(err as Error).message}`);
+      throw err;
+    }
+    if (scope === 'session') this.s.rules.add(r.command, r.workingDirectory);
+    await this.decide(entry, 'allow', 'customer', scope === 'session' ? 'Allowed by the customer for this session.' : 'Allowed by the customer.', scope);
+    this.run(entry);
+    return { requestId, decision, scope, started: true };
+  }
+
+  /** Runs after the allow is queued: the outbox is ordered, so the backend sees the decision first. */
+  private run(entry: Entry): void {
+    const r = entry.request as Extract<Pending, { type: 'command' }>;
+    const cmd = startCommand(this.s, { requestId: r.requestId, command: r.command, workingDirectory: r.workingDirectory },
+      () => this.running.delete(r.requestId));
+    this.running.set(r.requestId, cmd);
+  }
+
+  async answerFile(requestId: string, decision: Decision, override: boolean) {
+    const entry = this.take(requestId, 'file');
+    const r = entry.request as Extract<Pending, { type: 'file' }>;
+    if (decision === 'deny') {
+      await this.decide(entry, 'deny', 'customer', 'The customer denied this file.');
+      return { sent: false, path: r.path, size: 0, binary: false, redactions: 0 };
+    }
+    let shared;
+    try {
+      shared = await readForUpload(this.s, r.path, override);
+    } catch (err) {
+      const reason = err instanceof RpcError ? err.data.reason : 'unreadable';
+      await this.s.audit.append({ event: 'file_refused', taskId: r.taskId, requestId, path: r.path, reason, override });
+      // A never-share refusal leaves the request open: the customer may still share this one file explicitly.
+      if (reason !== 'never_share' || override) await this.decide(entry, 'deny', 'policy', `Refused: ${(err as Error).message}`);
+      throw err;
+    }
+    await this.decide(entry, 'allow', 'customer', override ? 'Shared by the customer despite the never-share list.' : 'Allowed by the customer.');
+    return this.send(shared, requestId, override);
+  }
+
+  async shareFile(requested: string, override: boolean) {
+    const { taskId } = this.s;
+    let shared;
+    try {
+      shared = await readForUpload(this.s, requested, override);
+    } catch (err) {
+      await this.s.audit.append({ event: 'file_refused', taskId, path: requested, reason: err instanceof RpcError ? err.data.reason : 'unreadable', override });
+      throw err;
+    }
+    return this.send(shared, null, override);
+  }
+
+  private async send(shared: Awaited<ReturnType<typeof readForUpload>>, requestId: string | null, override: boolean) {
+    const body = uploadBody(shared, requestId);
+    void this.s.outbox.enqueue('uploadFile', body);
+    await this.s.audit.append({ event: 'file_sent', taskId: this.s.taskId, requestId: requestId ?? undefined, path: shared.path,
+      decidedBy: 'customer', override, bytesSent: Buffer.byteLength(body.contentBase64, 'base64'),
+      redactions: shared.redactions.count, redactionKinds: shared.redactions.kinds });
+    return uploadResult(shared);
+  }
+
+  /** A decision for a request this agent still holds arrived from the backend (sent by an earlier run). */
+  settledElsewhere(requestId: string, decision: Decision): void {
+    const e = this.pending.get(requestId);
+    if (!e) return;
+    clearTimeout(e.timer);
+    this.pending.delete(requestId);
+    void this.s.agent.notify(RequestResolved, { taskId: this.s.taskId, requestId, decision, decidedBy: 'customer' });
+    this.s.saver.schedule();
+  }
+
+  cancel(requestId: string): boolean {
+    return this.running.get(requestId)?.kill('cancel') ?? false;
+  }
+
+  killAll(why: 'session_end'): void {
+    for (const c of this.running.values()) c.kill(why);
+  }
+
+  stopTimers(): void {
+    for (const e of this.pending.values()) clearTimeout(e.timer);
+  }
+
+  /** Session over: kill what runs, wait for it briefly, and close every prompt (nothing is asked any more). */
+  async closeAll(): Promise<void> {
+    this.killAll('session_end');
+    const runs = [...this.running.values()].map((c) => c.done);
+    await Promise.race([Promise.allSettled(runs), new Promise((r) => setTimeout(r, 3000).unref())]);
+    for (const e of [...this.pending.values()]) {
+      clearTimeout(e.timer);
+      this.pending.delete(e.request.requestId);
+      await this.s.audit.append({ event: 'decision', taskId: e.request.taskId, requestId: e.request.requestId, kind: e.request.type,
+        decision: 'deny', decidedBy: 'policy', reason: 'The session ended before an answer.' });
+      await this.s.agent.notify(RequestResolved, { taskId: e.request.taskId, requestId: e.request.requestId, decision: 'deny', decidedBy: 'policy' });
+    }
+  }
+}
+
+const NO_FRONT_END = 'No person can answer on the customer\'s side (the front end does not handle approvals); denied automatically.';
+
+function relativeTo(root: string, abs: string): string {
+  return path.relative(root, abs);
+}

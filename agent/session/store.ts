@@ -1,0 +1,83 @@
+// `.codevf/session.json`: the task, its last seq, pending requests, session rules and the outbox, so a
+// restarted agent continues with resumeTask. Written atomically; changes coalesce into one write at a time.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { PendingRequest } from '../../protocol/methods/session.js';
+import type { Logger } from '../log.js';
+import { writeFileAtomic } from '../project/atomic-write.js';
+
+export const OutboxRoute = z.enum(['sendMessage', 'approveCommand', 'commandOutput', 'commandResult', 'approveFile', 'uploadFile']);
+export type OutboxRoute = z.infer<typeof OutboxRoute>;
+export const OutboxItem = z.object({ key: z.string(), route: OutboxRoute, body: z.record(z.string(), z.unknown()), createdAt: z.string() });
+export type OutboxItem = z.infer<typeof OutboxItem>;
+
+export const StoredRequest = z.object({ seq: z.number().int(), request: PendingRequest, cwdRel: z.string().optional() });
+export type StoredRequest = z.infer<typeof StoredRequest>;
+
+export const SessionFile = z.object({
+  version: z.literal(1),
+  taskId: z.string(),
+  host: z.string().nullable(),
+  status: z.enum(['open', 'active', 'ended']),
+  lastSeq: z.number().int().min(0),
+  engineer: z.string().nullable(),
+  pending: z.array(StoredRequest),
+  sessionRules: z.array(z.object({ command: z.string(), cwd: z.string() })),
+  outbox: z.array(OutboxItem),
+  updatedAt: z.string(),
+});
+export type SessionFile = z.infer<typeof SessionFile>;
+
+export const sessionFilePath = (root: string) => join(root, '.codevf', 'session.json');
+export const auditFilePath = (root: string) => join(root, '.codevf', 'audit.jsonl');
+
+export async function readSessionFile(root: string): Promise<SessionFile | null> {
+  const file = sessionFilePath(root);
+  let raw: string;
+  try { raw = await readFile(file, 'utf8'); } catch { return null; }
+  let json: unknown;
+  try { json = JSON.parse(raw); } catch {
+    throw new RpcError(ErrorCode.InvalidConfig, `${file} is not valid JSON; delete it to start a new session.`, 'invalid_session_file');
+  }
+  const parsed = SessionFile.safeParse(json);
+  if (!parsed.success) {
+    throw new RpcError(ErrorCode.InvalidConfig, `${file} is invalid (${parsed.error.issues[0]?.path.join('.')}); delete it to start a new session.`, 'invalid_session_file');
+  }
+  return parsed.data;
+}
+
+/** Writes the latest snapshot; a change during a write schedules one more write, never two at once. */
+export class SessionSaver {
+  private writing: Promise<void> | null = null;
+  private dirty = false;
+
+  constructor(private root: string, private snapshot: () => SessionFile, private log: Logger) {}
+
+  schedule(): void {
+    this.dirty = true;
+    if (!this.writing) this.writing = this.loop();
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        const data = JSON.stringify(this.snapshot(), null, 1);
+        try {
+          await mkdir(join(this.root, '.codevf'), { recursive: true, mode: 0o700 });
+          await writeFileAtomic(sessionFilePath(this.root), data, 0o600);
+        } catch (err) {
+          this.log.error('could not save .codevf/session.json', err);
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+}

@@ -1,0 +1,180 @@
+// The task's event stream: a WebSocket from `?after=lastSeq`, reconnecting with exponential backoff and
+// full jitter; long polling when the WebSocket cannot connect at all, upgrading again when it can.
+// Every event is validated (a bad one is logged and skipped) and handed on in seq order, none twice.
+import type WebSocket from 'ws';
+import { routes, TaskEvent } from '../../protocol/backend/index.js';
+import { RpcError } from '../../protocol/errors.js';
+import type { Logger } from '../log.js';
+import type { SessionBackend } from './backend.js';
+import { fullJitter, type SessionConfig } from './config.js';
+
+export type StreamState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'closed';
+export interface StateInfo { attempt?: number; retryInMs?: number; reason?: string }
+
+export interface EventStreamOptions {
+  taskId: string;
+  after: number;
+  backend: SessionBackend;
+  cfg: SessionConfig;
+  log: Logger;
+  onEvent(e: TaskEvent): Promise<void> | void;
+  onState(state: StreamState, info: StateInfo): void;
+}
+
+type WsOutcome = { opened: boolean; reason: string; fatal?: boolean };
+const PAUSE_AT = 256;
+const RESUME_AT = 16;
+
+export class EventStream {
+  lastSeq: number;
+  private stopped = false;
+  private ended = false;
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private ws?: WebSocket;
+  private pollAbort?: AbortController;
+  private sleepAbort?: () => void;
+  private state?: StreamState;
+
+  constructor(private o: EventStreamOptions) { this.lastSeq = o.after; }
+
+  start(): void { void this.loop(); }
+
+  /** Stops for good (session ended, agent exiting). */
+  stop(reason = 'stopped'): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ws?.terminate();
+    this.pollAbort?.abort();
+    this.sleepAbort?.();
+    this.setState('closed', { reason });
+  }
+
+  /** Resolves when every event received so far has been handled. */
+  idle(): Promise<void> { return this.chain; }
+
+  private setState(state: StreamState, info: StateInfo = {}): void {
+    if (state === this.state && state !== 'reconnecting') return;
+    this.state = state;
+    this.o.onState(state, info);
+  }
+
+  private async loop(): Promise<void> {
+    let attempt = 0;
+    let wsFailures = 0;
+    this.setState('connecting');
+    while (!this.stopped && !this.ended) {
+      const r = await this.runWebSocket();
+      if (this.stopped || this.ended) break;
+      if (r.fatal) { this.stop(r.reason); return; }
+      if (r.opened) { attempt = 0; wsFailures = 0; } else wsFailures++;
+      if (wsFailures >= this.o.cfg.wsFailuresBeforePoll) {
+        const p = await this.pollUntilUpgrade();
+        if (p === 'upgrade') continue;
+        if (p === 'fatal') return;
+        if (this.stopped || this.ended) break;
+      }
+      const delay = fullJitter(attempt++, this.o.cfg.backoffBaseMs, this.o.cfg.backoffMaxMs);
+      this.setState('reconnecting', { attempt, retryInMs: delay, reason: r.reason });
+      await this.sleep(delay);
+    }
+    if (this.ended) this.stop('session ended');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(done, ms);
+      function done() { clearTimeout(t); r(); }
+      this.sleepAbort = done;
+    });
+  }
+
+  /** One WebSocket connection, from open to close. */
+  private async runWebSocket(): Promise<WsOutcome> {
+    let ws: WebSocket;
+    try {
+      ws = await this.o.backend.websocket(routes.tasks.events.path(this.o.taskId), { after: this.lastSeq });
+    } catch (err) {
+      return { opened: false, reason: (err as Error).message, fatal: err instanceof RpcError && err.data.reason === 'auth_required' };
+    }
+    this.ws = ws;
+    if (this.stopped) { ws.terminate(); return { opened: false, reason: 'stopped' }; }
+    return new Promise<WsOutcome>((resolve) => {
+      let opened = false;
+      let reason = 'connection lost';
+      ws.on('unexpected-response', (_req, res) => {
+        reason = `upgrade refused (HTTP ${res.statusCode})`;
+        res.resume();
+        ws.terminate();
+      });
+      ws.on('open', () => { opened = true; this.setState('connected'); });
+      ws.on('message', (data) => this.receive(String(data), ws));
+      ws.on('error', (err) => { reason = err.message || reason; });
+      ws.on('close', (code, why) => {
+        if (code === 1000 && opened) reason = 'closed by the server';
+        if (code === 1000 && String(why) === 'session ended') this.ended = true;
+        if (this.ws === ws) this.ws = undefined;
+        resolve({ opened, reason });
+      });
+    });
+  }
+
+  /** Long polls until the session ends, the network fails, or it is time to try the WebSocket again. */
+  private async pollUntilUpgrade(): Promise<'upgrade' | 'failed' | 'fatal' | 'done'> {
+    let upgradeAt = Date.now() + this.o.cfg.upgradeEveryMs;
+    while (!this.stopped && !this.ended) {
+      const ctl = new AbortController();
+      this.pollAbort = ctl;
+      const wait = Math.min(this.o.cfg.pollWaitSeconds, Math.max(0, Math.ceil((upgradeAt - Date.now()) / 1000)));
+      try {
+        const page = await this.o.backend.poll(this.o.taskId, this.lastSeq, wait, ctl.signal);
+        this.setState('polling');
+        for (const e of page.events) this.accept(e);
+        if (page.ended) await this.chain;
+      } catch (err) {
+        if (this.stopped) return 'done';
+        if (err instanceof RpcError && !err.data.retryable && err.data.reason !== 'network_unreachable') {
+          this.o.log.warn(`long poll refused: ${err.message}`);
+          this.stop(err.message);
+          return 'fatal';
+        }
+        return 'failed';
+      }
+      if (Date.now() >= upgradeAt) return 'upgrade';
+    }
+    return 'done';
+  }
+
+  private receive(text: string, ws: WebSocket): void {
+    let msg: unknown;
+    try { msg = JSON.parse(text); } catch {
+      this.o.log.warn('skipped an event that is not JSON');
+      return;
+    }
+    const type = (msg as { type?: unknown })?.type;
+    if (type === 'ack' || type === 'error') return; // answers to frames; the session sends over REST
+    this.accept(msg);
+    if (this.queued >= PAUSE_AT && !ws.isPaused) ws.pause();
+  }
+
+  /** Validates, dedupes by seq, and queues one event for the handler. */
+  private accept(raw: unknown): void {
+    const parsed = TaskEvent.safeParse(raw);
+    const seq = (raw as { seq?: unknown })?.seq;
+    if (!parsed.success) {
+      this.o.log.warn(`skipped an invalid event (seq ${String(seq)}): ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+      if (Number.isInteger(seq) && (seq as number) > this.lastSeq) this.lastSeq = seq as number;
+      return;
+    }
+    const e = parsed.data as TaskEvent;
+    if (e.taskId !== this.o.taskId || e.seq <= this.lastSeq) return;
+    this.lastSeq = e.seq;
+    if (e.type === 'session_end') this.ended = true;
+    this.queued++;
+    this.chain = this.chain.then(async () => {
+      try { await this.o.onEvent(e); } catch (err) { this.o.log.error(`handling event ${e.seq} (${e.type}) failed`, err); }
+      this.queued--;
+      if (this.queued <= RESUME_AT && this.ws?.isPaused) this.ws.resume();
+    });
+  }
+}

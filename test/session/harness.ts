@@ -1,0 +1,60 @@
+// A whole session for tests and the bench: the real sandbox, the real agent over pipes (with a front end
+// that declares approvals unless told otherwise), a project folder, and a scripted engineer on the task.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTask } from '../../protocol/methods/session.js';
+import { typedAgent } from '../helpers/agent.js';
+import { ScriptedEngineer } from '../helpers/engineer.js';
+import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
+
+export type Agent = Awaited<ReturnType<typeof typedAgent>>;
+
+export interface AgentSetup { approvals?: boolean; env?: NodeJS.ProcessEnv; args?: string[] }
+
+export async function startAgent(sb: Sandbox, dir: string, home: string, o: AgentSetup = {}): Promise<Agent> {
+  const agent = await typedAgent({
+    cwd: dir, initialize: false, args: o.args,
+    env: { CODEVF_HOST: sb.url, CODEVF_TOKEN: sb.customerToken, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...o.env },
+  });
+  await agent.peer.request('initialize', { clientInfo: { name: 'session-test', version: '1' },
+    capabilities: o.approvals === false ? {} : { approvals: true } });
+  return agent;
+}
+
+export interface World {
+  sb: Sandbox;
+  dir: string;
+  home: string;
+  agent: Agent;
+  eng: ScriptedEngineer;
+  taskId: string;
+  /** Engineer claims and connects; resolves once the agent has told the front end. */
+  engineerJoins(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function startWorld(o: AgentSetup & { sandboxArgs?: string[]; dir?: string } = {}): Promise<World> {
+  const sb = await startSandbox({ args: o.sandboxArgs });
+  const dir = o.dir ?? await mkdtemp(join(tmpdir(), 'cvf-proj-'));
+  const home = await mkdtemp(join(tmpdir(), 'cvf-home-'));
+  const agent = await startAgent(sb, dir, home, o);
+  const { taskId } = await agent.request(CreateTask, { description: 'users cannot log in' });
+  const eng = new ScriptedEngineer(sb.url, sb.engineerToken);
+  const w: World = {
+    sb, dir, home, agent, eng, taskId,
+    async engineerJoins() {
+      await eng.claim(taskId);
+      await eng.connect(taskId);
+      await w.agent.waitFor('engineer_connected');
+    },
+    async cleanup() {
+      await eng.close().catch(() => {});
+      await w.agent.close().catch(() => {});
+      await sb.stop().catch(() => {});
+      await rm(home, { recursive: true, force: true });
+      if (!o.dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return w;
+}
