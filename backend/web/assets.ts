@@ -16,6 +16,7 @@ nav .who { margin-left:auto; opacity:.8; font-size:13px; }
 main { max-width:760px; margin:28px auto; padding:0 20px; } main.wide { max-width:1180px; }
 h1 { font-size:24px; margin:0 0 16px; } h2 { font-size:18px; margin:24px 0 8px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:18px 20px; margin:0 0 18px; }
+.card > :first-child { margin-top:0; } .card > :last-child { margin-bottom:0; }
 label { display:block; font-weight:600; margin:10px 0 4px; }
 input[type=text], input[type=email], input[type=password], input[type=number], input[type=url], select, textarea {
   width:100%; padding:8px 10px; border:1px solid #c4ccd5; border-radius:6px; font:inherit; background:#fff; }
