@@ -7,6 +7,18 @@ import { startServer } from './server.js';
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2));
   const running = await startServer(config);
+  // Handlers go in before the ready line: a script may send SIGTERM the moment it reads it.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`sandbox: ${signal}, closing\n`);
+    running.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  // One failing request must not take every session down; the bug is still logged.
+  process.on('uncaughtException', (e) => process.stderr.write(`sandbox: uncaught: ${e.stack ?? e}\n`));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   const demo = seed(running.services);
   const { url } = running;
   if (config.json) {
@@ -27,17 +39,6 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(lines.join('\n') + '\n');
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`sandbox: ${signal}, closing\n`);
-    running.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  // One failing request must not take every session down; the bug is still logged.
-  process.on('uncaughtException', (e) => process.stderr.write(`sandbox: uncaught: ${e.stack ?? e}\n`));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((e) => {

@@ -1,10 +1,12 @@
-import { routes, EventsQuery } from '../../protocol/backend/index.js';
+import type { z } from 'zod';
+import { routes, EventsQuery, type CustomerAction } from '../../protocol/backend/index.js';
 import { ApiError } from '../errors.js';
-import type { Api } from '../http/api.js';
+import type { Api, Ctx } from '../http/api.js';
 import { describeZodError } from '../http/reply.js';
 import type { Services } from '../services.js';
 import { MAX_FILE_BYTES } from './files.js';
 
+type CustomerActionType = z.output<typeof CustomerAction>['type'];
 const UPLOAD_BODY_LIMIT = Math.ceil(MAX_FILE_BYTES * 4 / 3) + 64 * 1024;
 
 /** Long poll: answers at once when events are there, else waits up to `wait` seconds for the next one. */
@@ -28,8 +30,9 @@ export function registerTaskRoutes(api: Api, s: Services): void {
     s.tasks.forCustomer(principal.user.id, params.taskId);
     return poll(s, params.taskId, url);
   });
-  const act = (type: string) => ({ principal, params, body }: { principal: { user: Parameters<Services['actions']['customer']>[0] }; params: Record<string, string>; body: unknown }) =>
-    s.actions.customer(principal.user, params.taskId, { type, payload: body } as never);
+  // Each customer route is one action type; the WebSocket frames reach the same `actions.customer`.
+  const act = (type: CustomerActionType) => ({ principal, params, body }: Ctx) =>
+    s.actions.customer(principal.user, params.taskId, { type, payload: body } as z.output<typeof CustomerAction>);
   api.register(r.sendMessage, act('customer_message'));
   api.register(r.approveCommand, act('command_decision'));
   api.register(r.commandOutput, act('command_output'));

@@ -3,8 +3,8 @@
 // checks seq > last sent, so nothing is missed and nothing is sent twice.
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ZodError } from 'zod';
-import { CustomerFrame, EngineerFrame, EventsQuery, routes, type TaskEvent } from '../../protocol/backend/index.js';
+import { z, ZodError } from 'zod';
+import { CustomerAction, EngineerAction, EventsQuery, routes, type TaskEvent } from '../../protocol/backend/index.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../errors.js';
 import { describeZodError, toApiError } from '../http/reply.js';
@@ -12,6 +12,8 @@ import type { Router } from '../http/router.js';
 import type { Services } from '../services.js';
 
 const MAX_FRAME = 15 * 1024 * 1024;
+// Frames are `{type, id, payload}`: the id (idempotency key) is checked apart from the action.
+const FrameId = z.object({ id: z.string().min(1).max(200) }).transform((f) => f.id);
 const PING_MS = 30_000;
 const REPLAY_PAGE = 1000;
 
@@ -35,36 +37,39 @@ function afterParam(url: URL): number {
   return q.data.after;
 }
 
+/** Authenticates an upgrade for one side and checks the caller may watch the task. */
+function admit(s: Services, req: IncomingMessage, side: 'customer' | 'engineer', taskId: string): Principal {
+  const p = s.auth.principal(req);
+  s.auth.allow(p, side, side === 'customer' ? 'tasks' : 'engineer');
+  checkOrigin(req, p);
+  if (side === 'customer') s.tasks.forCustomer(p.user.id, taskId);
+  else s.tasks.forEngineer(p.user.id, taskId);
+  return p;
+}
+
 export function registerTaskSockets(router: Router, s: Services): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
 
-  router.upgrade(routes.tasks.events.pattern, (req, socket, head, params, url) => {
-    const p = s.auth.principal(req);
-    s.auth.allow(p, 'customer', 'tasks');
-    checkOrigin(req, p);
-    s.tasks.forCustomer(p.user.id, params.taskId);
+  router.upgrade(routes.tasks.events.pattern, (req, socket, head, { taskId }, url) => {
+    const p = admit(s, req, 'customer', taskId);
     const after = afterParam(url);
-    wss.handleUpgrade(req, socket, head, (ws) => serve(s, ws, params.taskId, after, (frame) => {
-      const f = CustomerFrame.parse(frame);
-      const { id, ...action } = f;
+    wss.handleUpgrade(req, socket, head, (ws) => serve(s, ws, taskId, after, (frame) => {
+      const id = FrameId.parse(frame);
+      const action = CustomerAction.parse(frame);
       const def = customerFrameRoute[action.type];
-      return s.idem.run(p.user.id, id, [def.pattern, { taskId: params.taskId }, action.payload],
-        () => s.actions.customer(p.user, params.taskId, action)).result;
+      return s.idem.run(p.user.id, id, [def.pattern, { taskId }, action.payload],
+        () => s.actions.customer(p.user, taskId, action)).result;
     }));
   });
 
-  router.upgrade(routes.engineer.events.pattern, (req, socket, head, params, url) => {
-    const p = s.auth.principal(req);
-    s.auth.allow(p, 'engineer', 'engineer');
-    checkOrigin(req, p);
-    s.tasks.forEngineer(p.user.id, params.taskId);
+  router.upgrade(routes.engineer.events.pattern, (req, socket, head, { taskId }, url) => {
+    const p = admit(s, req, 'engineer', taskId);
     const after = afterParam(url);
-    const taskId = params.taskId;
     wss.handleUpgrade(req, socket, head, (ws) => {
       serve(s, ws, taskId, after, (frame) => {
-        const f = EngineerFrame.parse(frame);
-        const action = { type: f.type, payload: f.payload } as typeof f;
-        return s.idem.run(p.user.id, f.id, [routes.engineer.act.pattern, { taskId }, action],
+        const id = FrameId.parse(frame);
+        const action = EngineerAction.parse(frame);
+        return s.idem.run(p.user.id, id, [routes.engineer.act.pattern, { taskId }, action],
           () => s.actions.engineer(p.user, taskId, action)).result;
       });
       if (s.tasks.row(taskId).status === 'active') {
