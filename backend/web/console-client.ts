@@ -94,6 +94,8 @@ export const CONSOLE_JS = String.raw`'use strict';
       a.setAttribute('download', p.path.split('/').pop() || 'file');
       d.appendChild(a);
       d.appendChild(document.createTextNode(' (' + p.size + ' bytes, sha256 ' + p.sha256.slice(0, 12) + '…)'));
+      var r = p.requestId && requests[p.requestId];
+      if (r) { r.badge.textContent = 'received'; r.badge.className = 'badge allowed'; r.badge.setAttribute('data-status', 'received'); }
     },
     billing_update: function (ev, p) { bill(p); line(item(ev, 'system', 'billing'), 'Minute ' + p.minutes + ' billed; customer balance ' + p.balance + ' credits' + (p.lowBalance ? ' (low)' : '')); },
     session_end: function (ev, p) {
