@@ -1,26 +1,33 @@
-// codevf: the terminal front end. Until the live-session issue lands it prints help and version only.
+// codevf: the terminal front end. Flags -> command module; the one error boundary. `--version` and `--help`
+// load nothing else: command modules (and the agent) are reached by lazy import().
 import { VERSION } from '../../protocol/version.js';
+import { findCommand, helpFor, words as wordsOf } from './cli/commands.js';
 
-const HELP = `codevf ${VERSION}: a live human engineer at your terminal.
+const argv = process.argv.slice(2);
 
-Usage: codevf <command> [options]
-
-Commands (arriving with the terminal front end):
-  login, logout, auth, init, fix "<issue>", sync, status, balance, rates, topup, tokens, sandbox
-
-Options:
-  --version   print the version
-  --help      print this help
-
-Exit codes: 0 ok, 1 error, 2 usage or cancelled, 4 authentication required.
-`;
-
-const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('-v')) {
-  process.stdout.write(`${VERSION}\n`);
-} else if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(HELP);
-} else {
-  process.stderr.write(`codevf: "${args[0]}" is not available in this build yet. Run: codevf --help\n`);
-  process.exit(2);
+async function main(): Promise<number> {
+  if (argv.includes('--version') || argv[0] === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const words = wordsOf(argv);
+  if (words[0] === 'help') {
+    process.stdout.write(helpFor(findCommand(words.slice(1))));
+    return 0;
+  }
+  const spec = findCommand(words);
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (argv.length === 0 || help) {
+    process.stdout.write(helpFor(spec));
+    return 0;
+  }
+  const { run } = await import('./cli/run.js');
+  return run(argv, spec);
 }
+
+// The unref'd timer never delays a clean exit; it only ends a process something forgot to release.
+const finish = (code: number) => { process.exitCode = code; setTimeout(() => process.exit(), 2000).unref(); };
+main().then(finish, async (e: unknown) => {
+  const { report } = await import('./cli/errors.js');
+  finish(report(e, argv.includes('--json')));
+});

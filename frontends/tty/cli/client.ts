@@ -1,0 +1,94 @@
+// The agent as this front end sees it: a child process spoken to over JSON-RPC on stdio, with the protocol's
+// declarations (never a hand-written method name). Results and notifications are checked against them.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultOf } from '../../../protocol/define.js';
+import { Exit, Initialize, Initialized, Shutdown } from '../../../protocol/methods/lifecycle.js';
+import { VERSION } from '../../../protocol/version.js';
+import { Peer } from '../../../rpc/peer.js';
+import { createTransport } from '../../../rpc/transport.js';
+import { binPath } from './bin.js';
+import { CliError } from './errors.js';
+
+export interface AgentOptions {
+  host?: string;
+  verbose: boolean;
+  env: NodeJS.ProcessEnv;
+  capabilities: { openBrowser?: boolean; approvals?: boolean; progress?: boolean };
+}
+
+type Listener = (params: unknown) => void;
+
+export class AgentClient {
+  private listeners = new Map<string, Set<Listener>>();
+  private stderrTail: string[] = [];
+  private exitInfo: { code: number | null; signal: string | null } | undefined;
+  readonly exited: Promise<void>;
+  private peer: Peer;
+
+  private constructor(private proc: ChildProcessWithoutNullStreams, private verbose: boolean) {
+    this.exited = new Promise((r) => proc.on('exit', (code, signal) => { this.exitInfo = { code, signal }; r(); }));
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (verbose) process.stderr.write(d);
+      else this.stderrTail = this.stderrTail.concat(d.split('\n').filter(Boolean)).slice(-8);
+    });
+    proc.stdin.on('error', () => { /* the agent died; the pending requests report it */ });
+    this.peer = new Peer(createTransport(proc.stdout, proc.stdin, 'ndjson'), {
+      onNotification: (method, params) => { for (const l of this.listeners.get(method) ?? []) l(params); },
+    });
+  }
+
+  static async start(opts: AgentOptions): Promise<AgentClient> {
+    const args = [binPath('codevf-agent.js'), ...(opts.host ? ['--host', opts.host] : []), ...(opts.verbose ? ['--verbose'] : [])];
+    const proc = spawn(process.execPath, args, { env: opts.env, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
+    const client = new AgentClient(proc, opts.verbose);
+    await client.request(Initialize, { clientInfo: { name: 'codevf', version: VERSION }, capabilities: opts.capabilities });
+    await client.peer.notify(Initialized.method, {});
+    return client;
+  }
+
+  async request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, opts: { signal?: AbortSignal } = {}): Promise<ResultOf<D>> {
+    let result: unknown;
+    try {
+      result = await this.peer.request(def.method, params, opts);
+    } catch (e) {
+      if ((e as { data?: { reason?: string } }).data?.reason === 'connection_closed') throw await this.crashed();
+      throw e;
+    }
+    const parsed = def.result.safeParse(result);
+    if (!parsed.success) throw new CliError(`Error: codevf-agent answered ${def.method} with something unexpected: ${parsed.error.issues[0]?.message}`);
+    return parsed.data as ResultOf<D>;
+  }
+
+  /** Calls `fn` with each valid notification of this kind; returns the unsubscribe function. */
+  on<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void): () => void {
+    const set = this.listeners.get(def.method) ?? new Set<Listener>();
+    this.listeners.set(def.method, set);
+    const l: Listener = (raw) => {
+      const p = def.params.safeParse(raw);
+      if (p.success) fn(p.data as ParamsOf<D>);
+      else if (this.verbose) process.stderr.write(`codevf: ignored a malformed ${def.method} notification\n`);
+    };
+    set.add(l);
+    return () => set.delete(l);
+  }
+
+  private async crashed(): Promise<CliError> {
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 1000))]);
+    const how = this.exitInfo ? (this.exitInfo.signal ? `signal ${this.exitInfo.signal}` : `exit code ${this.exitInfo.code}`) : 'closed its output';
+    const tail = this.stderrTail.length ? `\n${this.stderrTail.join('\n')}` : '';
+    return new CliError(`Error: codevf-agent stopped unexpectedly (${how}).${tail}\nRun again with --verbose for its log.`);
+  }
+
+  /** shutdown + exit, then waits for the process (killing it if it will not go). */
+  async close(): Promise<void> {
+    if (this.exitInfo) return;
+    try {
+      await Promise.race([this.peer.request(Shutdown.method), new Promise((r) => setTimeout(r, 2000))]);
+      await this.peer.notify(Exit.method);
+    } catch { /* already gone */ }
+    this.proc.stdin.end();
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,34 @@
+// Where output goes: data on stdout, messages on stderr, colours only where a person will see them.
+import pc from 'picocolors';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** NO_COLOR (non-empty) turns colours off, CLICOLOR_FORCE (not "0") forces them, else: is it a terminal. */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.CLICOLOR_FORCE && env.CLICOLOR_FORCE !== '0') return true;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+export class Io {
+  /** Colours for text written to stdout / stderr. */
+  readonly out: Colors;
+  readonly err: Colors;
+
+  constructor(readonly json: boolean, readonly verbose = false, readonly env: NodeJS.ProcessEnv = process.env) {
+    this.out = pc.createColors(colorEnabled(process.stdout, env));
+    this.err = pc.createColors(colorEnabled(process.stderr, env));
+  }
+
+  /** Both ends are terminals: a person can answer a question. */
+  get interactive(): boolean { return Boolean(process.stdin.isTTY && process.stdout.isTTY); }
+
+  /** Human-readable data on stdout; silent with --json (the command returns its document instead). */
+  data(text: string): void { if (!this.json) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`); }
+
+  /** A message for the person, on stderr. */
+  info(text: string): void { process.stderr.write(`${text}\n`); }
+  success(text: string): void { this.info(`${this.err.green('✓')} ${text}`); }
+  warn(text: string): void { this.info(`${this.err.yellow('Warning:')} ${text}`); }
+  debug(text: string): void { if (this.verbose) this.info(this.err.dim(text)); }
+}

@@ -1,0 +1,71 @@
+// login (device flow or a token), logout, auth status, auth token.
+import { AuthStatus, Login, LoginCode, Logout, type AuthStatusResult } from '../../../protocol/methods/account.js';
+import type * as z from 'zod';
+import { bool, type Ctx } from '../cli/context.js';
+import { CliError, EXIT, usage } from '../cli/errors.js';
+
+type Status = z.output<typeof AuthStatusResult>;
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Paste your token, then press Enter and Ctrl+D:\n');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.trim();
+}
+
+export async function login(ctx: Ctx) {
+  const withToken = bool(ctx, 'with-token');
+  if (withToken && ctx.token) throw usage('Give the token one way: --with-token (stdin) or --token, not both.');
+  const token = withToken ? await readStdin() : ctx.token;
+  if (withToken && !token) throw usage('No token on stdin.\nFor example: codevf login --with-token < token.txt');
+  const { io } = ctx;
+  const openBrowser = !token && io.interactive && bool(ctx, 'browser') !== false;
+  const agent = await ctx.agent({ openBrowser });
+  agent.on(LoginCode, (c) => {
+    io.info(`${io.err.yellow('!')} First copy your one-time code: ${io.err.bold(c.userCode)}`);
+    io.info(c.browserOpened ? `Opened ${c.verificationUri} in your browser; enter the code there.`
+      : `Open this URL in your browser and enter the code: ${c.verificationUriComplete}`);
+    io.info(io.err.dim('Waiting for approval... (Ctrl+C to cancel)'));
+  });
+  const st = await agent.request(Login, { ...(token ? { token } : {}), openBrowser });
+  if (!st.signedIn) throw new CliError('Error: Authentication failed.\nPlease run: codevf login', EXIT.auth, 'auth_required');
+  io.success(`Logged in to ${st.host} as ${io.err.bold(st.user?.name ?? 'unknown')}${st.user ? ` (${st.user.email})` : ''}.`);
+  if (st.tokenSource === 'env') io.warn('CODEVF_TOKEN is set and takes precedence over the stored token.');
+  return st;
+}
+
+export async function logout(ctx: Ctx) {
+  const { io } = ctx;
+  const agent = await ctx.agent();
+  const r = await agent.request(Logout, {});
+  const where = r.removedFrom.length ? ` Removed the local copy (${r.removedFrom.join(', ')}).` : '';
+  io.success(`Logged out of ${r.host}.${r.revoked ? ' The token was revoked on the server.' : ''}${where}`);
+  if (r.envTokenSet) io.warn('CODEVF_TOKEN is still set in your environment: unset it to sign out completely.');
+  return r;
+}
+
+function describe(ctx: Ctx, st: Status): string {
+  const c = ctx.io.out;
+  if (!st.signedIn) return `${st.host}\n  ${c.red('X')} Not logged in. Run: codevf login`;
+  const source = st.tokenSource === 'env' ? 'CODEVF_TOKEN' : `${st.tokenSource} (${st.storeLocation})`;
+  return [
+    st.host,
+    `  ${c.green('✓')} Logged in as ${c.bold(st.user?.name ?? 'unknown')}${st.user ? ` (${st.user.email}, ${st.user.role})` : ''}`,
+    `  - Token: ${st.maskedToken ?? '-'} from ${source}`,
+    `  - Scopes: ${st.scopes.length ? st.scopes.join(', ') : '-'}`,
+    `  - Expires: ${st.expiresAt ?? 'never'}`,
+  ].join('\n');
+}
+
+export async function status(ctx: Ctx) {
+  const st = await (await ctx.agent()).request(AuthStatus, {});
+  ctx.io.data(describe(ctx, st));
+  if (!st.signedIn) ctx.exitCode = EXIT.auth;
+  return st;
+}
+
+/** Needs a protocol method that returns the raw token; authStatus only ever gives the masked one. */
+export async function token(_ctx: Ctx): Promise<never> {
+  throw new CliError('Error: "codevf auth token" needs the agent method authToken, which this protocol version does not have yet.\n'
+    + 'The masked token is shown by: codevf auth status');
+}

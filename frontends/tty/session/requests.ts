@@ -1,0 +1,119 @@
+// The engineer's requests: each shown with the exact command or path, folder, engineer and reason, and answered
+// by the person (y / n / a) — never automatically. Also the output of approved commands as it streams.
+import {
+  ApproveCommand, CommandFinished, CommandOutputNote, RequestCommandNote, RequestFileNote, RequestResolved,
+  ScreenshareRequestNote, UploadFile,
+} from '../../../protocol/methods/session.js';
+import type { AgentClient } from '../cli/client.js';
+import { isRpcError } from '../cli/errors.js';
+import type { Io } from '../cli/io.js';
+import type { Screen } from './screen.js';
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export class Requests {
+  private commands = new Map<string, string>();
+  private partial = new Map<string, string>();
+  /** Requests this person answered (their request_resolved needs no notice). */
+  private answered = new Set<string>();
+
+  constructor(private io: Io, private agent: AgentClient, private screen: Screen) {}
+
+  listen(isOurs: (taskId: string) => boolean): void {
+    const { agent } = this;
+    agent.on(RequestCommandNote, (r) => isOurs(r.taskId) && this.command(r));
+    agent.on(RequestFileNote, (r) => isOurs(r.taskId) && this.file(r));
+    agent.on(ScreenshareRequestNote, (r) => isOurs(r.taskId) && this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(r.url)}`));
+    agent.on(RequestResolved, (r) => isOurs(r.taskId) && this.resolved(r.requestId, r.decision, r.decidedBy));
+    agent.on(CommandOutputNote, (o) => isOurs(o.taskId) && this.output(o.requestId, o.data));
+    agent.on(CommandFinished, (f) => isOurs(f.taskId) && this.finished(f));
+  }
+
+  private box(title: string, lines: string[], keys: string): string {
+    const c = this.io.out;
+    const bar = c.yellow('│');
+    return [`${c.yellow('┌─')} ${c.bold(title)}`, ...lines.map((l) => `${bar}  ${l}`), `${c.yellow('└─')} ${c.dim(keys)}`].join('\n');
+  }
+
+  private command(r: { requestId: string; command: string; reason: string; workingDirectory: string; engineer: string | null }): void {
+    const c = this.io.out;
+    this.commands.set(r.requestId, r.command);
+    this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
+      `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, `reason: ${r.reason || '(none given)'}`,
+    ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session'));
+    this.screen.ask({
+      key: r.requestId, prompt: `Allow ${r.command}? (y/n/a)`,
+      answer: async (a) => {
+        const choice = ({ y: ['allow', 'once'], yes: ['allow', 'once'], n: ['deny', 'once'], no: ['deny', 'once'], a: ['allow', 'session'] } as const)[a.toLowerCase()];
+        if (!choice) { this.screen.print('Answer y (allow once), n (deny) or a (allow for this session).'); return false; }
+        return this.decide(r.requestId, () => this.agent.request(ApproveCommand, { requestId: r.requestId, decision: choice[0], scope: choice[1] }),
+          choice[0] === 'deny' ? `You denied: ${r.command}` : `You allowed${choice[1] === 'session' ? ' for this session' : ''}: ${r.command}`);
+      },
+    });
+  }
+
+  private file(r: { requestId: string; path: string; reason: string; engineer: string | null; neverShare: string | null }): void {
+    const c = this.io.out;
+    const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
+    this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), `reason: ${r.reason || '(none given)'}`, ...warn],
+      r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny'));
+    this.screen.ask({
+      key: r.requestId, prompt: r.neverShare ? `Send ${r.path} anyway? (y/n)` : `Send ${r.path}? (y/n)`,
+      answer: async (a) => {
+        const yes = ['y', 'yes'].includes(a.toLowerCase());
+        if (!yes && !['n', 'no'].includes(a.toLowerCase())) {
+          this.screen.print(a.toLowerCase() === 'a' ? '"a" is for commands only: answer y or n.' : 'Answer y (send) or n (deny).');
+          return false;
+        }
+        return this.decide(r.requestId, async () => {
+          const sent = await this.agent.request(UploadFile, { requestId: r.requestId, decision: yes ? 'allow' : 'deny', override: yes && Boolean(r.neverShare) });
+          if (sent.redactions) this.screen.print(c.dim(`${sent.redactions} secret${sent.redactions === 1 ? ' was' : 's were'} redacted before sending.`));
+        }, yes ? `You sent: ${r.path}` : `You denied: ${r.path}`);
+      },
+    });
+  }
+
+  /** Sends the answer; true closes the question. A refused "a" keeps it open with the reason. */
+  private async decide(requestId: string, send: () => Promise<unknown>, done: string): Promise<boolean> {
+    this.answered.add(requestId);
+    try {
+      await send();
+      this.screen.print(done);
+      return true;
+    } catch (e) {
+      this.answered.delete(requestId);
+      const reason = isRpcError(e) ? e.data.reason : '';
+      if (reason === 'not_found') { this.screen.print('That request is no longer waiting (it timed out or was settled).'); return true; }
+      this.screen.print(this.io.out.red(`${(e as Error).message}${reason === 'scope_not_allowed' ? ' Answer y or n.' : ''}`));
+      return reason === 'never_share' || reason === 'path_outside_project' || reason === 'not_a_regular_file' || reason === 'too_large';
+    }
+  }
+
+  private resolved(requestId: string, decision: 'allow' | 'deny', by: string): void {
+    const open = this.screen.drop(requestId);
+    if (this.answered.has(requestId) || by === 'customer') return;
+    const what = this.commands.get(requestId) ?? 'the request';
+    const why = by === 'timeout' ? 'it timed out' : by === 'rule' ? 'you allowed it for this session' : by === 'policy' ? 'a policy decided' : 'no one could answer';
+    if (open || by !== 'customer') this.screen.print(this.io.out.dim(`${decision === 'allow' ? 'Allowed' : 'Denied'} automatically (${why}): ${what}`));
+  }
+
+  private output(requestId: string, data: string): void {
+    const text = (this.partial.get(requestId) ?? '') + data;
+    const lines = text.split('\n');
+    this.partial.set(requestId, lines.pop() ?? '');
+    for (const l of lines) this.screen.print(`${this.io.out.dim('│')} ${l}`);
+  }
+
+  private finished(f: { requestId: string; exitCode: number | null; signal: string | null; durationMs: number; truncated: boolean; timedOut: boolean }): void {
+    const rest = this.partial.get(f.requestId);
+    if (rest) this.screen.print(`${this.io.out.dim('│')} ${rest}`);
+    this.partial.delete(f.requestId);
+    const cmd = this.commands.get(f.requestId) ?? 'command';
+    const c = this.io.out;
+    if (f.exitCode === 0) this.screen.print(`${c.green('✓')} ${cmd} finished (exit 0, ${seconds(f.durationMs)})`);
+    else if (f.timedOut) this.screen.print(c.red(`Command timed out after ${seconds(f.durationMs)}: ${cmd}`));
+    else if (f.signal) this.screen.print(c.red(`Command stopped by ${f.signal}: ${cmd}`));
+    else this.screen.print(c.red(`Command failed with exit code ${f.exitCode}: ${cmd}`));
+    if (f.truncated) this.screen.print(c.dim('(the output sent to the engineer was cut at the size limit)'));
+  }
+}
