@@ -1,11 +1,13 @@
 // Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
 import { build } from 'esbuild';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 
 const entries = [
   ['agent/main.ts', 'dist/codevf-agent.js'],
-  ['frontends/tty/main.ts', 'dist/codevf.js'],
+  // Split: `codevf --version` / `--help` load only the small entry; each command is a chunk loaded on demand.
+  ['frontends/tty/main.ts', 'dist/codevf.js', { split: true }],
   ['backend/sandbox.ts', 'dist/sandbox.js'],
 ].filter(([src]) => existsSync(src));
 
@@ -13,10 +15,13 @@ const entries = [
 const external = ['better-sqlite3', '@napi-rs/keyring', 'dugite', 'playwright-core'];
 
 await mkdir('dist', { recursive: true });
-await Promise.all(entries.map(async ([src, out]) => {
+await rm('dist/chunks', { recursive: true, force: true });
+await Promise.all(entries.map(async ([src, out, opts = {}]) => {
   await build({
     entryPoints: [src],
-    outfile: out,
+    ...(opts.split
+      ? { outdir: 'dist', entryNames: basename(out, '.js'), chunkNames: 'chunks/[name]-[hash]', splitting: true }
+      : { outfile: out }),
     bundle: true,
     platform: 'node',
     format: 'esm',
