@@ -1,6 +1,7 @@
 // Detects a project's type from its marker files and proposes default test and build commands.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { PackageManager, ProjectDetection, ProjectType } from '../../protocol/project.js';
 
 type Found = Omit<ProjectDetection, 'otherTypes'>;
@@ -115,9 +116,15 @@ async function detectUnknown(dir: string, files: Set<string>): Promise<Found> {
   return found('unknown', null, hasTest ? 'make test' : null, 'make', ['Makefile']);
 }
 
-/** Detects the project in `dir` (not its parents). Never throws for a readable folder. */
+/** Detects the project in `dir` (not its parents). Throws only when the folder cannot be listed. */
 export async function detectProject(dir: string): Promise<ProjectDetection> {
-  const files = new Set(await readdir(dir));
+  let files: Set<string>;
+  try {
+    files = new Set(await readdir(dir));
+  } catch (err) {
+    throw new RpcError(ErrorCode.InvalidParams,
+      `Cannot read the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'folder_unreadable', { path: dir });
+  }
   const hits: Found[] = [];
   for (const detect of DETECTORS) {
     const hit = await detect(dir, files);

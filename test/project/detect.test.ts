@@ -1,18 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectProject } from '../../agent/project/detect.js';
+import { rejection, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
+const tmp = tempDirs('codevf-detect-');
+test.after(tmp.cleanup);
 async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'codevf-detect-'));
-  dirs.push(dir);
+  const dir = await tmp.make();
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return dir;
 }
-test.after(async () => { await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))); });
 
 const pkg = (scripts: Record<string, string>) => JSON.stringify({ name: 'x', scripts });
 
@@ -72,6 +72,11 @@ test('a package.json with a real test script wins over another marker', async ()
 test('a broken package.json still detects node without commands', async () => {
   const d = await detectProject(await project({ 'package.json': '{ nope' }));
   assert.equal([d.type, d.testCommand, d.buildCommand], ['node', null, null]);
+});
+
+test('a folder that does not exist is folder_unreadable', async () => {
+  const err = await rejection(detectProject(join(tmpdir(), `codevf-missing-${process.pid}`)));
+  assert.is(err.data.reason, 'folder_unreadable');
 });
 
 test.run();
