@@ -4,6 +4,19 @@
 // post to the server instead. Plain ES5-ish JS: no build step, no template literals.
 export const CONSOLE_JS = String.raw`'use strict';
 (function () {
+  // Queue page: poll the open tasks with the session cookie and offer a refresh when they change.
+  var queue = document.getElementById('queue');
+  if (!queue) return;
+  var shown = [].map.call(document.querySelectorAll('tr[data-task-id]'), function (tr) { return tr.getAttribute('data-task-id'); }).sort().join(',');
+  var timer = setInterval(function () {
+    fetch(queue.getAttribute('data-poll'), { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (b) {
+      if (!b) return;
+      var now = b.tasks.map(function (t) { return t.taskId; }).sort().join(',');
+      if (now !== shown) { document.getElementById('queue-changed').hidden = false; clearInterval(timer); }
+    }, function () { /* offline for a moment: try again next tick */ });
+  }, 5000);
+})();
+(function () {
   var root = document.getElementById('console');
   if (!root) return;
   var timeline = document.getElementById('timeline');

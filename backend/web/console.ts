@@ -26,10 +26,11 @@ function queuePage(session: WebSession, tasks: Task[]) {
     ? html`<table><thead><tr><th>Issue</th><th>Customer</th><th>Created</th><th>Rate</th><th></th></tr></thead>
       <tbody>${list.map((t) => row(t, action(t)))}</tbody></table>`
     : html`<p class="muted">${empty}</p>`;
-  return layout({ title: 'Engineer console', session, wide: true, body: html`
+  return layout({ title: 'Engineer console', session, wide: true, scripts: [ASSETS.console], body: html`
     <div class="card" id="mine"><h2>Your active sessions</h2>
       ${table(mine, (t) => html`<a href="${taskPath(t.taskId)}">Open</a>`, 'None right now.')}</div>
-    <div class="card" id="queue"><h2>Open tasks</h2>
+    <div class="card" id="queue" data-poll="${routes.engineer.openTasks.path()}"><h2>Open tasks</h2>
+      <p id="queue-changed" class="ok" role="status" hidden>The queue changed. <a href="${BASE}">Refresh</a></p>
       ${table(open, (t) => buttonForm(session, `${taskPath(t.taskId)}/claim`, 'Claim'), 'No customer is waiting. ')}
       <p><a href="${BASE}">Refresh</a></p></div>` });
 }
@@ -39,7 +40,7 @@ function actionForm(session: WebSession, t: Task, type: string, title: string, f
   return html`<form method="post" action="${taskPath(t.taskId)}/act" data-type="${type}" class="card act" id="form-${type}">
     <h2>${title}</h2>${csrfField(session)}<input type="hidden" name="type" value="${type}">
     <input type="hidden" name="_key" value="${randomBytes(12).toString('base64url')}">
-    ${fields}<p><button type="submit" class="${cls}">${button}</button></p></form>`;
+    ${fields}<p><button type="submit" class="${cls}" ${t.status === 'ended' ? html`disabled` : ''}>${button}</button></p></form>`;
 }
 
 function taskPage(session: WebSession, t: Task, balance: number) {

@@ -127,6 +127,17 @@ test('a customer account cannot open the console', async ({ sb, browser, taskId 
   await context.close();
 });
 
+test('the queue page notices a new task and offers a refresh', async ({ sb, browser }) => {
+  const { context, page } = await newPage(browser);
+  await signInAs(page, sb.url, DEMO_ENGINEER);
+  assert.ok(await page.isHidden('#queue-changed'));
+  const taskId = await createTask(sb, 'a second problem');
+  await page.waitForSelector('#queue-changed', { state: 'visible', timeout: 20_000 });
+  await page.click('#queue-changed a');
+  await page.waitForSelector(`#queue tr[data-task-id="${taskId}"]`);
+  await context.close();
+});
+
 test('ending the session tells the customer and disables the forms', async ({ page, customer }) => {
   await page.click('#form-end_session button[type=submit]');
   const end = await customer.waitFor('session_end');
