@@ -22,6 +22,16 @@ function client(opts: Partial<HttpClientOptions>): HttpClient {
   return c;
 }
 
+/** Sends one message once open and resolves with the first reply. */
+function echo(ws: WebSocket, text: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no WebSocket reply within 5 s')), 5000);
+    ws.on('open', () => ws.send(text));
+    ws.on('message', (m) => { clearTimeout(t); resolve(String(m)); });
+    ws.on('error', (e) => { clearTimeout(t); reject(e); });
+  });
+}
+
 test.before.each(async () => {
   srv = await startHttp();
   srv.handle((_q, res) => json(res, 200, { via: 'backend' }));
@@ -80,17 +90,30 @@ test('a WebSocket goes through the proxy and carries the token', async () => {
   assert.is(url, `ws://backend.test:${srv.port}/ws/task`);
   const ws = new WebSocket(url, options);
   try {
-    const reply = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no WebSocket reply within 5 s')), 5000);
-      ws.on('open', () => ws.send('ping'));
-      ws.on('message', (m) => { clearTimeout(t); resolve(String(m)); });
-      ws.on('error', (e) => { clearTimeout(t); reject(e); });
-    });
-    assert.is(reply, 'ping|Bearer cvf_ws_token');
+    assert.is(await echo(ws, 'ping'), 'ping|Bearer cvf_ws_token');
     assert.equal(proxy.connects, [`backend.test:${srv.port}`]);
   } finally {
     ws.terminate();
     wss.close();
+  }
+});
+
+test('a secure WebSocket (wss) goes through HTTPS_PROXY with the certificate checked', async () => {
+  const cert = selfSignedCert(await tmp.make());
+  const tlsSrv = await startHttps(cert);
+  const wss = new WebSocketServer({ server: tlsSrv.server });
+  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`secure ${m}`)));
+  const c = client({ baseUrl: `https://backend.test:${tlsSrv.port}`, insecure: false, env: { HTTPS_PROXY: proxy.url }, ca: cert.cert });
+  const { url, options } = await c.webSocketOptions('/ws');
+  assert.is(url, `wss://backend.test:${tlsSrv.port}/ws`);
+  const ws = new WebSocket(url, options);
+  try {
+    assert.is(await echo(ws, 'hi'), 'secure hi');
+    assert.equal(proxy.connects, [`backend.test:${tlsSrv.port}`]);
+  } finally {
+    ws.terminate();
+    wss.close();
+    await tlsSrv.close();
   }
 });
 
