@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -82,37 +83,36 @@ test('loopback hosts never go through the proxy', async () => {
   assert.is(proxy.connections, 0);
 });
 
-test('a WebSocket goes through the proxy and carries the token', async () => {
-  const wss = new WebSocketServer({ server: srv.server });
-  wss.on('connection', (ws, req) => ws.on('message', (m) => ws.send(`${m}|${req.headers.authorization}`)));
-  const c = client({ env: { HTTP_PROXY: proxy.url }, token: () => 'cvf_ws_token' });
-  const { url, options } = await c.webSocketOptions('/ws/task');
-  assert.is(url, `ws://backend.test:${srv.port}/ws/task`);
+/** A ws echo server on `server`, one round trip from `c`: the URL used and the reply. */
+async function wsRoundTrip(server: Server, c: HttpClient, path: string, reply: (m: string, auth?: string) => string) {
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws, req) => ws.on('message', (m) => ws.send(reply(String(m), req.headers.authorization))));
+  const { url, options } = await c.webSocketOptions(path);
   const ws = new WebSocket(url, options);
   try {
-    assert.is(await echo(ws, 'ping'), 'ping|Bearer cvf_ws_token');
-    assert.equal(proxy.connects, [`backend.test:${srv.port}`]);
+    return { url, answer: await echo(ws, 'ping') };
   } finally {
     ws.terminate();
     wss.close();
   }
+}
+
+test('a WebSocket goes through the proxy and carries the token', async () => {
+  const c = client({ env: { HTTP_PROXY: proxy.url }, token: () => 'cvf_ws_token' });
+  const r = await wsRoundTrip(srv.server, c, '/ws/task', (m, auth) => `${m}|${auth}`);
+  assert.equal(r, { url: `ws://backend.test:${srv.port}/ws/task`, answer: 'ping|Bearer cvf_ws_token' });
+  assert.equal(proxy.connects, [`backend.test:${srv.port}`]);
 });
 
 test('a secure WebSocket (wss) goes through HTTPS_PROXY with the certificate checked', async () => {
   const cert = selfSignedCert(await tmp.make());
   const tlsSrv = await startHttps(cert);
-  const wss = new WebSocketServer({ server: tlsSrv.server });
-  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`secure ${m}`)));
-  const c = client({ baseUrl: `https://backend.test:${tlsSrv.port}`, insecure: false, env: { HTTPS_PROXY: proxy.url }, ca: cert.cert });
-  const { url, options } = await c.webSocketOptions('/ws');
-  assert.is(url, `wss://backend.test:${tlsSrv.port}/ws`);
-  const ws = new WebSocket(url, options);
   try {
-    assert.is(await echo(ws, 'hi'), 'secure hi');
+    const c = client({ baseUrl: `https://backend.test:${tlsSrv.port}`, insecure: false, env: { HTTPS_PROXY: proxy.url }, ca: cert.cert });
+    const r = await wsRoundTrip(tlsSrv.server, c, '/ws', (m) => `secure ${m}`);
+    assert.equal(r, { url: `wss://backend.test:${tlsSrv.port}/ws`, answer: 'secure ping' });
     assert.equal(proxy.connects, [`backend.test:${tlsSrv.port}`]);
   } finally {
-    ws.terminate();
-    wss.close();
     await tlsSrv.close();
   }
 });
