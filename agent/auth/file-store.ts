@@ -1,6 +1,6 @@
 // `$XDG_CONFIG_HOME/codevf/auth.json`: one record per backend host, folder 0700, file 0600,
 // replaced atomically. A record either holds the token (store `file`) or says the keyring holds it.
-import { chmod, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as z from 'zod';
@@ -24,6 +24,9 @@ export const HostRecord = Secrets.partial().extend({
   keyringError: z.string().optional(),
 });
 export type HostRecord = z.infer<typeof HostRecord>;
+
+const LOCK_WAIT_MS = 5000;
+const STALE_LOCK_MS = 10_000;
 
 const AuthFile = z.object({ version: z.literal(1), hosts: z.record(z.string(), HostRecord) });
 type AuthFile = z.infer<typeof AuthFile>;
@@ -59,6 +62,11 @@ export class AuthFileStore {
 
   /** Sets (or with null removes) one host's record, keeping the others. */
   async put(host: string, record: HostRecord | null): Promise<void> {
+    await this.ensureDir();
+    await this.locked(() => this.update(host, record));
+  }
+
+  private async update(host: string, record: HostRecord | null): Promise<void> {
     let file: AuthFile;
     try {
       file = await this.read();
@@ -70,8 +78,31 @@ export class AuthFileStore {
     if (record) file.hosts[host] = record;
     else if (host in file.hosts) delete file.hosts[host];
     else return;
-    await this.ensureDir();
     await writeFileAtomic(this.path, JSON.stringify(file, null, 2) + '\n', 0o600);
+  }
+
+  // Two agents (two terminals) saving at once must not drop each other's host: read-modify-write under
+  // an exclusive lock file; a lock older than STALE_LOCK_MS is a crashed writer's and is broken.
+  private async locked<T>(f: () => Promise<T>): Promise<T> {
+    const lock = `${this.path}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await (await open(lock, 'wx', 0o600)).close();
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const since = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+        if (since > STALE_LOCK_MS) await unlink(lock).catch(() => {});
+        else if (Date.now() > deadline) throw Object.assign(new Error(`${lock} is held by another process`), { code: 'ELOCKED' });
+        else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      }
+    }
+    try {
+      return await f();
+    } finally {
+      await unlink(lock).catch(() => {});
+    }
   }
 
   private async ensureDir(): Promise<void> {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -94,6 +94,28 @@ test('several hosts are signed in at once and removed one at a time', async () =
   assert.equal(await store.remove('http://127.0.0.1:8080'), { removed: ['file'], errors: [], envTokenSet: false });
   assert.is(await store.load('http://127.0.0.1:8080'), null);
   assert.is((await store.load('https://api.codevf.com'))?.accessToken, 'cvf_two');
+});
+
+test('concurrent saves from two stores (two agents) keep every host', async () => {
+  const home = await xdg();
+  const a = fileStore(home);
+  const b = fileStore(home);
+  const hosts = Array.from({ length: 20 }, (_, i) => `https://h${i}.example`);
+  await Promise.all(hosts.map((h, i) => (i % 2 ? a : b).save(h, { accessToken: `cvf_${i}` })));
+  assert.equal(await a.hosts(), [...hosts].sort());
+  assert.equal(await readdir(join(home, 'codevf')), ['auth.json']);
+});
+
+test('a stale lock left by a crashed writer is broken', async () => {
+  const home = await xdg();
+  const store = fileStore(home);
+  await store.save(HOST, { accessToken: TOKEN });
+  const lock = join(home, 'codevf', 'auth.json.lock');
+  await writeFile(lock, '');
+  const old = new Date(Date.now() - 60_000);
+  await utimes(lock, old, old);
+  await store.save('https://other.example', { accessToken: TOKEN });
+  assert.equal(await store.hosts(), [HOST, 'https://other.example']);
 });
 
 test('a working keyring holds the secret and the file records only that it is there', async () => {
