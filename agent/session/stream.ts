@@ -62,14 +62,21 @@ export class EventStream {
   private async loop(): Promise<void> {
     let attempt = 0;
     let wsFailures = 0;
+    let pollRounds = 0;
     this.setState('connecting');
     while (!this.stopped && !this.ended) {
       const r = await this.runWebSocket();
       if (this.stopped || this.ended) break;
+      this.o.log.info(`task ${this.o.taskId} WebSocket ${r.opened ? 'closed' : 'failed'}: ${r.reason}`);
       if (r.fatal) { this.stop(r.reason); return; }
-      if (r.opened) { attempt = 0; wsFailures = 0; } else wsFailures++;
+      if (r.opened) { attempt = 0; wsFailures = 0; pollRounds = 0; } else wsFailures++;
       if (wsFailures >= this.o.cfg.wsFailuresBeforePoll) {
-        const p = await this.pollUntilUpgrade();
+        // The first successful poll tries the WebSocket again at once (the backend may just have come back);
+        // after that the WebSocket is really blocked, and upgrade attempts space out.
+        const every = this.o.cfg.upgradeEveryMs;
+        this.o.log.debug(`task ${this.o.taskId}: long polling (round ${pollRounds})`);
+        const p = await this.pollUntilUpgrade(pollRounds === 0 ? 0 : Math.min(every * 2 ** (pollRounds - 1), every * 8));
+        if (p === 'upgrade') pollRounds++;
         if (p === 'upgrade') continue;
         if (p === 'fatal') return;
         if (this.stopped || this.ended) break;
@@ -98,6 +105,7 @@ export class EventStream {
       return { opened: false, reason: (err as Error).message, fatal: err instanceof RpcError && err.data.reason === 'auth_required' };
     }
     this.ws = ws;
+    this.o.log.debug(`task ${this.o.taskId}: opening the WebSocket after seq ${this.lastSeq}`);
     if (this.stopped) { ws.terminate(); return { opened: false, reason: 'stopped' }; }
     return new Promise<WsOutcome>((resolve) => {
       let opened = false;
@@ -120,8 +128,8 @@ export class EventStream {
   }
 
   /** Long polls until the session ends, the network fails, or it is time to try the WebSocket again. */
-  private async pollUntilUpgrade(): Promise<'upgrade' | 'failed' | 'fatal' | 'done'> {
-    let upgradeAt = Date.now() + this.o.cfg.upgradeEveryMs;
+  private async pollUntilUpgrade(upgradeInMs: number): Promise<'upgrade' | 'failed' | 'fatal' | 'done'> {
+    const upgradeAt = Date.now() + upgradeInMs;
     while (!this.stopped && !this.ended) {
       const ctl = new AbortController();
       this.pollAbort = ctl;

@@ -10,12 +10,12 @@ import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 export type Agent = Awaited<ReturnType<typeof typedAgent>>;
 
-export interface AgentSetup { approvals?: boolean; env?: NodeJS.ProcessEnv; args?: string[] }
+export interface AgentSetup { approvals?: boolean; env?: NodeJS.ProcessEnv; args?: string[]; host?: string }
 
 export async function startAgent(sb: Sandbox, dir: string, home: string, o: AgentSetup = {}): Promise<Agent> {
   const agent = await typedAgent({
     cwd: dir, initialize: false, args: o.args,
-    env: { CODEVF_HOST: sb.url, CODEVF_TOKEN: sb.customerToken, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...o.env },
+    env: { CODEVF_HOST: o.host ?? sb.url, CODEVF_TOKEN: sb.customerToken, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...o.env },
   });
   await agent.peer.request('initialize', { clientInfo: { name: 'session-test', version: '1' },
     capabilities: o.approvals === false ? {} : { approvals: true } });
@@ -34,8 +34,12 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function startWorld(o: AgentSetup & { sandboxArgs?: string[]; dir?: string } = {}): Promise<World> {
+export interface Front { url: string; close(): Promise<void> }
+
+export async function startWorld(o: AgentSetup & { sandboxArgs?: string[]; dir?: string; front?: (sb: Sandbox) => Promise<Front> } = {}): Promise<World> {
   const sb = await startSandbox({ args: o.sandboxArgs });
+  const front = o.front ? await o.front(sb) : undefined;
+  if (front) o = { ...o, host: front.url };
   const dir = o.dir ?? await mkdtemp(join(tmpdir(), 'cvf-proj-'));
   const home = await mkdtemp(join(tmpdir(), 'cvf-home-'));
   const agent = await startAgent(sb, dir, home, o);
@@ -51,6 +55,7 @@ export async function startWorld(o: AgentSetup & { sandboxArgs?: string[]; dir?:
     async cleanup() {
       await eng.close().catch(() => {});
       await w.agent.close().catch(() => {});
+      await front?.close();
       await sb.stop().catch(() => {});
       await rm(home, { recursive: true, force: true });
       if (!o.dir) await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ApproveCommand, ResumeTask, SendMessage } from '../../protocol/methods/session.js';
+import { withTimeout } from '../helpers/agent.js';
+import { startAgent, startWorld, type World } from './harness.js';
+
+const FAST = { CODEVF_BACKOFF_BASE_MS: '50', CODEVF_BACKOFF_MAX_MS: '500' };
+
+const engineerTexts = (w: World) => w.agent.notes.filter((n) => n.method === 'engineer_message').map((n) => n.params.text);
+
+async function savedSeq(w: World): Promise<number> {
+  try { return JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).lastSeq; } catch { return -1; }
+}
+
+async function until(what: string, fn: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+  await withTimeout((async () => { while (!(await fn())) await new Promise((r) => setTimeout(r, 25)); })(), ms, what);
+}
+
+test('backend killed and restarted mid-session: the agent reconnects and nothing is lost or doubled', async () => {
+  const w = await startWorld({ env: FAST });
+  try {
+    await w.engineerJoins();
+    for (const t of ['m1', 'm2']) await w.eng.say(t);
+    await w.agent.waitFor('engineer_message', (p) => p.text === 'm2');
+    await w.sb.kill('SIGKILL');
+    await w.agent.waitFor('connection_state', (p) => p.state === 'reconnecting');
+    const sent = await w.agent.request(SendMessage, { taskId: w.taskId, text: 'sent while the backend was down' });
+    assert.is(sent.queued, true);
+    await w.sb.restart();
+    await w.eng.close();
+    await w.eng.connect(w.taskId, w.eng.socket!.events.at(-1)?.seq ?? 0);
+    for (const t of ['m3', 'm4']) await w.eng.say(t);
+    await w.agent.waitFor('engineer_message', (p) => p.text === 'm4', 20_000);
+    const states = () => w.agent.notes.filter((n) => n.method === 'connection_state').map((n) => n.params.state);
+    await until('the WebSocket to be back', () => states().lastIndexOf('connected') > states().indexOf('reconnecting'));
+    const msg = await w.eng.waitFor('customer_message', (e) => e.payload.text === 'sent while the backend was down', 20_000);
+    assert.ok(msg.seq > 0);
+    assert.equal(engineerTexts(w), ['m1', 'm2', 'm3', 'm4']);
+    const seqs = w.agent.notes.filter((n) => n.params?.seq !== undefined).map((n) => n.params.seq);
+    assert.is(new Set(seqs).size, seqs.length, 'no event notified twice');
+    await new Promise((r) => setTimeout(r, 300));
+    const copies = w.eng.socket!.events.filter((e) => e.type === 'customer_message' && e.payload.text === 'sent while the backend was down');
+    assert.is(copies.length, 1, 'the queued message is stored once');
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('agent killed and resumed: it continues from the last seq and shows the pending request again', async () => {
+  const w = await startWorld({ env: FAST });
+  try {
+    await w.engineerJoins();
+    await w.eng.say('before');
+    const id = await w.eng.requestCommand('echo resumed-run', 'after the restart');
+    const req = await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await until('session.json to hold the request', async () => (await savedSeq(w)) >= req.seq);
+    w.agent.proc.kill('SIGKILL');
+    await w.agent.exited;
+    await w.eng.say('while the agent was down');
+
+    w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
+    const r = await w.agent.request(ResumeTask, {});
+    assert.is(r.taskId, w.taskId);
+    assert.is(r.lastSeq, req.seq);
+    assert.equal(r.pending.map((p) => p.requestId), [id]);
+    const again = await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    assert.is(again.seq, req.seq);
+    await w.agent.waitFor('engineer_message', (p) => p.text === 'while the agent was down');
+    assert.equal(engineerTexts(w), ['while the agent was down'], 'events before the kill are not replayed');
+    await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+    const result = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
+    assert.is(result.payload.exitCode, 0);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('a message queued while the backend is down survives an agent kill and is delivered once after resume', async () => {
+  const w = await startWorld({ env: FAST });
+  try {
+    await w.engineerJoins();
+    await w.sb.kill('SIGKILL');
+    const sent = await w.agent.request(SendMessage, { taskId: w.taskId, text: 'queued then crashed' });
+    assert.is(sent.queued, true);
+    await until('the outbox to be saved', async () => {
+      try { return JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).outbox.length === 1; } catch { return false; }
+    });
+    w.agent.proc.kill('SIGKILL');
+    await w.agent.exited;
+    await w.sb.restart();
+    w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
+    await w.agent.request(ResumeTask, {});
+    await w.eng.close();
+    await w.eng.connect(w.taskId);
+    await w.eng.waitFor('customer_message', (e) => e.payload.text === 'queued then crashed', 20_000);
+    await until('the outbox to empty', async () =>
+      JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).outbox.length === 0);
+    await w.eng.say('ping');
+    await w.agent.waitFor('engineer_message', (p) => p.text === 'ping');
+    const copies = w.eng.socket!.events.filter((e) => e.type === 'customer_message' && e.payload.text === 'queued then crashed');
+    assert.is(copies.length, 1);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test.run();

@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ListPendingRequests, UploadFile } from '../../protocol/methods/session.js';
+import { buildHostileProject } from '../fixtures/hostile-paths.js';
+import { startWorld } from './harness.js';
+
+const rpcError = async (p: Promise<unknown>) => {
+  try { await p; } catch (e) { return e as { code: number; message: string; data: { reason: string } }; }
+  return null;
+};
+
+test('every hostile path an engineer asks for is refused, and no file leaves the machine', async () => {
+  const hp = await buildHostileProject();
+  const w = await startWorld({ dir: hp.root });
+  try {
+    await w.engineerJoins();
+    // The two swap-after-check races need a hook inside the read; test/security/safe-file.test.ts covers them.
+    const cases = hp.cases.filter((c) => !c.beforeOpen);
+    assert.ok(cases.length >= 30, `corpus has ${cases.length} cases`);
+    let refused = 0;
+    for (const c of cases) {
+      let id: string;
+      try {
+        id = await w.eng.requestFile(c.path, `hostile: ${c.name}`);
+      } catch {
+        refused++; // the backend would not even carry it (e.g. an empty path)
+        continue;
+      }
+      const req = await w.agent.waitFor('request_file', (p) => p.requestId === id);
+      assert.is(req.path, c.path);
+      const err = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
+      assert.ok(err, `${c.name}: was served`);
+      assert.is(err!.data.reason, c.reason, `${c.name}: ${err!.message}`);
+      refused++;
+      if (c.reason === 'never_share') {
+        // Left open for an explicit override; the customer declines here.
+        await w.agent.request(UploadFile, { requestId: id, decision: 'deny' });
+      }
+      const d = await w.eng.waitFor('file_decision', (e) => e.payload.requestId === id);
+      assert.is(d.payload.decision, 'deny', c.name);
+    }
+    assert.is(refused, cases.length);
+    assert.is(w.eng.socket!.events.filter((e) => e.type === 'file_upload').length, 0, 'nothing was uploaded');
+    assert.is((await w.agent.request(ListPendingRequests, {})).requests.length, 0);
+    const audit = (await readFile(join(hp.root, '.codevf', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(audit.filter((l) => l.event === 'file_refused').length >= cases.length - 1);
+    assert.not.ok(audit.some((l) => l.event === 'file_sent'));
+  } finally {
+    await w.cleanup();
+    await hp.cleanup();
+  }
+});
+
+test('a never-share file is refused, then shared by explicit override for that one file, redacted', async () => {
+  const hp = await buildHostileProject();
+  const w = await startWorld({ dir: hp.root });
+  try {
+    await w.engineerJoins();
+    const id = await w.eng.requestFile('.env', 'check the config');
+    const req = await w.agent.waitFor('request_file', (p) => p.requestId === id);
+    assert.ok(req.neverShare, 'the prompt says why it is sensitive');
+    const err = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
+    assert.is(err?.data.reason, 'never_share');
+    const still = (await w.agent.request(ListPendingRequests, {})).requests;
+    assert.ok(still.some((r) => r.requestId === id), 'still pending after the refusal');
+    const ok = await w.agent.request(UploadFile, { requestId: id, decision: 'allow', override: true });
+    assert.equal({ sent: ok.sent, path: ok.path, binary: ok.binary }, { sent: true, path: '.env', binary: false });
+    assert.is(ok.redactions, 1);
+    const up = await w.eng.waitFor('file_upload', (e) => e.payload.requestId === id);
+    const body = (await w.eng.download(up.payload.downloadPath)).toString('utf8');
+    assert.not.ok(body.includes('Xk9mQ2vL8pZ3wR7t'), 'the password is redacted');
+    assert.ok(body.includes('[REDACTED:'));
+
+    // The override covered that one file only: the next never-share file is refused again.
+    const next = await w.eng.requestFile('config/master.key', 'and this');
+    await w.agent.waitFor('request_file', (p) => p.requestId === next);
+    assert.is((await rpcError(w.agent.request(UploadFile, { requestId: next, decision: 'allow' })))?.data.reason, 'never_share');
+
+    // Shared unasked: binary goes as base64, flagged.
+    const bin = await w.agent.request(UploadFile, { taskId: w.taskId, path: 'data.bin' });
+    assert.is(bin.binary, true);
+    const binUp = await w.eng.waitFor('file_upload', (e) => e.payload.path === 'data.bin');
+    assert.equal([...await w.eng.download(binUp.payload.downloadPath)], [0, 1, 2, 255, 254]);
+    const audit = (await readFile(join(hp.root, '.codevf', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(audit.some((l) => l.event === 'file_sent' && l.path === '.env' && l.override === true && l.redactions === 1));
+  } finally {
+    await w.cleanup();
+    await hp.cleanup();
+  }
+});
+
+test.run();
