@@ -18,6 +18,12 @@ export interface AgentOptions {
 
 type Listener = (params: unknown) => void;
 
+/** Waits for `p` at most `ms` (the timer is cleared, so it never holds the process open). */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => { t = setTimeout(r, ms); })]).finally(() => clearTimeout(t));
+}
+
 export class AgentClient {
   private listeners = new Map<string, Set<Listener>>();
   private stderrTail: string[] = [];
@@ -73,7 +79,7 @@ export class AgentClient {
   }
 
   private async crashed(): Promise<CliError> {
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 1000))]);
+    await within(this.exited, 1000);
     const how = this.exitInfo ? (this.exitInfo.signal ? `signal ${this.exitInfo.signal}` : `exit code ${this.exitInfo.code}`) : 'closed its output';
     const tail = this.stderrTail.length ? `\n${this.stderrTail.join('\n')}` : '';
     return new CliError(`Error: codevf-agent stopped unexpectedly (${how}).${tail}\nRun again with --verbose for its log.`);
@@ -83,7 +89,7 @@ export class AgentClient {
   async close(): Promise<void> {
     if (this.exitInfo) return;
     try {
-      await Promise.race([this.peer.request(Shutdown.method), new Promise((r) => setTimeout(r, 2000))]);
+      await within(this.peer.request(Shutdown.method), 2000);
       await this.peer.notify(Exit.method);
     } catch { /* already gone */ }
     this.proc.stdin.end();

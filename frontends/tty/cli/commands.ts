@@ -135,7 +135,7 @@ export function words(argv: string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return out.concat(argv.slice(i + 1));
-    if (GLOBAL_STRINGS.includes(a.replace(/^--/, ''))) i++;
+    if (a.startsWith('--') && GLOBAL_STRINGS.includes(a.slice(2))) i++;
     else if (!a.startsWith('-')) out.push(a);
   }
   return out;

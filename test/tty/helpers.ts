@@ -1,0 +1,34 @@
+// Runs the built `codevf` as a process (pipes: not a terminal) with its own HOME, against a sandbox.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TTY_BIN, withTimeout } from '../helpers/agent.js';
+
+export interface Run { code: number | null; stdout: string; stderr: string }
+
+/** The environment of a fresh user: own HOME and config folder, no token, no colour settings. */
+export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') };
+  for (const k of ['CODEVF_TOKEN', 'CODEVF_HOST', 'NO_COLOR', 'CLICOLOR_FORCE', 'FORCE_COLOR', 'BROWSER', 'DBUS_SESSION_BUS_ADDRESS']) delete env[k];
+  return { ...env, ...extra };
+}
+
+export function codevf(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number }): Promise<Run> {
+  const p = spawn(process.execPath, [TTY_BIN, ...args], { env: opts.env, cwd: opts.cwd, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+  p.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  p.stdin.end(opts.input ?? '');
+  const done = new Promise<Run>((r) => p.on('close', (code) => r({ code, stdout, stderr })));
+  return withTimeout(done, opts.timeoutMs ?? 30_000, `codevf ${args.join(' ')}`).catch((e) => { p.kill('SIGKILL'); throw e; });
+}
+
+/** A temporary HOME; `done()` removes it. */
+export async function tempHome(prefix = 'cvf-tty-'): Promise<{ dir: string; done: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, done: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export const ESC = '\x1b[';

@@ -1,0 +1,59 @@
+// A real terminal for the interactive paths: tmux on its own server socket, keys by send-keys, screen by capture-pane.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export function hasTmux(): boolean {
+  return spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+}
+
+export class Tmux {
+  readonly socket = `cvf-test-${randomBytes(4).toString('hex')}`;
+  readonly session = 'cvf';
+
+  private tmux(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `command` in a 120x40 terminal; the pane stays open after it exits so its last screen can be read. */
+  start(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
+    const vars = Object.entries(env).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k)).map(([k, v]) => `${k}=${shq(v ?? '')}`).join(' ');
+    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', '-s', this.session, '-c', cwd, 'sh']);
+    this.tmux(['set-option', '-t', this.session, 'remain-on-exit', 'on']);
+    this.tmux(['set-option', '-t', this.session, 'history-limit', '5000']);
+    // exec env -i: the program sees exactly `env`; "exit=N" marks its end on the screen.
+    this.send(`exec env -i ${vars} sh -c ${shq(`${command}; echo "[exit=$?]"; sleep 600`)}`, true);
+  }
+
+  /** Types text literally; `enter` presses Enter after it. */
+  send(text: string, enter = false): void {
+    if (text) this.tmux(['send-keys', '-t', this.session, '-l', text]);
+    if (enter) this.tmux(['send-keys', '-t', this.session, 'Enter']);
+  }
+
+  key(name: string): void { this.tmux(['send-keys', '-t', this.session, name]); }
+
+  /** The whole history and screen as text (no colours). */
+  screen(): string {
+    return this.tmux(['capture-pane', '-p', '-J', '-S', '-5000', '-t', this.session]);
+  }
+
+  /** Waits until the screen matches; fails with the screen's content after `ms`. */
+  async waitFor(what: string | RegExp, ms = 15_000): Promise<string> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const s = this.screen();
+      if (typeof what === 'string' ? s.includes(what) : what.test(s)) return s;
+      if (Date.now() > until) throw new Error(`screen never showed ${String(what)} within ${ms} ms; screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Count of occurrences on the screen (history included). */
+  count(text: string): number { return this.screen().split(text).length - 1; }
+
+  kill(): void {
+    try { this.tmux(['kill-server']); } catch { /* already gone */ }
+  }
+}
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
