@@ -34,7 +34,7 @@ const BY_REASON: Record<string, Known> = {
   invalid_amount: { text: (e) => `Error: ${e.message}\nFor example: codevf topup 10`, exit: EXIT.usage },
   invalid_config: { text: (e) => `Error: ${e.message}\nFix the file, or run: codevf init` },
   upload_not_allowed: { text: 'Error: Code upload is turned off for this project.\nPlease run: codevf init --upload' },
-  method_not_found: { text: (e) => `Error: this codevf-agent does not support that yet (${e.message}).\nPlease update CodeVF: npm install -g codevf` },
+  method_not_found: { text: (e) => `Error: this codevf-agent does not support that yet (${e.message}).\nInstall matching versions of codevf and codevf-agent.` },
   cancelled: { text: 'Cancelled.', exit: EXIT.usage },
 };
 

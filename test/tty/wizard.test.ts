@@ -1,0 +1,89 @@
+// The init wizard in a real terminal (tmux): questions with detected defaults, typed answers, Ctrl+C cancels.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TTY_BIN } from '../helpers/agent.js';
+import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { cleanEnv, codevf, tempHome } from './helpers.js';
+import { hasTmux, Tmux } from './tmux.js';
+
+let sb: Sandbox;
+let home: Awaited<ReturnType<typeof tempHome>>;
+let env: NodeJS.ProcessEnv;
+let term: Tmux | undefined;
+let n = 0;
+
+async function project(): Promise<string> {
+  const dir = join(home.dir, `wiz${++n}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'wiz', scripts: { test: 'node -e 1' } }));
+  execFileSync('git', ['init', '-q', '-b', 'codevf'], { cwd: dir });
+  return dir;
+}
+
+test.before(async () => {
+  if (!hasTmux()) throw new Error('tmux is needed for the terminal tests: apt-get install -y tmux');
+  sb = await startSandbox();
+  home = await tempHome();
+  env = cleanEnv(home.dir, { CODEVF_HOST: sb.url, TERM: 'xterm-256color', PATH: process.env.PATH });
+  assert.is((await codevf(['login', '--with-token'], { env, input: sb.customerToken })).code, 0);
+});
+test.after.each(() => { term?.kill(); term = undefined; });
+test.after(async () => { await sb?.stop(); await home?.done(); });
+
+test('the wizard asks each question with its default, takes typed answers and writes them', async () => {
+  const cwd = await project();
+  term = new Tmux();
+  term.start(`${process.execPath} ${TTY_BIN} init`, env, cwd);
+  await term.waitFor('Detected a node project (npm) from package.json');
+  await term.waitFor('Is this a node project? (Y/n):');
+  term.send('', true);
+  await term.waitFor('Test command ("none" for none) (npm test):');
+  term.send('npm run test:unit', true);
+  await term.waitFor('Build command ("none" for none) (none):');
+  term.send('', true);
+  await term.waitFor('Allowed AI tools (claude, gemini, gpt or none) (none):');
+  term.send('copilot', true);
+  await term.waitFor('Unknown AI tool "copilot"');
+  term.send('claude, gemini', true);
+  await term.waitFor('Upload code for faster debugging? (y/N):');
+  term.send('maybe', true);
+  await term.waitFor('Please answer y or n.');
+  term.send('n', true);
+  await term.waitFor("Allow engineers access to the 'codevf' branch only? (Y/n):");
+  term.send('', true);
+  const screen = await term.waitFor('[exit=0]');
+  assert.match(screen, 'Test:         npm run test:unit');
+  assert.match(screen, 'AI tools:     claude, gemini');
+  const config = JSON.parse(await readFile(join(cwd, '.codevf/config.json'), 'utf8'));
+  assert.equal([config.testCommand, config.buildCommand, config.allowedTools, config.repoUploaded, config.branchMode],
+    ['npm run test:unit', null, ['claude', 'gemini'], false, 'codevf']);
+});
+
+test('questions given as flags are not asked', async () => {
+  const cwd = await project();
+  term = new Tmux();
+  term.start(`${process.execPath} ${TTY_BIN} init --test-command 'npm t' --build-command none --ai-tools none --no-upload`, env, cwd);
+  await term.waitFor("Allow engineers access to the 'codevf' branch only? (Y/n):");
+  term.send('n', true);
+  const screen = await term.waitFor('[exit=0]');
+  assert.not.match(screen, 'Test command');
+  assert.not.match(screen, 'Is this a node project?');
+  assert.is(JSON.parse(await readFile(join(cwd, '.codevf/config.json'), 'utf8')).branchMode, 'any');
+});
+
+test('Ctrl+C in the wizard cancels: "Cancelled.", exit 2, no config written', async () => {
+  const cwd = await project();
+  term = new Tmux();
+  term.start(`${process.execPath} ${TTY_BIN} init`, env, cwd);
+  await term.waitFor('Is this a node project? (Y/n):');
+  term.key('C-c');
+  const screen = await term.waitFor('[exit=2]');
+  assert.match(screen, 'Cancelled.');
+  assert.not.ok(existsSync(join(cwd, '.codevf/config.json')));
+});
+
+test.run();
