@@ -96,10 +96,13 @@ export function codevfCredentialsDir(env: NodeJS.ProcessEnv = process.env): stri
   return path.join(base, 'codevf');
 }
 
+/** The credentials folder as configured and as its real path (they differ when a parent is a link). */
+export function credentialsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = codevfCredentialsDir(env);
+  try { return [dir, fs.realpathSync(dir)]; } catch { return [dir]; } // not created yet
+}
+
 /** True when `absPath` (already realpath'd) lies inside CodeVF's credentials folder. */
 export function isInCredentialsDir(absPath: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  const dir = codevfCredentialsDir(env);
-  let real = dir;
-  try { real = fs.realpathSync(dir); } catch { /* not created yet: compare with the plain path */ }
-  return isInside(dir, absPath) || isInside(real, absPath);
+  return credentialsDirs(env).some((d) => isInside(d, absPath));
 }

@@ -4,7 +4,7 @@ export class Budget {
   private used = 0;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly max: number) {}
+  constructor(readonly max: number) {}
 
   async take(n: number): Promise<void> {
     while (this.used > 0 && this.used + n > this.max) {

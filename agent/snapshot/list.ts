@@ -1,13 +1,13 @@
 // Which files a snapshot holds: git's view of the project (tracked + untracked not ignored), minus
 // `.codevfignore`, the never-share list, links leaving the project and size limits. Every file left out
 // except gitignored ones is reported with its reason.
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { exec } from 'dugite';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
-import { isInCredentialsDir, neverShareReason } from '../security/never-share.js';
+import { credentialsDirs, isInCredentialsDir, neverShareReason } from '../security/never-share.js';
 import { isInside } from '../security/paths.js';
-import { mapLimit } from './limit.js';
 
 export const CODEVF_IGNORE = '.codevfignore';
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -81,20 +81,37 @@ async function linkVerdict(root: string, rel: string, abs: string, mode: number)
   return { path: rel, size: Buffer.byteLength(target), mode, linkTarget: target };
 }
 
-async function judge(root: string, rel: string, maxFileBytes: number): Promise<Verdict> {
+// lstatSync: ~50x less overhead than a thread-pool round trip per file, and the listing yields regularly.
+function judge(root: string, rel: string, maxFileBytes: number): Verdict | Promise<Verdict> {
   const why = neverShareReason(rel);
   if (why) return { path: rel, reason: 'never_share', detail: why };
   const abs = path.join(root, rel);
-  const st = await fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => err);
-  if (st instanceof Error) {
-    const missing = st.code === 'ENOENT' || st.code === 'ENOTDIR';
-    return { path: rel, reason: missing ? 'missing' : 'unreadable', detail: missing ? 'deleted from the working tree' : String(st.code) };
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    return { path: rel, reason: missing ? 'missing' : 'unreadable', detail: missing ? 'deleted from the working tree' : String(code) };
   }
   if (st.isSymbolicLink()) return linkVerdict(root, rel, abs, st.mode);
   if (!st.isFile()) return { path: rel, reason: 'not_a_regular_file', detail: st.isDirectory() ? 'folder (submodule?)' : 'special file' };
-  if (isInCredentialsDir(abs)) return { path: rel, reason: 'never_share', detail: "CodeVF's credentials folder" };
   if (st.size > maxFileBytes) return { path: rel, reason: 'too_large', detail: `${st.size} bytes, over the ${maxFileBytes}-byte limit per file` };
   return { path: rel, size: st.size, mode: st.mode };
+}
+
+async function judgeAll(root: string, paths: string[], ignored: Set<string>, maxFile: number): Promise<Verdict[]> {
+  // Per-file credential checks only when the project and CodeVF's credentials folder overlap.
+  const inCreds = credentialsDirs().some((d) => isInside(d, root) || isInside(root, d));
+  const out: Verdict[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const rel = paths[i];
+    if (ignored.has(rel)) out.push({ path: rel, reason: 'codevfignore', detail: `matched by ${CODEVF_IGNORE}` });
+    else if (inCreds && isInCredentialsDir(path.join(root, rel))) out.push({ path: rel, reason: 'never_share', detail: "CodeVF's credentials folder" });
+    else out.push(await judge(root, rel, maxFile));
+    if (i % 512 === 511) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return out;
 }
 
 /** Decides, without reading any content, which files go into the snapshot of `root`. */
@@ -103,9 +120,7 @@ export async function listSnapshotFiles(rootIn: string, opts: ListOptions = {}):
   const maxFile = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxTotal = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   const { paths, ignored } = await listCandidates(root);
-  const verdicts = await mapLimit(paths, 64, (rel) => ignored.has(rel)
-    ? Promise.resolve<Verdict>({ path: rel, reason: 'codevfignore', detail: `matched by ${CODEVF_IGNORE}` })
-    : judge(root, rel, maxFile));
+  const verdicts = await judgeAll(root, paths, ignored, maxFile);
   const manifest: SnapshotManifest = { root, included: [], excluded: [], totalBytes: 0 };
   for (const v of verdicts) {
     if ('reason' in v) { manifest.excluded.push(v); continue; }

@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { isInside } from '../security/paths.js';
+import type { Arena, Slice } from './arena.js';
 import { Budget } from './budget.js';
 import type { ExcludedFile, IncludedFile } from './list.js';
 
 export type Loaded =
-  | { kind: 'buffer'; file: IncludedFile; data: Buffer; mtime: Date; cost: number }
+  | { kind: 'buffer'; file: IncludedFile; data: Buffer; mtime: Date; cost: number; release: () => void }
   | { kind: 'stream'; file: IncludedFile; fh: fsp.FileHandle; size: number; mtime: Date; cost: number }
   | { kind: 'link'; file: IncludedFile; cost: number }
   | { kind: 'skip'; file: IncludedFile; excluded: ExcludedFile; cost: 0 };
@@ -19,20 +20,33 @@ export interface ReadAheadOptions {
   bytes: Budget;
   /** Files larger than this are streamed from disk when their turn comes instead of read whole. */
   streamAbove: number;
+  /** Files up to this size are read with synchronous calls. */
+  syncBelow: number;
+  /** Where file content goes; null: a fresh Buffer per file (content that leaves by reference). */
+  arenaFor: (file: IncludedFile) => Arena | null;
   maxFileBytes: number;
 }
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
-async function readAll(fh: fsp.FileHandle, size: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(size);
+async function readAll(fh: fsp.FileHandle, buf: Buffer): Promise<Buffer> {
   let n = 0;
-  while (n < size) {
-    const { bytesRead } = await fh.read(buf, n, size - n, n);
+  while (n < buf.length) {
+    const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
     if (bytesRead === 0) break;
     n += bytesRead;
   }
-  return n === size ? buf : buf.subarray(0, n);
+  return n === buf.length ? buf : buf.subarray(0, n);
+}
+
+function readAllSync(fd: number, buf: Buffer): Buffer {
+  let n = 0;
+  while (n < buf.length) {
+    const got = fs.readSync(fd, buf, n, buf.length - n, n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n === buf.length ? buf : buf.subarray(0, n);
 }
 
 /** Bytes a file holds while read ahead: its size, capped for streamed files, and a floor so counts stay bounded. */
@@ -61,6 +75,7 @@ export class ReadAhead {
         await this.slots.take(1);
         queue.push(this.loadOne(file, cost).finally(() => this.slots.release(1)));
         wake?.();
+        if (queue.length % 64 === 0) await new Promise((resolve) => setImmediate(resolve)); // let I/O callbacks in
       }
     })().catch((err) => { failed = err; wake?.(); });
     let i = 0;
@@ -90,30 +105,73 @@ export class ReadAhead {
   }
 
   private async loadOne(file: IncludedFile, cost: number): Promise<Loaded> {
-    const skip = (reason: ExcludedFile['reason'], detail: string): Loaded => {
-      this.o.bytes.release(cost);
-      return { kind: 'skip', file, excluded: { path: file.path, reason, detail }, cost: 0 };
-    };
     if (file.linkTarget !== undefined) return { kind: 'link', file, cost };
     const dir = await this.realDir(file.path);
-    if (dir === null) return skip('symlink_outside_project', 'its folder now leads outside the project');
+    if (dir === null) return this.skip(file, cost, 'symlink_outside_project', 'its folder now leads outside the project');
+    const abs = path.join(dir, path.posix.basename(file.path));
+    // Small files: synchronous calls cost far less than four thread-pool round trips, and leave the pool to zlib.
+    if (file.size <= this.o.syncBelow) return this.loadSync(file, abs, cost);
     let fh: fsp.FileHandle;
     try {
-      fh = await fsp.open(path.join(dir, path.posix.basename(file.path)), OPEN_FLAGS);
+      fh = await fsp.open(abs, OPEN_FLAGS);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return skip(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ELOOP' ? 'became a symbolic link' : `cannot open (${code})`);
+      return this.openFailed(file, cost, err);
     }
     const st = await fh.stat();
-    if (!st.isFile() || st.size > this.o.maxFileBytes) {
-      await fh.close();
-      return st.isFile() ? skip('too_large', `grew to ${st.size} bytes`) : skip('not_a_regular_file', 'changed into a special file');
-    }
+    const bad = this.checkStat(file, cost, st);
+    if (bad) { await fh.close(); return bad; }
     if (st.size > this.o.streamAbove) return { kind: 'stream', file, fh, size: st.size, mtime: st.mtime, cost };
+    const slice = this.slice(file, st.size);
     try {
-      return { kind: 'buffer', file, data: await readAll(fh, st.size), mtime: st.mtime, cost };
+      return { kind: 'buffer', file, data: await readAll(fh, slice.data), mtime: st.mtime, cost, release: slice.release };
+    } catch (err) {
+      slice.release();
+      return this.openFailed(file, cost, err);
     } finally {
       await fh.close();
     }
+  }
+
+  private slice(file: IncludedFile, size: number): Slice {
+    return this.o.arenaFor(file)?.alloc(size) ?? { data: Buffer.allocUnsafe(size), release: () => undefined };
+  }
+
+  private loadSync(file: IncludedFile, abs: string, cost: number): Loaded {
+    let fd: number;
+    try {
+      fd = fs.openSync(abs, OPEN_FLAGS);
+    } catch (err) {
+      return this.openFailed(file, cost, err);
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      const bad = this.checkStat(file, cost, st);
+      if (bad) return bad;
+      const slice = this.slice(file, st.size);
+      try {
+        return { kind: 'buffer', file, data: readAllSync(fd, slice.data), mtime: st.mtime, cost, release: slice.release };
+      } catch (err) {
+        slice.release();
+        return this.openFailed(file, cost, err);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private checkStat(file: IncludedFile, cost: number, st: fs.Stats): Loaded | null {
+    if (!st.isFile()) return this.skip(file, cost, 'not_a_regular_file', 'changed into a special file');
+    if (st.size > this.o.maxFileBytes) return this.skip(file, cost, 'too_large', `grew to ${st.size} bytes`);
+    return null;
+  }
+
+  private openFailed(file: IncludedFile, cost: number, err: unknown): Loaded {
+    const code = (err as NodeJS.ErrnoException).code;
+    return this.skip(file, cost, code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ELOOP' ? 'became a symbolic link' : `cannot open (${code})`);
+  }
+
+  private skip(file: IncludedFile, cost: number, reason: ExcludedFile['reason'], detail: string): Loaded {
+    this.o.bytes.release(cost);
+    return { kind: 'skip', file, excluded: { path: file.path, reason, detail }, cost: 0 };
   }
 }

@@ -42,20 +42,67 @@ function checkUrl(url: URL, insecure: boolean): void {
   throw new RpcError(ErrorCode.Forbidden, `Refusing to upload to ${url.protocol}//${url.host}: use https (plain http only for loopback or with the insecure option).`, 'insecure_transport');
 }
 
-/** Regroups a stream's small chunks into ~1 MiB writes (fewer syscalls and chunk headers). */
-async function* coalesce(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of src) {
-    parts.push(chunk);
-    size += chunk.length;
-    if (size >= UPLOAD_CHUNK) { yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size); parts = []; size = 0; }
+/**
+ * Two 1 MiB buffers used in turn: one fills (file read, or stream chunks copied in) while the other is on
+ * the wire. A buffer is reused only after its write callback, so the upload makes no garbage: flat memory.
+ */
+class BufferPair {
+  private readonly bufs = [Buffer.allocUnsafe(UPLOAD_CHUNK), Buffer.allocUnsafe(UPLOAD_CHUNK)];
+  private readonly sent: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  private readonly done: (() => void)[] = [() => undefined, () => undefined];
+  private turn = 0;
+
+  constructor(req: http.ClientRequest) {
+    req.once('close', () => this.done.forEach((d) => d())); // a destroyed request never calls back
   }
-  if (size > 0) yield Buffer.concat(parts, size);
+
+  /** The next buffer to fill, once the wire is done with it. */
+  async next(): Promise<Buffer> {
+    await this.sent[this.turn];
+    return this.bufs[this.turn];
+  }
+
+  /** Writes the first `n` bytes of the current buffer; resolves when the request can take more. */
+  async write(req: http.ClientRequest, n: number, stop: AbortSignal): Promise<void> {
+    const i = this.turn;
+    this.turn ^= 1;
+    this.sent[i] = new Promise<void>((resolve) => { this.done[i] = resolve; });
+    const more = req.write(this.bufs[i].subarray(0, n), () => this.done[i]());
+    if (!more) await once(req, 'drain', { signal: stop }).catch(() => undefined);
+  }
+}
+
+async function* fileChunks(file: string, pair: BufferPair): AsyncGenerator<number> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    for (let pos = 0; ;) {
+      const buf = await pair.next();
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      yield bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function* streamChunks(src: AsyncIterable<Buffer>, pair: BufferPair): AsyncGenerator<number> {
+  let buf = await pair.next();
+  let n = 0;
+  for await (const chunk of src) {
+    for (let at = 0; at < chunk.length;) {
+      const k = chunk.copy(buf, n, at);
+      n += k;
+      at += k;
+      if (n === buf.length) { yield n; buf = await pair.next(); n = 0; }
+    }
+  }
+  if (n > 0) yield n;
 }
 
 /** Notes an error of the body itself, to tell it apart from a network failure. */
-async function* tap(src: AsyncIterable<Buffer>, onError: (e: unknown) => void): AsyncGenerator<Buffer> {
+async function* tap<T>(src: AsyncIterable<T>, onError: (e: unknown) => void): AsyncGenerator<T> {
   try {
     yield* src;
   } catch (e) {
@@ -100,16 +147,17 @@ export async function uploadSnapshot(opts: UploadOptions): Promise<UploadResult>
   const answered = new AbortController();
   const response = new Promise<http.IncomingMessage>((resolve, reject) => { req.once('response', resolve); req.once('error', reject); });
   response.then(() => answered.abort(), () => answered.abort());
-  const source = isFile ? fs.createReadStream((opts.body as { path: string }).path, { highWaterMark: UPLOAD_CHUNK }) : coalesce(opts.body as Readable);
+  const pair = new BufferPair(req);
+  const source = isFile ? fileChunks((opts.body as { path: string }).path, pair) : streamChunks(opts.body as Readable, pair);
   let bytesSent = 0;
   let sourceError: unknown = null;
   try {
     const sending = (async () => {
-      for await (const chunk of tap(source as AsyncIterable<Buffer>, (e) => { sourceError = e; })) {
+      for await (const n of tap(source, (e) => { sourceError = e; })) {
         if (req.destroyed || answered.signal.aborted) return;
-        bytesSent += chunk.length;
+        bytesSent += n;
         opts.onSent?.(bytesSent);
-        if (!req.write(chunk)) await once(req, 'drain', { signal: answered.signal }).catch(() => undefined);
+        await pair.write(req, n, answered.signal);
       }
       if (answered.signal.aborted) return;
       if (opts.sha256 && typeof opts.sha256 !== 'string') req.addTrailers({ [SNAPSHOT_SHA256_HEADER]: await opts.sha256 });
@@ -123,7 +171,7 @@ export async function uploadSnapshot(opts: UploadOptions): Promise<UploadResult>
     return { status: res.statusCode ?? 0, body, bytesSent };
   } catch (err) {
     req.destroy();
-    if ('destroy' in source) (source as Readable).destroy();
+    if (!isFile) (opts.body as Readable).destroy();
     if (err instanceof RpcError) throw err;
     if (sourceError !== null) {
       throw new RpcError(ErrorCode.InternalError, `The snapshot could not be read while uploading: ${(sourceError as Error).message}`, 'snapshot_failed');

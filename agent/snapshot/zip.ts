@@ -1,9 +1,9 @@
 // Streams the manifest's files into a zip with yazl. Small files go in as buffers (yazl deflates them on
-// the thread pool, several at once); big ones stream from disk. Memory is bounded by a byte budget:
-// yazl writes entries in order, so when it asks for a lazily added entry, every entry before it is out.
+// the thread pool, several at once); big ones stream from disk. Memory is bounded by a byte budget that
+// a file's bytes hold from the moment it is read until yazl has written its entry out.
 import type { Readable } from 'node:stream';
-import { Readable as ReadableStream } from 'node:stream';
 import yazl from 'yazl';
+import { Arena } from './arena.js';
 import { Budget } from './budget.js';
 import type { ExcludedFile, IncludedFile } from './list.js';
 import { ReadAhead, type Loaded } from './read-ahead.js';
@@ -18,10 +18,14 @@ export interface SnapshotProgress {
 export interface ZipOptions {
   /** Files read at once (default 16). */
   concurrency?: number;
-  /** Bytes read ahead and not yet written out (default 16 MiB). */
+  /** Bytes read ahead and not yet written out (default 8 MiB). */
   maxBytesInFlight?: number;
   /** Files above this size stream from disk (default 1 MiB). */
   streamAbove?: number;
+  /** Files up to this size are read with synchronous calls, bigger ones concurrently (default 64 KiB). */
+  syncBelow?: number;
+  /** Entries added to yazl and not yet written out (default 16). */
+  entriesInFlight?: number;
   /** zlib level, 6 like `git archive` (default). */
   compressionLevel?: number;
   onProgress?: (p: SnapshotProgress) => void;
@@ -63,30 +67,79 @@ export function zipFiles(root: string, files: IncludedFile[], maxFileBytes: numb
   return { output, done };
 }
 
+interface YazlEntry { state: number; doFileDataPump?: unknown }
+const ENTRY_DONE = 3; // yazl's Entry.FILE_DATA_DONE
+
+/**
+ * Frees what yazl holds for entries it has written: their budget, and the compressed buffer that its
+ * per-entry closure would otherwise keep until the zip ends (memory would grow with the repository).
+ * Relies on yazl 3 internals (`entries`, `state`, `doFileDataPump`); the tests fail if they change.
+ */
+class WrittenEntries {
+  private queue: ({ entry: YazlEntry; cost: number; release?: () => void } | undefined)[] = [];
+  private head = 0;
+  private scheduled = false;
+
+  constructor(private readonly zip: yazl.ZipFile & { entries?: YazlEntry[] }, private readonly bytes: Budget, private readonly slots: Budget) {
+    if (!Array.isArray(zip.entries)) throw new Error('yazl internals changed: ZipFile.entries is missing');
+    // Checked after each output chunk, once yazl has marked the entry done.
+    zip.outputStream.on('data', () => this.schedule());
+  }
+
+  /** Tracks the entry just added. */
+  track(cost: number, release?: () => void): void {
+    this.queue.push({ entry: this.zip.entries![this.zip.entries!.length - 1], cost, release });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.sweep(); });
+  }
+
+  private sweep(): void {
+    while (this.head < this.queue.length && this.queue[this.head]!.entry.state >= ENTRY_DONE) {
+      const { entry, cost, release } = this.queue[this.head]!;
+      entry.doFileDataPump = undefined;
+      release?.();
+      this.bytes.release(cost);
+      this.slots.release(1);
+      this.queue[this.head++] = undefined;
+    }
+    if (this.head > 4096) { this.queue = this.queue.slice(this.head); this.head = 0; }
+  }
+}
+
 async function feed(zip: yazl.ZipFile, output: Readable & NodeJS.WritableStream, root: string, files: IncludedFile[],
   maxFileBytes: number, opts: ZipOptions): Promise<ExcludedFile[]> {
-  const bytes = new Budget(opts.maxBytesInFlight ?? 16 * 1024 * 1024);
+  const bytes = new Budget(opts.maxBytesInFlight ?? 8 * 1024 * 1024);
   const streamAbove = opts.streamAbove ?? 1024 * 1024;
-  const groupMax = Math.max(streamAbove, (opts.maxBytesInFlight ?? 16 * 1024 * 1024) / 4);
-  const reader = new ReadAhead({ root, concurrency: opts.concurrency ?? 16, bytes, streamAbove, maxFileBytes });
+  const syncBelow = Math.min(opts.syncBelow ?? 64 * 1024, streamAbove);
+  // Content that yazl only deflates can live in a reused ring; stored content is written out by reference.
+  const arena = new Arena(bytes.max + streamAbove);
+  const level = opts.compressionLevel ?? 6;
+  const levelFor = (f: IncludedFile) => (STORED.test(f.path) ? 0 : level);
+  const reader = new ReadAhead({ root, concurrency: opts.concurrency ?? 16, bytes, streamAbove, syncBelow, maxFileBytes,
+    arenaFor: (f) => (levelFor(f) > 0 ? arena : null) });
+  // Each entry being deflated holds ~300 KiB of zlib state: bound how many are added but not yet written.
+  const slots = new Budget(opts.entriesInFlight ?? 16);
+  const written = new WrittenEntries(zip, bytes, slots);
   const progress = progressReporter(files, opts);
   const skipped: ExcludedFile[] = [];
-  let pending = 0; // bytes of buffer entries added since the last lazy entry
   for await (const l of reader.load(files)) {
     if (l.kind === 'skip') { skipped.push(l.excluded); progress(l.file, true); continue; }
     await outputRoom(output);
+    await slots.take(1);
     if ((output as Readable).destroyed) break;
-    const level = opts.compressionLevel ?? 6;
-    const entry = { mode: l.file.mode, compressionLevel: STORED.test(l.file.path) ? 0 : level };
+    const entry = { mode: l.file.mode, compressionLevel: levelFor(l.file) };
     if (l.kind === 'link') {
       zip.addBuffer(Buffer.from(l.file.linkTarget!), l.file.path, { ...entry, compressionLevel: 0 });
-      pending += l.cost;
-    } else if (l.kind === 'buffer' && pending + l.cost <= groupMax) {
+      written.track(l.cost);
+    } else if (l.kind === 'buffer') {
       zip.addBuffer(l.data, l.file.path, { ...entry, mtime: l.mtime });
-      pending += l.cost;
+      written.track(l.cost, l.release);
     } else {
-      addLazy(zip, l, entry, bytes, pending);
-      pending = 0;
+      addStream(zip, l, entry, bytes, slots);
     }
     progress(l.file, false);
   }
@@ -95,15 +148,12 @@ async function feed(zip: yazl.ZipFile, output: Readable & NodeJS.WritableStream,
   return skipped;
 }
 
-/** Adds an entry whose data yazl asks for when its turn comes: the moment to free the entries before it. */
-function addLazy(zip: yazl.ZipFile, l: Extract<Loaded, { kind: 'buffer' | 'stream' }>, entry: { mode: number; compressionLevel: number },
-  bytes: Budget, before: number): void {
+/** A big file: yazl opens the stream when its turn comes; its budget returns when the stream closes. */
+function addStream(zip: yazl.ZipFile, l: Extract<Loaded, { kind: 'stream' }>, entry: { mode: number; compressionLevel: number },
+  bytes: Budget, slots: Budget): void {
   zip.addReadStreamLazy(l.file.path, { ...entry, mtime: l.mtime }, (cb) => {
-    bytes.release(before);
-    const stream = l.kind === 'stream'
-      ? l.fh.createReadStream({ highWaterMark: 1024 * 1024, start: 0, end: Math.max(0, l.size - 1), autoClose: true })
-      : ReadableStream.from([l.data], { objectMode: false });
-    stream.once('close', () => bytes.release(l.cost));
+    const stream = l.fh.createReadStream({ highWaterMark: 1024 * 1024, start: 0, end: l.size - 1, autoClose: true });
+    stream.once('close', () => { bytes.release(l.cost); slots.release(1); });
     cb(null, stream);
   });
 }

@@ -1,0 +1,167 @@
+// bench:snapshot — the snapshot zip against `git archive --format=zip HEAD` on this repository (a clean
+// clone) and on a generated one, plus a 200 MB upload to a loopback server, all in one run, as ratios.
+// Each measured command runs in its own process under /usr/bin/time -v for its peak memory.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const UPLOAD_MB = 200;
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+// ---- child modes: the measured work, in a bundled script run by plain node ----
+async function child(mode: string, args: string[]): Promise<void> {
+  const t0 = performance.now();
+  if (mode === 'snapshot') {
+    const { createSnapshot } = await import('../../agent/snapshot/index.js');
+    const snap = await createSnapshot(args[0]);
+    const r = await snap.pipeTo(fs.createWriteStream(args[1]));
+    report({ ms: performance.now() - t0, bytes: r.bytes, files: r.manifest.included.length });
+  } else if (mode === 'upload') {
+    const { uploadSnapshot } = await import('../../agent/snapshot/upload.js');
+    const r = await uploadSnapshot({ url: args[1], body: { path: args[0] }, sha256: args[2] });
+    report({ ms: performance.now() - t0, bytes: r.bytesSent, status: r.status });
+  } else if (mode === 'server') {
+    await serve(args[0]);
+  }
+}
+
+function report(o: Record<string, number>): void {
+  process.stdout.write(JSON.stringify({ ...o, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+}
+
+/** The upload target: streams the body to disk, hashing it, like the sandbox route. */
+async function serve(dir: string): Promise<void> {
+  const server = http.createServer((req, res) => {
+    const hash = createHash('sha256');
+    const out = fs.createWriteStream(path.join(dir, 'received.bin'), { highWaterMark: 1 << 20 });
+    let size = 0;
+    req.on('data', (c: Buffer) => { size += c.length; hash.update(c); });
+    req.pipe(out).on('finish', () => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ size, sha256: hash.digest('hex') }));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as { port: number }).port}\n`));
+  process.stdin.on('end', () => server.close());
+  process.stdin.resume();
+}
+
+// ---- measuring ----
+interface Run { wallMs: number; rssMiB: number; inProcMs?: number }
+
+function measure(cmd: string, args: string[], cwd?: string): Run {
+  const t0 = performance.now();
+  const r = TIME ? spawnSync(TIME, ['-v', cmd, ...args], { cwd, encoding: 'utf8' }) : spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  const child = /^\{.*\}$/m.exec(r.stdout ?? '')?.[0];
+  const parsed = child ? JSON.parse(child) as { ms: number; maxRssKiB: number } : null;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '')?.[1];
+  const rssKiB = rss ? Number(rss) : parsed?.maxRssKiB ?? NaN;
+  return { wallMs, rssMiB: rssKiB / 1024, inProcMs: parsed?.ms };
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const fmt = (n: number, d = 0) => n.toFixed(d);
+
+async function bundleSelf(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = path.join(dir, 'bench-child.mjs');
+  await build({
+    entryPoints: [fileURLToPath(import.meta.url)], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    external: ['esbuild'], logLevel: 'warning', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return out;
+}
+
+function compareZip(name: string, repo: string, bundle: string, dir: string): string[] {
+  const gitZip = path.join(dir, `${name}-git.zip`);
+  const ourZip = path.join(dir, `${name}-snap.zip`);
+  const g: Run[] = [];
+  const s: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    g.push(measure('git', ['archive', '--format=zip', '-o', gitZip, 'HEAD'], repo));
+    s.push(measure(process.execPath, [bundle, 'snapshot', repo, ourZip]));
+  }
+  const [gw, sw, si] = [median(g.map((r) => r.wallMs)), median(s.map((r) => r.wallMs)), median(s.map((r) => r.inProcMs!))];
+  const [gr, sr] = [median(g.map((r) => r.rssMiB)), median(s.map((r) => r.rssMiB))];
+  const [gs, ss] = [fs.statSync(gitZip).size, fs.statSync(ourZip).size];
+  const files = execFileSync('unzip', ['-Z1', ourZip], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter(Boolean).length;
+  return [
+    `${name}: ${files} files in the snapshot zip`,
+    `  git archive           ${fmt(gw)} ms   ${fmt(gr)} MiB   ${fmt(gs / 1e6, 2)} MB`,
+    `  snapshot (process)    ${fmt(sw)} ms   ${fmt(sr)} MiB   ${fmt(ss / 1e6, 2)} MB`,
+    `  snapshot (in-process) ${fmt(si)} ms  (node startup excluded: the agent is already running)`,
+    `  ratios: time ${fmt(sw / gw, 2)}x process, ${fmt(si / gw, 2)}x in-process (goal <= 1.5x); `
+      + `peak RSS ${fmt(sr)} MiB (goal <= 100); size ${fmt((ss / gs - 1) * 100, 2)}% (goal within 2%)`,
+  ];
+}
+
+async function writeBigFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'w');
+  for (let i = 0; i < UPLOAD_MB; i++) {
+    const chunk = i % 4 === 0 ? randomBytes(1 << 20) : Buffer.alloc(1 << 20, i);
+    hash.update(chunk);
+    fs.writeSync(fd, chunk);
+  }
+  fs.closeSync(fd);
+  return hash.digest('hex');
+}
+
+async function compareUpload(bundle: string, dir: string): Promise<string[]> {
+  const file = path.join(dir, 'upload.zip');
+  const sha = await writeBigFile(file);
+  const recvDir = fs.mkdtempSync(path.join(dir, 'recv-'));
+  const server = spawn(process.execPath, [bundle, 'server', recvDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      server.once('exit', () => reject(new Error('upload server exited')));
+    });
+    const url = `http://127.0.0.1:${port}/api/cli/upload-repo-snapshot?projectId=bench`;
+    const ours: Run[] = [];
+    const curl: Run[] = [];
+    for (let i = 0; i < Math.max(3, RUNS - 2); i++) {
+      ours.push(measure(process.execPath, [bundle, 'upload', file, url, sha]));
+      curl.push(measure('curl', ['-sS', '-o', '/dev/null', '-T', file, '-H', `x-content-sha256: ${sha}`, url]));
+    }
+    const size = fs.statSync(file).size;
+    const mbps = size / 1e6 / (median(ours.map((r) => r.inProcMs!)) / 1000);
+    const curlMbps = size / 1e6 / (median(curl.map((r) => r.wallMs)) / 1000);
+    return [
+      `upload of ${UPLOAD_MB} MiB to a loopback server streaming to disk`,
+      `  curl -T (whole process)     ${fmt(curlMbps)} MB/s   ${fmt(median(curl.map((r) => r.rssMiB)))} MiB`,
+      `  uploadSnapshot (in-process) ${fmt(mbps)} MB/s   ${fmt(median(ours.map((r) => r.rssMiB)))} MiB peak (goal >= 500 MB/s, flat memory)`,
+      `  ratio to curl: ${fmt(mbps / curlMbps, 2)}x`,
+    ];
+  } finally {
+    server.stdin.end();
+    server.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cvf-bench-snap-')));
+  try {
+    const bundle = await bundleSelf(dir);
+    const self = path.join(dir, 'self');
+    execFileSync('git', ['clone', '-q', '--no-hardlinks', process.cwd(), self]);
+    const { generateRepo } = await import('../snapshot/gen-repo.js');
+    const gen = await generateRepo(path.join(dir, 'gen'));
+    const lines = [`bench:snapshot (${RUNS} runs each, medians; peak memory from ${TIME ? '/usr/bin/time -v' : 'resourceUsage'})`];
+    lines.push(...compareZip('this repository (clean clone)', self, bundle, dir));
+    lines.push(...compareZip(`generated (${gen.files} files, ${fmt(gen.bytes / 1e6, 1)} MB)`, path.join(dir, 'gen'), bundle, dir));
+    lines.push(...await compareUpload(bundle, dir));
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const [mode, ...args] = process.argv.slice(2);
+(mode ? child(mode, args) : main()).catch((err) => { process.stderr.write(`${err?.stack ?? err}\n`); process.exit(1); });
