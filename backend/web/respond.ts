@@ -43,9 +43,10 @@ export function redirect(res: ServerResponse, to: string, extra: Headers = {}): 
   res.end();
 }
 
-/** Only same-site paths, so `?next=` cannot send a signed-in user to another site. */
+/** Only same-site paths, so `?next=` cannot send a signed-in user to another site. Browsers drop tabs and
+ * newlines inside URLs (`/\t/evil` becomes `//evil`), so any whitespace or control character is refused. */
 export function safeNext(next: unknown, fallback: string): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : fallback;
+  return typeof next === 'string' && next.length <= 2000 && /^\/(?![/\\])[^\s\x00-\x1f\x7f]*$/.test(next) ? next : fallback;
 }
 
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { esc, html, when } from '../../backend/web/html.js';
+import { safeNext } from '../../backend/web/respond.js';
 
 test('every interpolated string is escaped, attributes included', () => {
   const evil = `"><script>alert('x')</script>&\``;
@@ -22,6 +23,13 @@ test('null, undefined and false render as nothing; zero renders', () => {
 test('times show in UTC, and a missing time as the fallback', () => {
   assert.is(when('2026-11-23T10:00:00.000Z'), '2026-11-23 10:00:00 UTC');
   assert.is(when(null), 'never');
+});
+
+test('sign-in only returns to paths on this site', () => {
+  for (const ok of ['/tokens', '/device?user_code=BCDF-GHJK', '/checkout/chk_1']) assert.is(safeNext(ok, '/'), ok);
+  for (const bad of ['//evil.example', '/\\evil.example', '/\t/evil.example', 'https://evil.example', '/a\r\nset-cookie: x', '', null]) {
+    assert.is(safeNext(bad, '/home'), '/home', String(bad));
+  }
 });
 
 test.run();
