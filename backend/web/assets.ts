@@ -26,7 +26,7 @@ button { font:inherit; padding:8px 16px; border-radius:6px; border:1px solid var
 button.secondary { background:#fff; color:var(--accent); } button.danger { background:var(--bad); border-color:var(--bad); }
 button.link { background:none; border:none; color:inherit; padding:0; text-decoration:underline; }
 button:disabled { opacity:.5; cursor:default; }
-form.inline { display:inline; } .row { display:flex; gap:10px; align-items:flex-end; flex-wrap:wrap; } .row > * { flex:1; }
+form.inline { display:inline; } form.inline + a, form.inline + form.inline { margin-left:12px; } .row { display:flex; gap:10px; align-items:flex-end; flex-wrap:wrap; } .row > * { flex:1; }
 .row > button { flex:0 0 auto; }
 table { width:100%; border-collapse:collapse; font-size:14px; } th, td { text-align:left; padding:7px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { color:var(--muted); font-weight:600; }

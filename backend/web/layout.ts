@@ -35,9 +35,9 @@ ${body}
 </main></body></html>`;
 }
 
-export function errorPage(status: number, message: string): Html {
+export function errorPage(status: number, message: string, session?: WebSession): Html {
   const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 429 ? 'Slow down' : 'Something went wrong';
-  return layout({ title, body: html`<p class="error" role="alert">${message}</p><p><a href="/">Back to the start page</a></p>` });
+  return layout({ title, session, body: html`<p class="error" role="alert">${message}</p><p><a href="/">Back to the start page</a></p>` });
 }
 
 /** A hidden field carrying the session's CSRF token; every form includes it. */

@@ -86,7 +86,7 @@ type Role = 'any' | 'customer' | 'engineer';
 
 /** A page that needs a signed-in user; POSTs must carry the session's CSRF token in `_csrf`. */
 export function signedIn(s: Services, role: Role, fn: (ctx: PageCtx) => unknown): RawHandler {
-  return guarded(async (req, res, params, url) => {
+  return guarded(s, async (req, res, params, url) => {
     const session = s.sessions.fromRequest(req);
     const isPost = req.method === 'POST';
     if (!session) {
@@ -110,8 +110,9 @@ export function signedIn(s: Services, role: Role, fn: (ctx: PageCtx) => unknown)
   });
 }
 
-/** Renders thrown errors as pages; unexpected ones are logged (without request data) and shown generically. */
-export function guarded(fn: RawHandler): RawHandler {
+/** Renders thrown errors as pages (with the navigation when signed in); unexpected ones are logged without
+ * request data and shown generically. */
+export function guarded(s: Services, fn: RawHandler): RawHandler {
   return async (req, res, params, url) => {
     try {
       await fn(req, res, params, url);
@@ -121,7 +122,9 @@ export function guarded(fn: RawHandler): RawHandler {
       const err = e instanceof ApiError ? e
         : new ApiError(500, 'internal_error', 'The server failed on this page; it has been logged. Try again.');
       if (!(e instanceof ApiError)) process.stderr.write(`sandbox: web page failed: ${e instanceof Error ? e.stack : String(e)}\n`);
-      sendPage(req, res, errorPage(err.status, err.message), err.status, err.headers);
+      let session: WebSession | undefined;
+      try { session = s.sessions.fromRequest(req); } catch { /* the error page works without navigation */ }
+      sendPage(req, res, errorPage(err.status, err.message, session), err.status, err.headers);
     }
   };
 }

@@ -35,13 +35,13 @@ function loginCookie(token: string): string {
 }
 
 export function registerSignIn(router: Router, s: Services): void {
-  router.raw('GET', pages.home.pattern, guarded((req, res) => {
+  router.raw('GET', pages.home.pattern, guarded(s, (req, res) => {
     const session = s.sessions.fromRequest(req);
     if (session) return redirect(res, homeFor(session));
     redirect(res, pages.signIn.path());
   }));
 
-  router.raw('GET', pages.signIn.pattern, guarded((req, res, _p, url) => {
+  router.raw('GET', pages.signIn.pattern, guarded(s, (req, res, _p, url) => {
     const session = s.sessions.fromRequest(req);
     const next = safeNext(url.searchParams.get('next'), '');
     if (session) return redirect(res, next || homeFor(session));
@@ -49,7 +49,7 @@ export function registerSignIn(router: Router, s: Services): void {
     sendPage(req, res, signInPage(token, next), 200, { 'set-cookie': loginCookie(token) });
   }));
 
-  router.raw('POST', pages.signIn.pattern, guarded(async (req, res) => {
+  router.raw('POST', pages.signIn.pattern, guarded(s, async (req, res) => {
     const form = await readForm(req);
     const cookieToken = readCookie(req, LOGIN_CSRF_COOKIE) ?? '';
     if (!cookieToken || !sameToken(form.get('_csrf'), cookieToken)) {
@@ -71,8 +71,11 @@ export function registerSignIn(router: Router, s: Services): void {
     }
   }));
 
-  router.raw('POST', '/sign-out', signedIn(s, 'any', ({ res, session }) => {
+  const signOut = signedIn(s, 'any', ({ res, session }) => {
     redirect(res, pages.signIn.path(), { 'set-cookie': s.sessions.signOut(session.id) });
-  }));
+  });
+  // Already signed out (expired, other tab): nothing to protect, just go to the sign-in page.
+  router.raw('POST', '/sign-out', (req, res, params, url) =>
+    (s.sessions.fromRequest(req) ? signOut(req, res, params, url) : (req.resume(), redirect(res, pages.signIn.path()))));
 }
 

@@ -87,6 +87,7 @@ test('an engineer account is told to use a customer account', async ({ sb, brows
   const { context, page } = await newPage(browser);
   await signInAs(page, sb.url, DEMO_ENGINEER, '/device');
   assert.match(await page.textContent('main') ?? '', 'customer accounts');
+  await shot(page, 'device-engineer-refused');
   await context.close();
 });
 

@@ -116,8 +116,11 @@ test('sign-in without the form token is refused; sign out ends the session', asy
   await shot(page, 'sign-in-error');
   await signInAs(page, sb.url, DEMO_CUSTOMER);
   assert.is(new URL(page.url()).pathname, '/tokens');
+  const stale = await page.inputValue('header input[name=_csrf]');
   await page.click('text=Sign out');
   await page.waitForURL((u) => u.pathname === '/sign-in');
+  const again = await postForm(page, `${sb.url}/tokens`, { _csrf: stale, name: 'after sign-out', scopes: 'profile', expiresInDays: '7' });
+  assert.is(again.status, 403, 'the old CSRF token is useless without the session');
   await page.goto(`${sb.url}/tokens`);
   assert.is(new URL(page.url()).pathname, '/sign-in', 'signed out: pages send to sign in');
   await context.close();
