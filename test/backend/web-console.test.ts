@@ -139,6 +139,23 @@ test('the queue page notices a new task and offers a refresh', async ({ sb, brow
   await context.close();
 });
 
+test('after a server restart the console reconnects and shows what it missed, once', async (ctx) => {
+  const { sb, page, taskId } = ctx;
+  await ctx.customer.close();
+  await sb.restart();
+  const r = await post(sb, tasks.sendMessage.path(taskId), { text: 'sent while the console was away' });
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  await page.waitForSelector('#conn.live', { timeout: 30_000 });
+  await timelineItem(page, 'customer_message', 'sent while the console was away');
+  ctx.customer = await TaskSocket.open(sb.url + tasks.events.path(taskId), sb.customerToken);
+  await page.fill('#form-engineer_message textarea', 'back again');
+  await page.click('#form-engineer_message button[type=submit]');
+  await ctx.customer.waitFor('engineer_message', (e) => e.payload.text === 'back again');
+  assert.is(await page.locator('#timeline li[data-type="customer_message"]:has-text("sent while the console was away")').count(), 1);
+  const seqs = await page.locator('#timeline li[data-seq]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+  assert.equal(seqs, [...new Set(seqs)].sort((a, b) => a - b), 'every event shown once, in order');
+});
+
 test('ending the session tells the customer and disables the forms', async ({ page, customer }) => {
   await page.click('#form-end_session button[type=submit]');
   const end = await customer.waitFor('session_end');
