@@ -57,6 +57,10 @@ const FOLDERS: Record<string, string> = {
   '.config/gcloud': 'Google Cloud credentials folder', '.config/codevf': "CodeVF's credentials folder",
 };
 
+// Split once: the checks run for every file of a snapshot.
+const SUFFIX_SEQS = Object.entries(SUFFIXES).map(([k, why]) => ({ name: k, seq: k.split('/'), why }));
+const FOLDER_SEQS = Object.entries(FOLDERS).map(([k, why]) => ({ name: k, seq: k.split('/'), why }));
+
 function splitLower(relPath: string): string[] {
   return relPath.replace(/\\/g, '/').split('/').filter((c) => c !== '' && c !== '.').map((c) => c.toLowerCase());
 }
@@ -68,9 +72,7 @@ function endsWithSeq(parts: string[], seq: string[], at: number): boolean {
 
 function folderReason(dirs: string[]): string | null {
   for (let i = 0; i < dirs.length; i++) {
-    for (const [folder, why] of Object.entries(FOLDERS)) {
-      if (endsWithSeq(dirs, folder.split('/'), i)) return `${why} (${folder}/)`;
-    }
+    for (const f of FOLDER_SEQS) if (endsWithSeq(dirs, f.seq, i)) return `${f.why} (${f.name}/)`;
   }
   return null;
 }
@@ -83,9 +85,7 @@ export function neverShareReason(relPath: string): string | null {
   const inFolder = folderReason(parts.slice(0, -1));
   if (inFolder) return inFolder;
   if (NAMES[name]) return `${NAMES[name]} (${name})`;
-  for (const [suffix, why] of Object.entries(SUFFIXES)) {
-    if (endsWithSeq(parts, suffix.split('/'), parts.length - 1)) return `${why} (${suffix})`;
-  }
+  for (const f of SUFFIX_SEQS) if (endsWithSeq(parts, f.seq, parts.length - 1)) return `${f.why} (${f.name})`;
   for (const rule of NAME_PATTERNS) if (rule.test(name)) return `${rule.why} (${name})`;
   return null;
 }

@@ -35,7 +35,7 @@ export interface ZipOptions {
 
 // Formats that are already compressed: deflating them again costs time and gains nothing.
 const STORED = /\.(png|jpe?g|gif|webp|avif|ico|mp[34]|m4a|mov|webm|ogg|zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|woff2?|pdf|whl|docx|xlsx|pptx)$/i;
-const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+const OUTPUT_HIGH_WATER = 1024 * 1024;
 
 /** Waits while the zip output holds more than OUTPUT_HIGH_WATER bytes nobody has read yet. */
 async function outputRoom(out: NodeJS.WritableStream & Readable): Promise<void> {
@@ -55,6 +55,7 @@ export interface ZipRun {
   done: Promise<ExcludedFile[]>;
 }
 
+/** Starts zipping at once: pipe `output` somewhere in the same tick. */
 export function zipFiles(root: string, files: IncludedFile[], maxFileBytes: number, opts: ZipOptions = {}): ZipRun {
   const zip = new yazl.ZipFile();
   const output = zip.outputStream as unknown as Readable & NodeJS.WritableStream;
@@ -154,6 +155,7 @@ function addStream(zip: yazl.ZipFile, l: Extract<Loaded, { kind: 'stream' }>, en
   zip.addReadStreamLazy(l.file.path, { ...entry, mtime: l.mtime }, (cb) => {
     const stream = l.fh.createReadStream({ highWaterMark: 1024 * 1024, start: 0, end: l.size - 1, autoClose: true });
     stream.once('close', () => { bytes.release(l.cost); slots.release(1); });
+    stream.once('error', (err) => zip.emit('error', err)); // yazl does not watch lazy streams for errors
     cb(null, stream);
   });
 }

@@ -15,18 +15,19 @@ const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 // ---- child modes: the measured work, in a bundled script run by plain node ----
 async function child(mode: string, args: string[]): Promise<void> {
-  const t0 = performance.now();
   if (mode === 'snapshot') {
     const { createSnapshot } = await import('../../agent/snapshot/index.js');
+    const t0 = performance.now(); // modules load once per agent, not per snapshot
     const snap = await createSnapshot(args[0]);
     const r = await snap.pipeTo(fs.createWriteStream(args[1]));
     report({ ms: performance.now() - t0, bytes: r.bytes, files: r.manifest.included.length });
   } else if (mode === 'upload') {
     const { uploadSnapshot } = await import('../../agent/snapshot/upload.js');
+    const t0 = performance.now();
     const r = await uploadSnapshot({ url: args[1], body: { path: args[0] }, sha256: args[2] });
     report({ ms: performance.now() - t0, bytes: r.bytesSent, status: r.status });
   } else if (mode === 'server') {
-    await serve(args[0]);
+    await serve(args[0], args[1] === 'discard');
   }
 }
 
@@ -34,11 +35,11 @@ function report(o: Record<string, number>): void {
   process.stdout.write(JSON.stringify({ ...o, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
 }
 
-/** The upload target: streams the body to disk, hashing it, like the sandbox route. */
-async function serve(dir: string): Promise<void> {
+/** The upload target: streams the body to disk (or nowhere), hashing it, like the sandbox route. */
+async function serve(dir: string, discard: boolean): Promise<void> {
   const server = http.createServer((req, res) => {
     const hash = createHash('sha256');
-    const out = fs.createWriteStream(path.join(dir, 'received.bin'), { highWaterMark: 1 << 20 });
+    const out = fs.createWriteStream(discard ? '/dev/null' : path.join(dir, 'received.bin'), { highWaterMark: 1 << 20 });
     let size = 0;
     req.on('data', (c: Buffer) => { size += c.length; hash.update(c); });
     req.pipe(out).on('finish', () => {
@@ -90,9 +91,10 @@ function compareZip(name: string, repo: string, bundle: string, dir: string): st
   const [gw, sw, si] = [median(g.map((r) => r.wallMs)), median(s.map((r) => r.wallMs)), median(s.map((r) => r.inProcMs!))];
   const [gr, sr] = [median(g.map((r) => r.rssMiB)), median(s.map((r) => r.rssMiB))];
   const [gs, ss] = [fs.statSync(gitZip).size, fs.statSync(ourZip).size];
-  const files = execFileSync('unzip', ['-Z1', ourZip], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter(Boolean).length;
+  const list = (zip: string) => execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter((l) => l && !l.endsWith('/'));
+  const [ours, theirs] = [list(ourZip), list(gitZip)];
   return [
-    `${name}: ${files} files in the snapshot zip`,
+    `${name}: ${ours.length} files in the snapshot zip, ${theirs.length} in git archive's (which also holds folder entries)`,
     `  git archive           ${fmt(gw)} ms   ${fmt(gr)} MiB   ${fmt(gs / 1e6, 2)} MB`,
     `  snapshot (process)    ${fmt(sw)} ms   ${fmt(sr)} MiB   ${fmt(ss / 1e6, 2)} MB`,
     `  snapshot (in-process) ${fmt(si)} ms  (node startup excluded: the agent is already running)`,
@@ -113,11 +115,9 @@ async function writeBigFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function compareUpload(bundle: string, dir: string): Promise<string[]> {
-  const file = path.join(dir, 'upload.zip');
-  const sha = await writeBigFile(file);
+async function compareUpload(bundle: string, dir: string, file: string, sha: string, discard: boolean): Promise<string[]> {
   const recvDir = fs.mkdtempSync(path.join(dir, 'recv-'));
-  const server = spawn(process.execPath, [bundle, 'server', recvDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [bundle, 'server', recvDir, discard ? 'discard' : 'disk'], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<string>((resolve, reject) => {
       server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
@@ -134,7 +134,7 @@ async function compareUpload(bundle: string, dir: string): Promise<string[]> {
     const mbps = size / 1e6 / (median(ours.map((r) => r.inProcMs!)) / 1000);
     const curlMbps = size / 1e6 / (median(curl.map((r) => r.wallMs)) / 1000);
     return [
-      `upload of ${UPLOAD_MB} MiB to a loopback server streaming to disk`,
+      `upload of ${UPLOAD_MB} MiB to a loopback server ${discard ? 'that discards the body (client limit)' : 'streaming to disk'}`,
       `  curl -T (whole process)     ${fmt(curlMbps)} MB/s   ${fmt(median(curl.map((r) => r.rssMiB)))} MiB`,
       `  uploadSnapshot (in-process) ${fmt(mbps)} MB/s   ${fmt(median(ours.map((r) => r.rssMiB)))} MiB peak (goal >= 500 MB/s, flat memory)`,
       `  ratio to curl: ${fmt(mbps / curlMbps, 2)}x`,
@@ -143,6 +143,25 @@ async function compareUpload(bundle: string, dir: string): Promise<string[]> {
     server.stdin.end();
     server.kill();
   }
+}
+
+/** The streaming redactor on 200 MB of ordinary command output (it must keep up with >= 100 MB/s). */
+async function redactThroughput(): Promise<string[]> {
+  const { StreamRedactor } = await import('../../agent/security/redact.js');
+  const line = 'npm info run esbuild@0.28.2 postinstall node_modules/esbuild (took 123ms) src/foo/bar.ts:12:5 - warning TS6133\n';
+  const samples: [string, Buffer][] = [['build log lines', Buffer.from(line.repeat(Math.ceil(65536 / line.length)))], ['`yes` output', Buffer.from('y\n'.repeat(32768))]];
+  return samples.map(([name, chunk]) => {
+    const rates: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const r = new StreamRedactor();
+      const t0 = performance.now();
+      let n = 0;
+      while (n < 200e6) { r.push(chunk); n += chunk.length; }
+      r.flush();
+      rates.push(n / 1e6 / ((performance.now() - t0) / 1000));
+    }
+    return `streaming redactor, ${name} in 64 KiB chunks: ${fmt(median(rates))} MB/s (goal >= 100 MB/s)`;
+  });
 }
 
 async function main(): Promise<void> {
@@ -156,7 +175,11 @@ async function main(): Promise<void> {
     const lines = [`bench:snapshot (${RUNS} runs each, medians; peak memory from ${TIME ? '/usr/bin/time -v' : 'resourceUsage'})`];
     lines.push(...compareZip('this repository (clean clone)', self, bundle, dir));
     lines.push(...compareZip(`generated (${gen.files} files, ${fmt(gen.bytes / 1e6, 1)} MB)`, path.join(dir, 'gen'), bundle, dir));
-    lines.push(...await compareUpload(bundle, dir));
+    const file = path.join(dir, 'upload.zip');
+    const sha = await writeBigFile(file);
+    lines.push(...await compareUpload(bundle, dir, file, sha, false));
+    lines.push(...await compareUpload(bundle, dir, file, sha, true));
+    lines.push(...await redactThroughput());
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

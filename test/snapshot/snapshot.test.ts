@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -122,6 +123,26 @@ test('a file deleted after listing is skipped and reported, the zip still comple
   assert.deepEqual(r.manifest.excluded.find((e) => e.path === 'untracked.txt')?.reason, 'missing');
   assert.ok(!zipListing(zip).includes('untracked.txt'));
   await writeTree(repo, { 'untracked.txt': 'new file\n' });
+});
+
+test('files swapped for a link, a FIFO or a folder link after listing are skipped, never followed', async ({ base }) => {
+  const repo = path.join(base, 'swaps');
+  await fs.mkdir(repo);
+  git(repo, 'init', '-q');
+  await writeTree(repo, { 'a.txt': 'a\n', 'b.txt': 'b\n', 'dir/c.txt': 'c\n', 'ok.txt': 'ok\n' });
+  await writeTree(base, { 'elsewhere/c.txt': 'outside secret\n' });
+  const snap = await createSnapshot(repo);
+  await fs.rm(path.join(repo, 'a.txt'));
+  await fs.symlink('/etc/passwd', path.join(repo, 'a.txt'));
+  await fs.rm(path.join(repo, 'b.txt'));
+  execFileSync('mkfifo', [path.join(repo, 'b.txt')]);
+  await fs.rename(path.join(repo, 'dir'), path.join(repo, 'dir-moved'));
+  await fs.symlink(path.join(base, 'elsewhere'), path.join(repo, 'dir'));
+  const zip = path.join(base, 'swaps.zip');
+  const r = await snap.pipeTo(createWriteStream(zip));
+  const reasons = Object.fromEntries(r.manifest.excluded.map((e) => [e.path, e.reason]));
+  assert.deepEqual(reasons, { 'a.txt': 'unreadable', 'b.txt': 'not_a_regular_file', 'dir/c.txt': 'symlink_outside_project' });
+  assert.deepEqual(zipListing(zip), ['ok.txt']);
 });
 
 test.run();
