@@ -55,7 +55,7 @@ export function costOf(file: IncludedFile, streamAbove: number): number {
 }
 
 export class ReadAhead {
-  private readonly dirs = new Map<string, Promise<string | null>>();
+  private readonly dirs = new Map<string, string | null>();
   private readonly slots: Budget;
 
   constructor(private readonly o: ReadAheadOptions) {
@@ -94,19 +94,27 @@ export class ReadAhead {
     }
   }
 
-  private async realDir(rel: string): Promise<string | null> {
+  /** The real path of the file's folder; null if it now leads outside the project, '' if it is gone. Cached. */
+  private realDir(rel: string): string | null {
     const dir = path.posix.dirname(rel);
-    let p = this.dirs.get(dir);
-    if (!p) {
-      p = fsp.realpath(path.join(this.o.root, dir)).then((r) => (isInside(this.o.root, r) ? r : null), () => null);
-      this.dirs.set(dir, p);
+    let real = this.dirs.get(dir);
+    if (real === undefined) {
+      try {
+        const r = fs.realpathSync.native(path.join(this.o.root, dir));
+        real = isInside(this.o.root, r) ? r : null;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        real = code === 'ENOENT' || code === 'ENOTDIR' ? '' : null;
+      }
+      this.dirs.set(dir, real);
     }
-    return p;
+    return real;
   }
 
   private async loadOne(file: IncludedFile, cost: number): Promise<Loaded> {
     if (file.linkTarget !== undefined) return { kind: 'link', file, cost };
-    const dir = await this.realDir(file.path);
+    const dir = this.realDir(file.path);
+    if (dir === '') return this.skip(file, cost, 'missing', 'its folder was deleted');
     if (dir === null) return this.skip(file, cost, 'symlink_outside_project', 'its folder now leads outside the project');
     const abs = path.join(dir, path.posix.basename(file.path));
     // Small files: synchronous calls cost far less than four thread-pool round trips, and leave the pool to zlib.
