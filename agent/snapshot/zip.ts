@@ -26,7 +26,7 @@ export interface ZipOptions {
   syncBelow?: number;
   /** Entries added to yazl and not yet written out (default 16). */
   entriesInFlight?: number;
-  /** zlib level, 6 like `git archive` (default). */
+  /** zlib level (default 5: ~15% less CPU than `git archive`'s 6 for under 1% more bytes on source code). */
   compressionLevel?: number;
   onProgress?: (p: SnapshotProgress) => void;
   /** At most one progress call per interval, plus the last (default 100 ms). */
@@ -118,7 +118,7 @@ async function feed(zip: yazl.ZipFile, output: Readable & NodeJS.WritableStream,
   const syncBelow = Math.min(opts.syncBelow ?? 64 * 1024, streamAbove);
   // Content that yazl only deflates can live in a reused ring; stored content is written out by reference.
   const arena = new Arena(bytes.max + streamAbove);
-  const level = opts.compressionLevel ?? 6;
+  const level = opts.compressionLevel ?? 5;
   const levelFor = (f: IncludedFile) => (STORED.test(f.path) ? 0 : level);
   const reader = new ReadAhead({ root, concurrency: opts.concurrency ?? 16, bytes, streamAbove, syncBelow, maxFileBytes,
     arenaFor: (f) => (levelFor(f) > 0 ? arena : null) });

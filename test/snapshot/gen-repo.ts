@@ -1,7 +1,8 @@
-// Generates a deterministic git repository for the snapshot bench: thousands of files, tens of MB,
-// source-like text (compresses ~4x), already-compressed media, incompressible blobs, a few big files.
+// Generates a git repository for the snapshot bench: thousands of files, tens of MB: source-like text,
+// already-compressed media, incompressible blobs, a few big files, and optionally copies of real code.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { neverShareReason } from '../../agent/security/never-share.js';
 import { git, noise } from './helpers.js';
 
 const WORDS = ('const let function return if else for while import export from class extends new this await async '
@@ -29,8 +30,15 @@ function sourceText(size: number, rand: () => number): string {
 
 export interface GeneratedRepo { files: number; bytes: number }
 
+export interface GenerateOptions {
+  scale?: number;
+  /** Real folders (e.g. installed packages) copied under `vendor/`: real code compresses like real code. */
+  copyFrom?: string[];
+}
+
 /** Fills `root` (created) with the files and commits them. */
-export async function generateRepo(root: string, scale = 1): Promise<GeneratedRepo> {
+export async function generateRepo(root: string, opts: GenerateOptions = {}): Promise<GeneratedRepo> {
+  const scale = opts.scale ?? 1;
   const rand = rng(42);
   let files = 0;
   let bytes = 0;
@@ -56,7 +64,21 @@ export async function generateRepo(root: string, scale = 1): Promise<GeneratedRe
     const size = 500_000 + Math.floor(rand() * 1_500_000);
     await put(`data/big${i}.${i % 2 ? 'log' : 'bin'}`, i % 2 ? sourceText(size, rand) : noise(size, i + 99));
   }
+  for (const dir of opts.copyFrom ?? []) {
+    for (const rel of await realFiles(dir)) await put(path.join('vendor', path.basename(dir), rel), await fs.readFile(path.join(dir, rel)));
+  }
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'generated');
   return { files, bytes };
+}
+
+/** Regular files under `dir` (relative), never-share names left out so both zips hold the same files. */
+async function realFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const rel = path.relative(dir, path.join(e.parentPath ?? e.path, e.name));
+    if (!neverShareReason(rel) && !rel.split(path.sep).includes('node_modules')) out.push(rel);
+  }
+  return out.sort();
 }
