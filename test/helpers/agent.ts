@@ -90,6 +90,6 @@ export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEn
       await withTimeout(a.exited, 5000, 'agent exit').catch(() => a.proc.kill('SIGKILL'));
     },
   };
-  if (opts.initialize !== false) await peer.request('initialize', CLIENT_INFO);
+  if (opts.initialize !== false) await withTimeout(peer.request('initialize', CLIENT_INFO), 10_000, 'initialize');
   return client;
 }

@@ -1,0 +1,160 @@
+// The live session: task, chat, approvals, commands, files. Backend events reach the front end as
+// notifications named as the backend names them, with the backend's payload plus `taskId` and `seq`.
+import * as z from 'zod';
+import { defineNotification, defineRequest } from '../define.js';
+import {
+  BillingUpdate, EngineerConnected, EngineerDisconnected, EngineerMessage, RequestCommand, RequestFile,
+  ScreenshareRequest, SessionSummary,
+} from '../backend/events.js';
+
+const TaskId = z.string().min(1).describe('The task (session) id.');
+const RequestId = z.string().min(1).describe('The engineer request being answered.');
+const Stamp = { taskId: TaskId, seq: z.number().int().min(1).describe('The event\'s per-task sequence number.') };
+const DecidedBy = z.enum(['customer', 'rule', 'timeout', 'policy', 'no_front_end']).describe('Who or what made the decision.');
+
+export const PendingRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('command'), taskId: TaskId, requestId: RequestId, command: z.string(), reason: z.string(),
+    workingDirectory: z.string().describe('Absolute folder the command would run in.'), engineer: z.string().nullable(),
+    receivedAt: z.string(), expiresAt: z.string() }),
+  z.object({ type: z.literal('file'), taskId: TaskId, requestId: RequestId, path: z.string(), reason: z.string(),
+    engineer: z.string().nullable(), neverShare: z.string().nullable().describe('Why this file is on the never-share list, if it is.'),
+    receivedAt: z.string(), expiresAt: z.string() }),
+]);
+
+export const CreateTask = defineRequest({
+  method: 'createTask',
+  summary: 'Creates the task, connects to its event stream and returns its id; events then arrive as notifications.',
+  params: z.object({
+    description: z.string().min(1).max(4000).describe('The issue, in the customer\'s words.'),
+    cwd: z.string().optional().describe('Project folder (commands run in its root); default: the agent\'s working folder.'),
+  }),
+  result: z.object({ taskId: TaskId, status: z.enum(['open', 'active', 'ended']) }),
+  errors: ['auth_required', 'no_project', 'network_unreachable'],
+  examples: [{ params: { description: 'users cannot log in' }, result: { taskId: 't_1', status: 'open' } }],
+});
+
+export const ResumeTask = defineRequest({
+  method: 'resumeTask',
+  summary: 'Reconnects to a task kept in .codevf/ (after an agent restart), from its last seq, and re-sends pending requests.',
+  params: z.object({ taskId: TaskId.optional().describe('Default: the task recorded in .codevf/session.json.'), cwd: z.string().optional() }),
+  result: z.object({ taskId: TaskId, status: z.enum(['open', 'active', 'ended']), lastSeq: z.number().int(), pending: z.array(PendingRequest) }),
+  examples: [{ params: {}, result: { taskId: 't_1', status: 'active', lastSeq: 12, pending: [] } }],
+});
+
+export const SendMessage = defineRequest({
+  method: 'sendMessage',
+  summary: 'Sends a chat message to the engineer; queued with an idempotency key and delivered exactly once.',
+  params: z.object({ taskId: TaskId, text: z.string().min(1).max(20_000) }),
+  result: z.object({ queued: z.boolean(), seq: z.number().int().nullable().describe('Null while queued for delivery.') }),
+  examples: [{ params: { taskId: 't_1', text: 'yes, users cannot log in' }, result: { queued: false, seq: 7 } }],
+});
+
+export const ApproveCommand = defineRequest({
+  method: 'approveCommand',
+  summary: 'Answers a `request_command`. `allow` runs exactly that command in the project root; `scope: session` also allows '
+    + 'the same exact command string later in this session (never one with chaining or redirection).',
+  params: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), scope: z.enum(['once', 'session']).default('once') }),
+  result: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), scope: z.enum(['once', 'session']), started: z.boolean() }),
+  errors: ['not_found', 'scope_not_allowed'],
+  examples: [{ params: { requestId: 'r_1', decision: 'allow' }, result: { requestId: 'r_1', decision: 'allow', scope: 'once', started: true } }],
+});
+
+export const CancelCommand = defineRequest({
+  method: 'cancelCommand',
+  summary: 'Kills a running approved command and its whole process tree.',
+  params: z.object({ requestId: RequestId }),
+  result: z.object({ requestId: RequestId, killed: z.boolean() }),
+  examples: [{ params: { requestId: 'r_1' }, result: { requestId: 'r_1', killed: true } }],
+});
+
+export const UploadFile = defineRequest({
+  method: 'uploadFile',
+  summary: 'Answers a `request_file` (`requestId` + `decision`), or shares a file the customer picks (`taskId` + `path`). '
+    + 'Path checks always apply; a never-share file needs `override: true` for that one file.',
+  params: z.union([
+    z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), override: z.boolean().default(false) }),
+    z.object({ taskId: TaskId, path: z.string().min(1), override: z.boolean().default(false) }),
+  ]),
+  result: z.object({ sent: z.boolean(), path: z.string(), size: z.number().int(), binary: z.boolean(), redactions: z.number().int() }),
+  errors: ['not_found', 'never_share', 'path_outside_project', 'not_a_regular_file', 'too_large'],
+  examples: [{ params: { requestId: 'r_2', decision: 'allow' }, result: { sent: true, path: 'src/auth.js', size: 1234, binary: false, redactions: 0 } }],
+});
+
+export const ListPendingRequests = defineRequest({
+  method: 'listPendingRequests',
+  summary: 'Engineer requests still waiting for the customer\'s answer.',
+  params: z.object({ taskId: TaskId.optional() }),
+  result: z.object({ requests: z.array(PendingRequest) }),
+  examples: [{ params: {}, result: { requests: [] } }],
+});
+
+export const EndSession = defineRequest({
+  method: 'endSession',
+  summary: 'Ends the session (kills running commands) and returns the summary: engineer, duration, credits used.',
+  params: z.object({ taskId: TaskId }),
+  result: SessionSummary,
+  examples: [{ params: { taskId: 't_1' }, result: { taskId: 't_1', engineer: { id: 'e_1', name: 'Maria', title: 'ex-FAANG' }, durationSeconds: 720, minutes: 12, creditsUsed: 12, endedAt: '2026-11-23T10:12:00.000Z', reason: 'customer_ended' } }],
+});
+
+export const RateSession = defineRequest({
+  method: 'rateSession',
+  summary: 'Rates the engineer, 1 to 5, after the session.',
+  params: z.object({ taskId: TaskId, rating: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() }),
+  result: z.object({ taskId: TaskId, rating: z.number().int(), comment: z.string().nullable() }),
+  examples: [{ params: { taskId: 't_1', rating: 5 }, result: { taskId: 't_1', rating: 5, comment: null } }],
+});
+
+const note = <Sh extends z.ZodRawShape>(method: string, summary: string, payload: z.ZodObject<Sh>, example: z.input<z.ZodObject<Sh>>, typeName?: string) =>
+  defineNotification({ method, typeName, summary, direction: 'agent-to-client', params: payload.extend(Stamp), examples: [{ ...example, taskId: 't_1', seq: 3 } as never] });
+
+export const EngineerConnectedNote = note('engineer_connected', 'An engineer joined the session.', EngineerConnected, { engineer: { id: 'e_1', name: 'Maria', title: 'ex-FAANG' } });
+export const EngineerDisconnectedNote = note('engineer_disconnected', 'The engineer\'s connection closed.', EngineerDisconnected, { engineer: { id: 'e_1', name: 'Maria', title: null } });
+export const EngineerMessageNote = note('engineer_message', 'A chat message from the engineer.', EngineerMessage, { text: 'Hello!' });
+export const RequestCommandNote = note('request_command', 'The engineer asks to run a command; answer with approveCommand.',
+  RequestCommand.extend({ workingDirectory: z.string().describe('Absolute folder it would run in.'), engineer: z.string().nullable(), expiresAt: z.string() }),
+  { requestId: 'r_1', command: 'npm test', reason: 'see the failure', workingDirectory: '/home/me/app', engineer: 'Maria', expiresAt: '2026-11-23T10:05:00.000Z' });
+export const RequestFileNote = note('request_file', 'The engineer asks for a file; answer with uploadFile.',
+  RequestFile.extend({ engineer: z.string().nullable(), neverShare: z.string().nullable(), expiresAt: z.string() }),
+  { requestId: 'r_2', path: 'src/auth.js', reason: 'read the login code', engineer: 'Maria', neverShare: null, expiresAt: '2026-11-23T10:05:00.000Z' });
+export const ScreenshareRequestNote = note('screenshare_request', 'The engineer offers a screenshare link to open.', ScreenshareRequest, { requestId: 'r_3', url: 'https://meet.example.com/abc' });
+export const BillingUpdateNote = note('billing_update', 'Credits used so far and the balance.', BillingUpdate, { minutes: 3, creditsUsed: 3, balance: 97, creditsPerMinute: 1, lowBalance: false });
+export const SessionEndNote = note('session_end', 'The session ended; the summary.', SessionSummary.omit({ taskId: true }),
+  { engineer: null, durationSeconds: 60, minutes: 1, creditsUsed: 1, endedAt: '2026-11-23T10:01:00.000Z', reason: 'engineer_ended' });
+
+export const ConnectionState = defineNotification({
+  method: 'connection_state',
+  summary: 'The event stream\'s state: connecting, connected, reconnecting (with attempt and delay), polling (long-poll fallback), closed.',
+  direction: 'agent-to-client',
+  params: z.object({ taskId: TaskId, state: z.enum(['connecting', 'connected', 'reconnecting', 'polling', 'closed']),
+    attempt: z.number().int().optional(), retryInMs: z.number().int().optional(), reason: z.string().optional() }),
+  examples: [{ taskId: 't_1', state: 'reconnecting', attempt: 2, retryInMs: 1800, reason: 'connection lost' }],
+});
+
+export const CommandOutputNote = defineNotification({
+  method: 'command_output',
+  summary: 'Output of a running approved command as it comes (redacted).',
+  direction: 'agent-to-client',
+  params: z.object({ taskId: TaskId, requestId: RequestId, stream: z.enum(['stdout', 'stderr']), data: z.string(), redactions: z.number().int() }),
+  examples: [{ taskId: 't_1', requestId: 'r_1', stream: 'stdout', data: 'PASS src/auth.test.js\n', redactions: 0 }],
+});
+
+export const CommandFinished = defineNotification({
+  method: 'command_finished',
+  summary: 'An approved command ended: exit code or signal, duration, whether kept output was truncated, redaction count.',
+  direction: 'agent-to-client',
+  params: z.object({ taskId: TaskId, requestId: RequestId, exitCode: z.number().int().nullable(), signal: z.string().nullable(),
+    durationMs: z.number().int(), truncated: z.boolean(), redactions: z.number().int(), timedOut: z.boolean() }),
+  examples: [{ taskId: 't_1', requestId: 'r_1', exitCode: 0, signal: null, durationMs: 1520, truncated: false, redactions: 0, timedOut: false }],
+});
+
+export const RequestResolved = defineNotification({
+  method: 'request_resolved',
+  summary: 'A pending request was settled (by the customer, a rule, a timeout or a policy); front ends close its prompt.',
+  direction: 'agent-to-client',
+  params: z.object({ taskId: TaskId, requestId: RequestId, decision: z.enum(['allow', 'deny']), decidedBy: DecidedBy }),
+  examples: [{ taskId: 't_1', requestId: 'r_1', decision: 'deny', decidedBy: 'timeout' }],
+});
+
+export const sessionRequests = [CreateTask, ResumeTask, SendMessage, ApproveCommand, CancelCommand, UploadFile, ListPendingRequests, EndSession, RateSession] as const;
+export const sessionNotifications = [EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote, RequestCommandNote, RequestFileNote,
+  ScreenshareRequestNote, BillingUpdateNote, SessionEndNote, ConnectionState, CommandOutputNote, CommandFinished, RequestResolved] as const;
