@@ -13,21 +13,38 @@ function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
+/**
+ * Backpressure with a little slack: up to `size` notifications may wait in the stdout buffer before the
+ * child's pipe is paused, so the agent redacts the next chunk while the front end reads the last one.
+ * Memory stays bounded by size x chunk (64 KiB pipe reads).
+ */
+class Window {
+  private inflight: Promise<void>[] = [];
+  constructor(private size: number) {}
+  async add(p: Promise<void>): Promise<void> {
+    this.inflight.push(p);
+    if (this.inflight.length >= this.size) await this.inflight.shift();
+  }
+  drain(): Promise<unknown> { return Promise.all(this.inflight.splice(0)); }
+}
+
 export function startCommand(s: Session, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
   const { agent, cfg, taskId } = s;
   const { requestId } = cmd;
   const capped = new CappedOutput(cfg.outputCapBytes, cfg.outputTailBytes, (stream, index, data) => {
     void s.outbox.enqueue('commandOutput', { requestId, stream, index, data });
   });
+  const window = new Window(8);
   const run = new RunningCommand(
     { command: cmd.command, cwd: cmd.workingDirectory, timeoutMs: cfg.commandTimeoutMs, env: commandEnv(agent.options.env) },
-    async (stream, data, redactions) => {
+    (stream, data, redactions) => {
       capped.write(stream, data);
-      await agent.notify(CommandOutputNote, { taskId, requestId, stream, data, redactions });
+      return window.add(agent.notify(CommandOutputNote, { taskId, requestId, stream, data, redactions }));
     },
   );
   void s.audit.append({ event: 'command_started', taskId, requestId, command: cmd.command, cwd: cmd.workingDirectory });
   void run.done.then(async (r) => {
+    await window.drain();
     const { truncated } = capped.finish();
     void s.outbox.enqueue('commandResult', { requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated });
     await agent.notify(CommandFinished, {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApproveCommand, CancelCommand, ListPendingRequests } from '../../protocol/methods/session.js';
+import { withTimeout } from '../helpers/agent.js';
 import { startWorld, type World } from './harness.js';
 
 const rpcError = async (p: Promise<unknown>) => {
@@ -161,9 +162,12 @@ test('cancelCommand kills the whole process tree mid-run', async () => {
     assert.is(fin.exitCode, null);
     assert.ok(fin.signal);
     const childPid = Number((await readFile(join(w.dir, 'child.pid'), 'utf8')).trim());
-    let alive = true;
-    try { process.kill(childPid, 0); } catch { alive = false; }
-    assert.is(alive, false, 'the grandchild was killed too');
+    // Dead or a zombie waiting to be reaped (kill(pid, 0) still succeeds on a zombie).
+    const gone = async () => {
+      try { process.kill(childPid, 0); } catch { return true; }
+      return readFile(`/proc/${childPid}/stat`, 'utf8').then((st) => / Z /.test(st), () => true);
+    };
+    await withTimeout((async () => { while (!(await gone())) await new Promise((r) => setTimeout(r, 20)); })(), 10_000, 'the grandchild to die');
     const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
     assert.is(r.payload.exitCode, null);
   } finally {

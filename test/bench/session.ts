@@ -1,0 +1,87 @@
+// bench:session — in one run against the real sandbox:
+// 1. event latency: an engineer message, from the engineer's send until (a) a bare customer WebSocket on
+//    the same task sees it, (b) the front end gets the agent's notification. Same events, same machine.
+// 2. relaying 100 MB of command output to the front end, beside the same command piped straight into
+//    this process; with the agent's peak RSS growth. Reports figures and ratios; asserts nothing on time.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { routes } from '../../protocol/backend/index.js';
+import { ApproveCommand } from '../../protocol/methods/session.js';
+import { TaskSocket } from '../helpers/engineer.js';
+import { startWorld } from '../session/harness.js';
+
+const MB = 1024 * 1024;
+const SIZE = 100 * MB;
+const COMMAND = `yes 'a line of build output, nothing secret in it 0123456789' | head -c ${SIZE}`;
+const pct = (xs: number[], q: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const f = (n: number, d = 2) => n.toFixed(d);
+
+async function peakRss(pid: number): Promise<number | null> {
+  try { return Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) * 1024; } catch { return null; }
+}
+
+/** The baseline: the same command's output read straight from a pipe, no agent in between. */
+function barePipe(): Promise<number> {
+  return new Promise((resolve) => {
+    const t = performance.now();
+    let n = 0;
+    const p = spawn('sh', ['-c', COMMAND], { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.stdout.on('data', (c: Buffer) => { n += c.length; });
+    p.on('close', () => resolve(n / MB / ((performance.now() - t) / 1000)));
+  });
+}
+
+const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(2 * MB) } });
+try {
+  await w.engineerJoins();
+  const bare = await TaskSocket.open(w.sb.url + routes.tasks.events.path(w.taskId), w.sb.customerToken, 0);
+  const eng = w.eng.socket!;
+  const N = 1000;
+  const viaWs: number[] = [];
+  const viaAgent: number[] = [];
+  for (let i = 0; i < N + 100; i++) {
+    const text = `m${i}`;
+    const t = performance.now();
+    let a = 0;
+    let b = 0;
+    const wsSeen = bare.waitFor('engineer_message', (e) => e.payload.text === text).then(() => { b = performance.now() - t; });
+    const agentSeen = w.agent.waitFor('engineer_message', (p) => p.text === text).then(() => { a = performance.now() - t; });
+    void eng.send('engineer_message', { text });
+    await Promise.all([wsSeen, agentSeen]);
+    w.agent.notes.length = 0;
+    if (i >= 100) { viaWs.push(b * 1000); viaAgent.push(a * 1000); }
+  }
+  await bare.close();
+  const added = viaAgent.map((x, i) => x - viaWs[i]);
+
+  const pipe = await barePipe();
+  const id = await w.eng.requestCommand(COMMAND, 'bench');
+  await w.agent.waitFor('request_command', (p) => p.requestId === id);
+  w.agent.notes.length = 0;
+  const rssBefore = await peakRss(w.agent.proc.pid!);
+  let chars = 0;
+  const drain = setInterval(() => {
+    for (const n of w.agent.notes.splice(0)) if (n.method === 'command_output') chars += n.params.data.length; else w.agent.notes.push(n);
+  }, 2);
+  const t = performance.now();
+  await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+  await w.agent.waitFor('command_finished', (p) => p.requestId === id, 300_000);
+  const secs = (performance.now() - t) / 1000;
+  clearInterval(drain);
+  for (const n of w.agent.notes) if (n.method === 'command_output') chars += n.params.data.length;
+  const rssAfter = await peakRss(w.agent.proc.pid!);
+  const rate = chars / MB / secs;
+
+  console.log(`bench:session (${N} events, ${SIZE / MB} MB of output)`);
+  console.log(`  event latency, engineer send -> bare customer WebSocket: p50 ${f(pct(viaWs, 0.5) / 1000, 3)} ms  p99 ${f(pct(viaWs, 0.99) / 1000, 3)} ms`);
+  console.log(`  event latency, engineer send -> front end via the agent: p50 ${f(pct(viaAgent, 0.5) / 1000, 3)} ms  p99 ${f(pct(viaAgent, 0.99) / 1000, 3)} ms`);
+  console.log(`  latency the agent adds: p50 ${f(pct(added, 0.5) / 1000, 3)} ms  p99 ${f(pct(added, 0.99) / 1000, 3)} ms`);
+  console.log(`  ratio agent/bare: p50 ${f(pct(viaAgent, 0.5) / pct(viaWs, 0.5))}x  p99 ${f(pct(viaAgent, 0.99) / pct(viaWs, 0.99))}x  (goal p99 <= 1.5x)`);
+  console.log(`  output relay: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x  (goal >= 100 MB/s)`);
+  if (rssBefore !== null && rssAfter !== null) {
+    console.log(`  agent peak RSS: ${f(rssBefore / MB, 0)} MB before, ${f(rssAfter / MB, 0)} MB after relaying ${SIZE / MB} MB (+${f((rssAfter - rssBefore) / MB, 0)} MB)`);
+  }
+} finally {
+  await w.cleanup();
+}
