@@ -17,11 +17,15 @@ Options:
   --verbose                              log everything to stderr, not only warnings
   --host URL                             CodeVF backend (default: $CODEVF_HOST or the local sandbox)
   --insecure                             allow plain http to a non-loopback host
+  --approval-timeout-ms N                deny engineer requests not answered within N ms
+                                         (default 300000; env CODEVF_APPROVAL_TIMEOUT_MS)
+  --command-timeout-ms N                 kill approved commands running longer than N ms
+                                         (default 600000; env CODEVF_COMMAND_TIMEOUT_MS)
   --version, --help
 `;
 
 const argv = minimist(process.argv.slice(2), {
-  string: ['framing', 'log-file', 'host'],
+  string: ['framing', 'log-file', 'host', 'approval-timeout-ms', 'command-timeout-ms'],
   boolean: ['verbose', 'help', 'version', 'insecure'],
   unknown: (a) => {
     if (!a.startsWith('-')) return true;
@@ -47,6 +51,14 @@ if (argv.help) {
     host: argv.host ?? process.env.CODEVF_HOST,
     insecure: Boolean(argv.insecure),
     cwd: process.cwd(),
-    env: process.env,
+    env: withFlagEnv(process.env),
   });
+}
+
+/** Session limits given as flags travel as their env variables (read in agent/session/config.ts). */
+function withFlagEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  if (argv['approval-timeout-ms']) out.CODEVF_APPROVAL_TIMEOUT_MS = String(argv['approval-timeout-ms']);
+  if (argv['command-timeout-ms']) out.CODEVF_COMMAND_TIMEOUT_MS = String(argv['command-timeout-ms']);
+  return out;
 }

@@ -9,6 +9,7 @@ import { ProjectFiles } from '../security/safe-file.js';
 import { getServices } from '../services.js';
 import { sessionBackend, type SessionBackend } from './backend.js';
 import { sessionConfig } from './config.js';
+import { reapOrphans } from './orphans.js';
 import { Session } from './session.js';
 import { readSessionFile, type SessionFile } from './store.js';
 
@@ -69,7 +70,7 @@ export class Sessions {
     const task = await backend.call(routes.tasks.create, { body: { issue: description, ...(projectId ? { projectId } : {}) } });
     const s = await this.open(root, {
       version: 1, taskId: task.taskId, host, status: task.status, lastSeq: 0, engineer: task.engineer?.name ?? null,
-      pending: [], sessionRules: [], outbox: [], updatedAt: new Date().toISOString(),
+      pending: [], sessionRules: [], outbox: [], running: [], updatedAt: new Date().toISOString(),
     }, backend, host);
     s.saver.schedule();
     await s.saver.flush();
@@ -88,6 +89,7 @@ export class Sessions {
     const { backend, host } = await this.backend(file.host);
     const task = await backend.call(routes.tasks.get, { params: [file.taskId] });
     const s = await this.open(root, { ...file, status: file.status === 'ended' ? 'ended' : task.status }, backend, host);
+    await reapOrphans(s, file.running);
     if (s.ended) return s;
     await s.requests.redeliver();
     s.start();

@@ -10,7 +10,9 @@ import { fullJitter } from './config.js';
 import type { OutboxItem, OutboxRoute } from './store.js';
 
 export type Posted = { seq: number; requestId?: string };
-type Waiter = { resolve: (p: Posted | null) => void; reject: (e: unknown) => void };
+/** What a queued call ended as: the backend's answer, or the error it refused the call with (never retried). */
+export type Delivery = Posted | RpcError;
+type Waiter = { resolve: (d: Delivery) => void };
 
 /** A backend answer that sending again cannot change (4xx other than 408/429): drop the item. */
 function permanent(err: unknown): boolean {
@@ -37,12 +39,12 @@ export class Outbox {
   get size(): number { return this.items.length; }
   snapshot(): OutboxItem[] { return [...this.items]; }
 
-  /** Queues one call; resolves with the backend's answer once delivered (null when the backend refused it). */
-  enqueue(route: OutboxRoute, body: Record<string, unknown>): Promise<Posted | null> {
+  /** Queues one call; resolves with the backend's answer once delivered, or with its refusal. */
+  enqueue(route: OutboxRoute, body: Record<string, unknown>): Promise<Delivery> {
     const item: OutboxItem = { key: randomUUID(), route, body, createdAt: new Date().toISOString() };
     this.items.push(item);
     this.onChange();
-    const p = new Promise<Posted | null>((resolve, reject) => this.waiters.set(item.key, { resolve, reject }));
+    const p = new Promise<Delivery>((resolve) => this.waiters.set(item.key, { resolve }));
     if (!this.running && !this.stopped) void this.run();
     return p;
   }
@@ -78,7 +80,7 @@ export class Outbox {
         } catch (err) {
           if (permanent(err)) {
             this.log.warn(`backend refused ${item.route}: ${(err as Error).message}`);
-            this.done(item, null);
+            this.done(item, err as RpcError);
             continue;
           }
           this.offline = true;
@@ -93,7 +95,7 @@ export class Outbox {
     }
   }
 
-  private done(item: OutboxItem, res: Posted | null): void {
+  private done(item: OutboxItem, res: Delivery): void {
     this.items.shift();
     this.failures = 0;
     this.offline = false;

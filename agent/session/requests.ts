@@ -14,11 +14,12 @@ import type { DecidedBy } from './audit.js';
 import { startCommand } from './commands.js';
 import { commandFolder } from './cwd.js';
 import { readForUpload, uploadBody, uploadResult } from './files.js';
-import type { Posted } from './outbox.js';
+import type { Delivery } from './outbox.js';
 import type { RunningCommand } from './runner.js';
 import { assertSessionScope } from './rules.js';
 import type { Session } from './session.js';
-import type { StoredRequest } from './store.js';
+import { processStart } from './orphans.js';
+import type { RunningRecord, StoredRequest } from './store.js';
 
 type Pending = z.infer<typeof PendingRequest>;
 interface Entry { seq: number; request: Pending; timer?: NodeJS.Timeout }
@@ -34,6 +35,7 @@ function safeNeverShare(p: string): string | null {
 export class Requests {
   private pending = new Map<string, Entry>();
   private running = new Map<string, RunningCommand>();
+  private records = new Map<string, RunningRecord>();
 
   constructor(private s: Session, stored: StoredRequest[]) {
     for (const st of stored) this.pending.set(st.request.requestId, { seq: st.seq, request: st.request });
@@ -42,6 +44,7 @@ export class Requests {
   stored(): StoredRequest[] { return [...this.pending.values()].map((e) => ({ seq: e.seq, request: e.request })); }
   list(): Pending[] { return [...this.pending.values()].map((e) => e.request); }
   isRunning(requestId: string): boolean { return this.running.has(requestId); }
+  runningRecords(): RunningRecord[] { return [...this.records.values()]; }
 
   /** A person can answer only through a front end that declared `capabilities.approvals` in initialize. */
   private canAsk(): boolean { return this.s.agent.client?.capabilities?.approvals === true; }
@@ -113,7 +116,7 @@ export class Requests {
   }
 
   /** Settles a request once: backend (the engineer sees the reason), audit log, front end. */
-  private async decide(entry: Entry, decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session'): Promise<Posted | null> {
+  private async decide(entry: Entry, decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session'): Promise<Delivery> {
     const r = entry.request;
     clearTimeout(entry.timer);
     this.pending.delete(r.requestId);
@@ -155,9 +158,16 @@ export class Requests {
   /** Runs after the allow is queued: the outbox is ordered, so the backend sees the decision first. */
   private run(entry: Entry): void {
     const r = entry.request as Extract<Pending, { type: 'command' }>;
-    const cmd = startCommand(this.s, { requestId: r.requestId, command: r.command, workingDirectory: r.workingDirectory },
-      () => this.running.delete(r.requestId));
+    const cmd = startCommand(this.s, { requestId: r.requestId, command: r.command, workingDirectory: r.workingDirectory }, () => {
+      this.running.delete(r.requestId);
+      this.records.delete(r.requestId);
+      this.s.saver.schedule();
+    });
     this.running.set(r.requestId, cmd);
+    const pid = cmd.pid ?? null;
+    this.records.set(r.requestId, { requestId: r.requestId, pid, startTicks: pid ? processStart(pid) : null,
+      startedAt: new Date(cmd.startedAt).toISOString() });
+    this.s.saver.schedule();
   }
 
   async answerFile(requestId: string, decision: Decision, override: boolean) {

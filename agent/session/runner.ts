@@ -65,6 +65,7 @@ export class RunningCommand {
   }
 
   get pid(): number | undefined { return this.child.pid; }
+  get startedAt(): number { return this.started; }
 
   /** Kills the whole process tree: TERM to the group, KILL after a grace period. False when already ended. */
   kill(why: NonNullable<RunResult['killed']>): boolean {

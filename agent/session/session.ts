@@ -80,7 +80,7 @@ export class Session {
     return {
       version: 1, taskId: this.taskId, host: this.deps.host, status: this.status, lastSeq: this.handledSeq,
       engineer: this.engineer, pending: this.requests.stored(), sessionRules: this.rules.list(),
-      outbox: this.outbox.snapshot(), updatedAt: new Date().toISOString(),
+      outbox: this.outbox.snapshot(), running: this.requests.runningRecords(), updatedAt: new Date().toISOString(),
     };
   }
 

@@ -16,6 +16,9 @@ export type OutboxItem = z.infer<typeof OutboxItem>;
 export const StoredRequest = z.object({ seq: z.number().int(), request: PendingRequest, cwdRel: z.string().optional() });
 export type StoredRequest = z.infer<typeof StoredRequest>;
 
+export const RunningRecord = z.object({ requestId: z.string(), pid: z.number().int().nullable(), startTicks: z.number().nullable(), startedAt: z.string() });
+export type RunningRecord = z.infer<typeof RunningRecord>;
+
 export const SessionFile = z.object({
   version: z.literal(1),
   taskId: z.string(),
@@ -26,6 +29,8 @@ export const SessionFile = z.object({
   pending: z.array(StoredRequest),
   sessionRules: z.array(z.object({ command: z.string(), cwd: z.string() })),
   outbox: z.array(OutboxItem),
+  /** Commands running when this was written: a restarted agent kills what is left of them. */
+  running: z.array(RunningRecord).default([]),
   updatedAt: z.string(),
 });
 export type SessionFile = z.infer<typeof SessionFile>;

@@ -70,7 +70,7 @@ test('a denied command never runs and the engineer sees the denial', async () =>
 });
 
 test('an unanswered request is denied at the timeout and the engineer is told why', async () => {
-  const w = await startWorld({ env: { CODEVF_APPROVAL_TIMEOUT_MS: '300' } });
+  const w = await startWorld({ args: ['--approval-timeout-ms', '300'] });
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('touch ran.txt', 'try');

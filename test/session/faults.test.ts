@@ -106,4 +106,34 @@ test('a message queued while the backend is down survives an agent kill and is d
   }
 });
 
+test('a command still running when the agent is killed is killed on resume and its end reported', async () => {
+  const w = await startWorld({ env: FAST });
+  try {
+    await w.engineerJoins();
+    const id = await w.eng.requestCommand('echo $$ > shell.pid; echo started; sleep 60', 'long');
+    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+    await w.agent.waitFor('command_output', (p) => p.requestId === id && p.data.includes('started'));
+    await until('session.json to record the running command', async () => {
+      try { return JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).running.length === 1; } catch { return false; }
+    });
+    w.agent.proc.kill('SIGKILL');
+    await w.agent.exited;
+    const pid = Number((await readFile(join(w.dir, 'shell.pid'), 'utf8')).trim());
+    process.kill(pid, 0); // the orphaned command outlived the agent
+
+    w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
+    await w.agent.request(ResumeTask, {});
+    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id);
+    assert.is(fin.signal, 'SIGKILL');
+    await until('the left-over process to die', () => {
+      try { process.kill(pid, 0); return false; } catch { return true; }
+    });
+    const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
+    assert.is(r.payload.exitCode, null);
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test.run();
