@@ -21,6 +21,8 @@ export interface Config {
   seedCredits: number;
   /** Also seed a second customer and engineer (tests of who may see what). */
   seedExtra: boolean;
+  /** Exit when stdin closes: a test runner that dies cannot leave the sandbox behind. */
+  exitWithStdin: boolean;
 }
 
 export function defaultDataDir(): string {
@@ -29,7 +31,7 @@ export function defaultDataDir(): string {
 }
 
 export function parseConfig(argv: string[]): Config {
-  const a = minimist(argv, { boolean: ['json', 'seed-extra'], string: ['data', 'host'] });
+  const a = minimist(argv, { boolean: ['json', 'seed-extra', 'exit-with-stdin'], string: ['data', 'host'] });
   const num = (k: string, d: number) => {
     if (a[k] === undefined) return d;
     const n = Number(a[k]);
@@ -53,5 +55,6 @@ export function parseConfig(argv: string[]): Config {
     maxSnapshotBytes: num('max-snapshot-mb', 200) * 1024 * 1024,
     seedCredits: num('seed-credits', 120),
     seedExtra: Boolean(a['seed-extra']),
+    exitWithStdin: Boolean(a['exit-with-stdin']),
   };
 }

@@ -15,10 +15,14 @@ async function main(): Promise<void> {
     process.stderr.write(`sandbox: ${signal}, closing\n`);
     running.close().then(() => process.exit(0), () => process.exit(1));
   };
+  // A parent that went away leaves broken pipes; writing to them must not keep the process alive.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   // One failing request must not take every session down; the bug is still logged.
   process.on('uncaughtException', (e) => process.stderr.write(`sandbox: uncaught: ${e.stack ?? e}\n`));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (config.exitWithStdin) process.stdin.on('end', () => stop('stdin closed')).on('error', () => stop('stdin closed')).resume();
   const demo = seed(running.services);
   const { url } = running;
   if (config.json) {

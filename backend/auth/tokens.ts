@@ -107,8 +107,14 @@ export class Tokens {
     });
   }
 
+  /** Revokes every token of the account; answers how many it revoked, refresh halves not counted. */
   revokeAll(userId: string): number {
-    return this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
-      .run(Date.now(), userId).changes;
+    return this.store.tx(() => {
+      const now = Date.now();
+      const n = this.store.stmt(`UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND kind != 'refresh'`)
+        .run(now, userId).changes;
+      this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId);
+      return n;
+    });
   }
 }

@@ -26,7 +26,7 @@ const customerFrameRoute = {
 /** A browser's cookie must not let another site open a socket in the user's name. */
 function checkOrigin(req: IncomingMessage, p: Principal): void {
   const origin = req.headers.origin;
-  if (p.kind === 'session' && origin && new URL(origin).host !== req.headers.host) {
+  if (p.kind === 'session' && origin && URL.parse(origin)?.host !== req.headers.host) {
     throw new ApiError(403, 'bad_origin', 'WebSocket from another site refused.');
   }
 }
@@ -87,7 +87,8 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
     if (e.seq <= last || ws.readyState !== ws.OPEN) return;
     last = e.seq;
     ws.send(JSON.stringify(e));
-    if (e.type === 'session_end') ws.close(1000, 'session ended');
+    // Closed on the next turn so the ack of the frame that ended the session still goes out first.
+    if (e.type === 'session_end') setImmediate(() => ws.close(1000, 'session ended'));
   };
   for (let page = s.log.after(taskId, last, REPLAY_PAGE); page.length; page = s.log.after(taskId, last, REPLAY_PAGE)) {
     page.forEach(send);

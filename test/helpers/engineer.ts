@@ -20,7 +20,11 @@ export class TaskSocket {
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    this.closed = new Promise((r) => ws.once('close', (code, reason) => r({ code, reason: String(reason) })));
+    this.closed = new Promise((r) => ws.once('close', (code, reason) => {
+      for (const p of this.acks.values()) p.reject(new Error(`socket closed (${code}) before the ack`));
+      this.acks.clear();
+      r({ code, reason: String(reason) });
+    }));
     ws.on('message', (data) => this.onMessage(JSON.parse(String(data))));
   }
 

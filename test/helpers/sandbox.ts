@@ -39,7 +39,8 @@ function exited(proc: ChildProcess): Promise<void> {
 }
 
 function launch(nodeArgs: string[], args: string[], timeoutMs: number, stderr: string[]) {
-  const proc = spawn(process.execPath, [...nodeArgs, ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open as a lifeline: when this process dies, the sandbox sees it close and exits.
+  const proc = spawn(process.execPath, [...nodeArgs, ENTRY, ...args, '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
   return new Promise<{ proc: ChildProcess; ready: { url: string; customerToken: string; engineerToken: string } }>((res, rej) => {
     let buf = '';
