@@ -23,7 +23,7 @@ export interface IncludedFile {
 }
 
 export type ExclusionReason = 'never_share' | 'codevfignore' | 'symlink_outside_project' | 'too_large' | 'total_size_limit'
-  | 'not_a_regular_file' | 'missing' | 'unreadable';
+  | 'not_a_regular_file' | 'missing' | 'unreadable' | 'unsupported_name';
 
 export interface ExcludedFile {
   path: string;
@@ -85,6 +85,8 @@ async function linkVerdict(root: string, rel: string, abs: string, mode: number)
 function judge(root: string, rel: string, maxFileBytes: number): Verdict | Promise<Verdict> {
   const why = neverShareReason(rel);
   if (why) return { path: rel, reason: 'never_share', detail: why };
+  // Zip paths use `/`: a `\\` in a Linux file name would become a folder (or `..`) when unzipped on Windows.
+  if (rel.includes('\\') || /^[a-zA-Z]:/.test(rel)) return { path: rel, reason: 'unsupported_name', detail: 'a backslash or drive prefix in the name' };
   const abs = path.join(root, rel);
   let st: fs.Stats;
   try {

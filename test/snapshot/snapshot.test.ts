@@ -24,6 +24,8 @@ test.before(async (ctx) => {
     '.gitignore': 'node_modules/\n', 'node_modules/dep/index.js': 'ignored by git\n',
     '.codevfignore': 'docs/private/\n*.tmp\n!keep.tmp\n', 'docs/private/notes.md': 'private\n', 'docs/public.md': 'public\n',
     'scratch.tmp': 'tmp\n', 'keep.tmp': 'kept\n', 'bin/run.sh': '#!/bin/sh\necho hi\n',
+    '..\\..\\evil.txt': 'a Linux name that unzips as ../../evil.txt on Windows\n', 'src/.codevfignore': '*.gen.ts\n',
+    'src/b.gen.ts': 'generated\n',
   });
   await fs.chmod(path.join(ctx.repo, 'bin/run.sh'), 0o755);
   await fs.symlink('/etc/passwd', path.join(ctx.repo, 'link-out'));
@@ -35,7 +37,8 @@ test.before(async (ctx) => {
 });
 test.after(async (ctx) => { await fs.rm(ctx.base, { recursive: true, force: true }); });
 
-const INCLUDED = ['.codevfignore', '.env.example', '.gitignore', 'README.md', 'bin/run.sh', 'docs/public.md', 'keep.tmp', 'link-in', 'src/a.ts', 'untracked.txt'];
+const INCLUDED = ['.codevfignore', '.env.example', '.gitignore', 'README.md', 'bin/run.sh', 'docs/public.md', 'keep.tmp', 'link-in',
+  'src/.codevfignore', 'src/a.ts', 'untracked.txt'];
 
 test('.env, id_rsa, links out of the repository and files over the limit are excluded and reported', async ({ repo }) => {
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT });
@@ -45,7 +48,8 @@ test('.env, id_rsa, links out of the repository and files over the limit are exc
   assert.deepEqual(excluded, {
     '.env': 'never_share', id_rsa: 'never_share', 'config/.env.production': 'never_share', 'big.bin': 'too_large',
     'link-out': 'symlink_outside_project', 'link-up': 'symlink_outside_project',
-    'docs/private/notes.md': 'codevfignore', 'scratch.tmp': 'codevfignore',
+    'docs/private/notes.md': 'codevfignore', 'scratch.tmp': 'codevfignore', 'src/b.gen.ts': 'codevfignore',
+    '..\\..\\evil.txt': 'unsupported_name',
   });
   assert.deepEqual(manifest.included.map((f) => f.path).sort(), INCLUDED);
   assert.match(manifest.excluded.find((e) => e.path === 'id_rsa')!.detail, /private key/);
