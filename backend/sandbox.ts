@@ -1,5 +1,5 @@
 // `npm start`: the reference CodeVF backend with demo accounts. `--json` prints one ready line for scripts.
-import { pages } from '../protocol/backend/index.js';
+import { pages, routes } from '../protocol/backend/index.js';
 import { parseConfig } from './config.js';
 import { DEMO_CUSTOMER, DEMO_ENGINEER, seed } from './seed.js';
 import { startServer } from './server.js';
@@ -36,8 +36,9 @@ async function main(): Promise<void> {
       '',
       'Demo customer token (shown once; create more on the CLI access page):',
       `  export CODEVF_TOKEN=${demo.customerToken}`,
-      `  export CODEVF_API_URL=${url}`,
-      `  curl -H "Authorization: Bearer $CODEVF_TOKEN" ${url}/api/cli/me`,
+      `  export CODEVF_HOST=${url}`,
+      `  curl -H "Authorization: Bearer $CODEVF_TOKEN" ${url}${routes.account.me.path()}`,
+      '  node dist/codevf.js fix "users cannot log in"    # or `codevf login` for the device flow',
       '',
       'Press Ctrl+C to stop.',
     ];
