@@ -226,7 +226,7 @@ export class Requests {
     return this.running.get(requestId)?.kill('cancel') ?? false;
   }
 
-  killAll(why: 'session_end'): void {
+  killAll(why: 'session_end' | 'agent_exit'): void {
     for (const c of this.running.values()) c.kill(why);
   }
 

@@ -21,7 +21,7 @@ export interface RunResult {
   signal: string | null;
   durationMs: number;
   timedOut: boolean;
-  killed: 'cancel' | 'session_end' | 'timeout' | null;
+  killed: 'cancel' | 'session_end' | 'timeout' | 'agent_exit' | null;
   redactions: number;
   redactionKinds: string[];
   /** Characters of redacted output handed to the sink. */
@@ -73,6 +73,8 @@ export class RunningCommand {
       if (!this.killedFor) return false;
     }
     this.killedFor ??= why;
+    // The agent is about to exit: no time for a grace period, and nothing would be left to send KILL.
+    if (why === 'agent_exit') { this.signalTree('SIGKILL'); return true; }
     this.signalTree('SIGTERM');
     clearTimeout(this.graceTimer);
     this.graceTimer = setTimeout(() => {

@@ -132,7 +132,7 @@ export class Session {
 
   /** Agent exit: kill commands, stop timers and the stream, save. Pending requests stay saved for resumeTask. */
   async dispose(): Promise<void> {
-    this.requests.killAll('session_end');
+    this.requests.killAll('agent_exit');
     this.requests.stopTimers();
     this.stream.stop('agent exiting');
     this.outbox.stop();
