@@ -16,7 +16,9 @@ export const RequestCommand = z.object({
   cwd: z.string().max(1000).optional().describe('Folder relative to the project root; default the root.'),
 });
 export const RequestFile = z.object({ requestId: RequestId, path: z.string().min(1).max(1000), reason: z.string().max(2000) });
-export const ScreenshareRequest = z.object({ requestId: RequestId, url: z.url() });
+/** Only http(s) links: the customer's terminal shows this link to be opened. */
+export const ShareUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+export const ScreenshareRequest = z.object({ requestId: RequestId, url: ShareUrl });
 export const BillingUpdate = z.object({
   minutes: z.number().int().describe('Full minutes billed so far in this task.'),
   creditsUsed: z.number().int(),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { endpoint, Id, Timestamp } from './define.js';
 import {
   CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileDecision,
-  SessionSummary, TaskEvent,
+  SessionSummary, ShareUrl, TaskEvent,
 } from './events.js';
 
 export const CreateTaskRequest = z.object({
@@ -68,7 +68,7 @@ export const EngineerAction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('request_command'), payload: z.object({
     command: z.string().min(1).max(4000), reason: z.string().min(1).max(2000), cwd: z.string().max(1000).optional() }) }),
   z.object({ type: z.literal('request_file'), payload: z.object({ path: z.string().min(1).max(1000), reason: z.string().min(1).max(2000) }) }),
-  z.object({ type: z.literal('screenshare_request'), payload: z.object({ url: z.url() }) }),
+  z.object({ type: z.literal('screenshare_request'), payload: z.object({ url: ShareUrl }) }),
   z.object({ type: z.literal('end_session'), payload: z.object({}) }),
 ]);
 const frameId = z.string().min(1).max(200).describe('Idempotency key: a resent frame with the same id is stored once.');

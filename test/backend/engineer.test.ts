@@ -83,4 +83,12 @@ test('revoking an unknown token is a 404', async () => {
   assert.equal([r.status, r.body.error.code], [404, 'not_found']);
 });
 
+test('a screenshare link must be http(s)', async () => {
+  const { engineer, customer } = await liveTask(sb);
+  const err = await engineer.screenshare('javascript:alert(1)').catch((x) => x);
+  assert.is(err.code, 'invalid_frame');
+  assert.match(err.message, /frame\.payload\.url: must be an http\(s\) URL/);
+  await engineer.close(); await customer.close();
+});
+
 test.run();
