@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -115,6 +115,9 @@ test('allow for the session covers that exact string only; chained commands are 
     }
     const lines = await audit(w);
     assert.ok(lines.some((l) => l.event === 'decision' && l.requestId === second && l.decidedBy === 'rule'));
+    const ruled = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === second);
+    assert.is(ruled.payload.decision, 'allow');
+    assert.match(ruled.payload.reason ?? '', /for this session/);
   } finally {
     await w.cleanup();
   }
@@ -185,6 +188,30 @@ test('a command that runs past its timeout is killed and reported as timed out',
     const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id, 15_000);
     assert.is(fin.timedOut, true);
     assert.is(fin.exitCode, null);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('a command folder is checked like a file path: inside runs there, outside is denied by policy', async () => {
+  const w = await startWorld();
+  try {
+    await mkdir(join(w.dir, 'src'));
+    await w.engineerJoins();
+    const ok = await w.eng.requestCommand('pwd', 'where', 'src');
+    const req = await w.agent.waitFor('request_command', (p) => p.requestId === ok);
+    assert.ok(req.workingDirectory.endsWith('/src'));
+    await w.agent.request(ApproveCommand, { requestId: ok, decision: 'allow' });
+    await w.agent.waitFor('command_finished', (p) => p.requestId === ok);
+    const out = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === ok).map((n) => n.params.data).join('');
+    assert.is(out.trim(), req.workingDirectory);
+    for (const cwd of ['..', '../..', '/etc', 'src/../..', 'C:\\Windows', 'missing']) {
+      const id = await w.eng.requestCommand('pwd', 'escape', cwd);
+      const r = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      assert.equal({ decision: r.decision, decidedBy: r.decidedBy }, { decision: 'deny', decidedBy: 'policy' }, cwd);
+      const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
+      assert.is(d.payload.decision, 'deny');
+    }
   } finally {
     await w.cleanup();
   }
