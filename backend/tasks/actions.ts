@@ -1,7 +1,7 @@
 // What each side may send into a task. Both the REST routes and the WebSocket frames end up here, so the
 // rules (who may answer which request, in which state) live in one place.
 import type { z } from 'zod';
-import type { CustomerAction, EngineerAction } from '../../protocol/backend/index.js';
+import type { CommandOutput, CustomerAction, EngineerAction } from '../../protocol/backend/index.js';
 import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../users.js';
@@ -44,7 +44,6 @@ export class Actions {
     return this.store.tx(() => {
       const t = this.tasks.forCustomer(user.id, taskId);
       if (t.status === 'ended') throw taskEnded();
-      const p = a.payload;
       switch (a.type) {
         case 'customer_message':
           return { seq: this.log.append(taskId, a.type, a.payload).seq };
@@ -70,13 +69,12 @@ export class Actions {
           return { seq: this.log.append(taskId, 'file_upload', { ...saved, requestId }).seq };
         }
       }
-      void p;
       throw new ApiError(400, 'invalid_body', 'body.type: unknown action');
     });
   }
 
   /** A chunk index already stored answers its first seq, so a resent chunk is never shown twice. */
-  private output(taskId: string, p: z.output<typeof CustomerAction> & { type: 'command_output' } extends { payload: infer P } ? P : never): Posted {
+  private output(taskId: string, p: z.output<typeof CommandOutput>): Posted {
     this.mustRun(taskId, p.requestId);
     const seen = this.store.stmt('SELECT seq FROM output_chunks WHERE task_id = ? AND request_id = ? AND stream = ? AND idx = ?')
       .get(taskId, p.requestId, p.stream, p.index) as { seq: number } | undefined;
