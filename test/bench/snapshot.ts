@@ -79,12 +79,12 @@ async function bundleSelf(dir: string): Promise<string> {
   return out;
 }
 
-function compareZip(name: string, repo: string, bundle: string, dir: string): string[] {
+function compareZip(name: string, repo: string, bundle: string, dir: string, runs = RUNS): string[] {
   const gitZip = path.join(dir, `${name}-git.zip`);
   const ourZip = path.join(dir, `${name}-snap.zip`);
   const g: Run[] = [];
   const s: Run[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     g.push(measure('git', ['archive', '--format=zip', '-o', gitZip, 'HEAD'], repo));
     s.push(measure(process.execPath, [bundle, 'snapshot', repo, ourZip]));
   }
@@ -177,6 +177,10 @@ async function main(): Promise<void> {
     const lines = [`bench:snapshot (${RUNS} runs each, medians; peak memory from ${TIME ? '/usr/bin/time -v' : 'resourceUsage'})`];
     lines.push(...compareZip('this repository (clean clone)', self, bundle, dir));
     lines.push(...compareZip(`generated + installed packages' real code (${gen.files} files, ${fmt(gen.bytes / 1e6, 1)} MB)`, path.join(dir, 'gen'), bundle, dir));
+    // Three times more files and bytes: does peak memory stay flat?
+    const big = await generateRepo(path.join(dir, 'gen3'), { scale: 3 });
+    lines.push(...compareZip(`generated x3 (${big.files} files, ${fmt(big.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'gen3'), bundle, dir, 3));
+    fs.rmSync(path.join(dir, 'gen3'), { recursive: true, force: true });
     const file = path.join(dir, 'upload.zip');
     const sha = await writeBigFile(file);
     lines.push(...await compareUpload(bundle, dir, file, sha, false));
