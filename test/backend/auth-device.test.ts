@@ -98,4 +98,11 @@ test('after 5 wrong user codes the approver is refused with 429 and Retry-After'
   assert.ok(Number(r.headers.get('retry-after')) > 0);
 });
 
+test('starting device logins too often is a 429 with Retry-After', async () => {
+  let r = await start();
+  for (let i = 0; i < 40 && r.status === 200; i++) r = await start();
+  assert.equal([r.status, r.body.error.code], [429, 'rate_limited']);
+  assert.ok(Number(r.headers.get('retry-after')) >= 1);
+});
+
 test.run();
