@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
 import { DEMO_CUSTOMER, DEMO_ENGINEER } from '../../backend/seed.js';
 import { TaskSocket } from '../helpers/engineer.js';
-import { launchBrowser, newPage, shot, signInAs } from '../helpers/browser.js';
+import { launchBrowser, newPage, pageProblems, shot, signInAs } from '../helpers/browser.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { createTask, post } from './_util.js';
 
@@ -108,6 +108,7 @@ test('billing updates arrive live while the engineer is connected', async ({ pag
   await page.waitForFunction(() => Number(document.getElementById('bill-minutes')?.textContent) >= 1, undefined, { timeout: 20_000 });
   await timelineItem(page, 'billing_update');
   await shot(page, 'console-live');
+  assert.equal(pageProblems(page), [], 'no script errors and nothing refused by the CSP');
 });
 
 test('forms still work without JavaScript, by posting to the server', async ({ sb, browser, taskId, customer }) => {

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
 import { DEMO_CUSTOMER } from '../../backend/seed.js';
-import { launchBrowser, newPage, postForm, shot, signInAs } from '../helpers/browser.js';
+import { launchBrowser, newPage, pageProblems, postForm, shot, signInAs } from '../helpers/browser.js';
 import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 const test = suite<{ sb: Sandbox; browser: Browser; page: Page }>('web: CLI access tokens');
@@ -84,6 +84,7 @@ test('pages carry the security headers and token pages are never cached', async 
   assert.is(h['cache-control'], 'no-store');
   assert.match(h['content-security-policy'], "script-src 'self'");
   assert.match(h['content-security-policy'], "frame-ancestors 'none'");
+  assert.equal(pageProblems(page), [], 'no script errors and nothing refused by the CSP');
 });
 
 test('revoke all asks for confirmation, then every token gets 401 token_revoked', async ({ sb, page }) => {

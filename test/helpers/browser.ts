@@ -19,12 +19,22 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+const problems = new WeakMap<Page, string[]>();
+
+/** Uncaught script errors and CSP refusals seen on the page: a page that works must have none. */
+export const pageProblems = (page: Page): string[] => problems.get(page) ?? [];
+
 /** A fresh context (own cookies) with generous timeouts so a slow machine fails a test instead of hanging. */
 export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(TIMEOUT_MS);
   context.setDefaultNavigationTimeout(TIMEOUT_MS);
-  return { context, page: await context.newPage() };
+  const page = await context.newPage();
+  const seen: string[] = [];
+  problems.set(page, seen);
+  page.on('pageerror', (e) => seen.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) seen.push(m.text()); });
+  return { context, page };
 }
 
 export async function signInAs(page: Page, url: string, who: { email: string; password: string }, next = ''): Promise<void> {
