@@ -1,4 +1,5 @@
 // Who is calling: a bearer token (CLI, agent, scripts) or a web session cookie (browser pages).
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CSRF_HEADER, CUSTOMER_SCOPES, ENGINEER_SCOPES, type Auth, type Scope } from '../../protocol/backend/index.js';
 import { ApiError } from '../errors.js';
@@ -13,6 +14,12 @@ export interface Principal {
   scopes: Scope[];
   expiresAt: number | null;
   csrf?: string;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export class Authenticator {
@@ -33,8 +40,8 @@ export class Authenticator {
     if (!session) throw unauthorized('token_missing', 'Send `Authorization: Bearer <token>`; run `codevf login` to get one.');
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
-      const sent = req.headers[CSRF_HEADER] ?? opts.csrfFromBody;
-      if (sent !== session.csrf) throw new ApiError(403, 'csrf_failed', 'The form is stale or forged: reload the page and retry.');
+      const sent = String(req.headers[CSRF_HEADER] ?? opts.csrfFromBody ?? '');
+      if (!sameSecret(sent, session.csrf)) throw new ApiError(403, 'csrf_failed', 'The form is stale or forged: reload the page and retry.');
     }
     const scopes = session.user.role === 'engineer' ? ENGINEER_SCOPES : CUSTOMER_SCOPES;
     return { user: session.user, tokenId: session.id, kind: 'session', scopes, expiresAt: session.expiresAt, csrf: session.csrf };
