@@ -29,9 +29,11 @@ test('a connected engineer is billed per minute; disconnecting stops the meter',
   assert.equal(first.payload, { minutes: 1, creditsUsed: 1, balance: 4, creditsPerMinute: 1, lowBalance: false });
   await engineer.close();
   await customer.waitFor('engineer_disconnected');
+  const billed = () => customer.events.filter((e) => e.type === 'billing_update').length;
+  const atDisconnect = billed(); // 1, or 2 on a machine so slow that a tick beat the close
   await sleep(MINUTE_MS * 4);
-  assert.is(customer.events.filter((e) => e.type === 'billing_update').length, 1);
-  assert.is(await balance(), 4);
+  assert.is(billed(), atDisconnect);
+  assert.is(await balance(), 5 - atDisconnect);
 });
 
 test('when credits run out the session ends cleanly and the balance stops at zero', async () => {
