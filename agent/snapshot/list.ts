@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { exec } from 'dugite';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { PROJECT_CONFIG_DIR } from '../../protocol/project.js';
 import { credentialsDirs, isInCredentialsDir, neverShareReason } from '../security/never-share.js';
 import { isInside } from '../security/paths.js';
 
@@ -66,7 +67,9 @@ async function listCandidates(root: string): Promise<{ paths: string[]; ignored:
     gitPaths(root, ['--cached', '--others', '--exclude-standard']),
     gitPaths(root, ['--cached', '--others', '--ignored', `--exclude-per-directory=${CODEVF_IGNORE}`]),
   ]);
-  return { paths: [...new Set(all)], ignored: new Set(ignored) };
+  // The agent's own folder (config, audit log, session state) is CodeVF's, not the project's code: left out like a gitignored one.
+  const own = `${PROJECT_CONFIG_DIR}/`;
+  return { paths: [...new Set(all)].filter((p) => !p.startsWith(own)), ignored: new Set(ignored) };
 }
 
 type Verdict = IncludedFile | ExcludedFile;

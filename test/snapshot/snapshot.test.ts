@@ -25,7 +25,7 @@ test.before(async (ctx) => {
     '.codevfignore': 'docs/private/\n*.tmp\n!keep.tmp\n', 'docs/private/notes.md': 'private\n', 'docs/public.md': 'public\n',
     'scratch.tmp': 'tmp\n', 'keep.tmp': 'kept\n', 'bin/run.sh': '#!/bin/sh\necho hi\n',
     '..\\..\\evil.txt': 'a Linux name that unzips as ../../evil.txt on Windows\n', 'src/.codevfignore': '*.gen.ts\n',
-    'src/b.gen.ts': 'generated\n',
+    'src/b.gen.ts': 'generated\n', '.codevf/config.json': '{"version":1}\n', '.codevf/audit.jsonl': '{}\n',
   });
   await fs.chmod(path.join(ctx.repo, 'bin/run.sh'), 0o755);
   await fs.symlink('/etc/passwd', path.join(ctx.repo, 'link-out'));
@@ -40,7 +40,7 @@ test.after(async (ctx) => { await fs.rm(ctx.base, { recursive: true, force: true
 const INCLUDED = ['.codevfignore', '.env.example', '.gitignore', 'README.md', 'bin/run.sh', 'docs/public.md', 'keep.tmp', 'link-in',
   'src/.codevfignore', 'src/a.ts', 'untracked.txt'];
 
-test('.env, id_rsa, links out of the repository and files over the limit are excluded and reported', async ({ repo }) => {
+test('.env, id_rsa, links out of the repository and files over the limit are excluded and reported; .codevf/ is left out', async ({ repo }) => {
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT });
   snap.stream.resume();
   const { manifest } = await snap.result;
