@@ -1,6 +1,6 @@
 // Runs the built `codevf` as a process (pipes: not a terminal) with its own HOME, against a sandbox.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TTY_BIN, withTimeout } from '../helpers/agent.js';
@@ -32,3 +32,18 @@ export async function tempHome(prefix = 'cvf-tty-'): Promise<{ dir: string; done
 }
 
 export const ESC = '\x1b[';
+
+export const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+
+let repos = 0;
+/** A new node project folder under `base`: a git repo on `branch`, with one commit when `commit`. */
+export async function nodeRepo(base: string, opts: { branch?: string; commit?: boolean } = {}): Promise<string> {
+  const dir = join(base, `repo${++repos}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', scripts: { test: 'node -e 1', build: 'node -e 2' } }));
+  await writeFile(join(dir, 'index.js'), 'console.log(1)\n');
+  git(dir, 'init', '-q', '-b', opts.branch ?? 'codevf');
+  if (opts.commit) { git(dir, 'add', '.'); git(dir, 'commit', '-q', '-m', 'first'); }
+  return dir;
+}

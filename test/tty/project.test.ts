@@ -2,29 +2,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { cleanEnv, codevf, tempHome } from './helpers.js';
+import { cleanEnv, codevf, git, nodeRepo, tempHome } from './helpers.js';
 
 let sb: Sandbox;
 let home: Awaited<ReturnType<typeof tempHome>>;
 let env: NodeJS.ProcessEnv;
-let n = 0;
-
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
-
-/** A node project with one commit on `branch`. */
-async function repo(branch = 'codevf'): Promise<string> {
-  const dir = join(home.dir, `app${++n}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', scripts: { test: 'node -e 1', build: 'node -e 2' } }));
-  await writeFile(join(dir, 'index.js'), 'console.log(1)\n');
-  git(dir, 'init', '-q', '-b', branch);
-  git(dir, 'add', '.');
-  git(dir, 'commit', '-q', '-m', 'first');
-  return dir;
-}
+const repo = (branch = 'codevf') => nodeRepo(home.dir, { branch, commit: true });
 
 test.before(async () => {
   sb = await startSandbox();

@@ -2,14 +2,11 @@
 // chat, approve / deny / allow for the session, file, streaming output, credits, Ctrl+C, summary and rating.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { routes } from '../../protocol/backend/index.js';
 import { TTY_BIN, withTimeout } from '../helpers/agent.js';
 import { ScriptedEngineer } from '../helpers/engineer.js';
 import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { cleanEnv, codevf, tempHome } from './helpers.js';
+import { cleanEnv, codevf, nodeRepo, tempHome } from './helpers.js';
 import { hasTmux, Tmux } from './tmux.js';
 
 let sb: Sandbox;
@@ -17,13 +14,9 @@ let home: Awaited<ReturnType<typeof tempHome>>;
 let env: NodeJS.ProcessEnv;
 let term: Tmux | undefined;
 let eng: ScriptedEngineer | undefined;
-let n = 0;
 
 async function project(): Promise<string> {
-  const dir = join(home.dir, `proj${++n}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'p', scripts: { test: 'node -e 1' } }));
-  execFileSync('git', ['init', '-q', '-b', 'codevf'], { cwd: dir });
+  const dir = await nodeRepo(home.dir);
   const r = await codevf(['init', '--yes'], { env, cwd: dir });
   assert.is(r.code, 0, r.stderr);
   return dir;

@@ -1,28 +1,19 @@
 // The init wizard in a real terminal (tmux): questions with detected defaults, typed answers, Ctrl+C cancels.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TTY_BIN } from '../helpers/agent.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { cleanEnv, codevf, tempHome } from './helpers.js';
+import { cleanEnv, codevf, nodeRepo, tempHome } from './helpers.js';
 import { hasTmux, Tmux } from './tmux.js';
 
 let sb: Sandbox;
 let home: Awaited<ReturnType<typeof tempHome>>;
 let env: NodeJS.ProcessEnv;
 let term: Tmux | undefined;
-let n = 0;
-
-async function project(): Promise<string> {
-  const dir = join(home.dir, `wiz${++n}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'wiz', scripts: { test: 'node -e 1' } }));
-  execFileSync('git', ['init', '-q', '-b', 'codevf'], { cwd: dir });
-  return dir;
-}
+const project = () => nodeRepo(home.dir);
 
 test.before(async () => {
   if (!hasTmux()) throw new Error('tmux is needed for the terminal tests: apt-get install -y tmux');
@@ -43,7 +34,7 @@ test('the wizard asks each question with its default, takes typed answers and wr
   term.send('', true);
   await term.waitFor('Test command ("none" for none) (npm test):');
   term.send('npm run test:unit', true);
-  await term.waitFor('Build command ("none" for none) (none):');
+  await term.waitFor('Build command ("none" for none) (npm run build):');
   term.send('', true);
   await term.waitFor('Allowed AI tools (claude, gemini, gpt or none) (none):');
   term.send('copilot', true);
@@ -60,7 +51,7 @@ test('the wizard asks each question with its default, takes typed answers and wr
   assert.match(screen, 'AI tools:     claude, gemini');
   const config = JSON.parse(await readFile(join(cwd, '.codevf/config.json'), 'utf8'));
   assert.equal([config.testCommand, config.buildCommand, config.allowedTools, config.repoUploaded, config.branchMode],
-    ['npm run test:unit', null, ['claude', 'gemini'], false, 'codevf']);
+    ['npm run test:unit', 'npm run build', ['claude', 'gemini'], false, 'codevf']);
 });
 
 test('questions given as flags are not asked', async () => {
