@@ -42,19 +42,21 @@ export class Store {
     return s;
   }
 
-  /** Runs fn in one transaction (nested calls join it); `afterCommit` callbacks run once it commits. */
+  /** Runs fn in one transaction; a nested call is a savepoint, so a caught inner failure undoes only its part.
+   *  `afterCommit` callbacks run once the outermost transaction commits, never for undone work. */
   tx<T>(fn: () => T): T {
-    if (this.depth > 0) return fn();
+    const mark = this.pending.length;
     this.depth++;
     let result: T;
     try {
       result = this.db.transaction(fn)();
     } catch (e) {
-      this.pending = [];
+      this.pending.length = mark;
       throw e;
     } finally {
       this.depth--;
     }
+    if (this.depth > 0) return result;
     const run = this.pending;
     this.pending = [];
     for (const cb of run) cb();
