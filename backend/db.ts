@@ -11,6 +11,8 @@ export class Store {
   private depth = 0;
   private pending: (() => void)[] = [];
   private statements = new Map<string, Database.Statement>();
+  // One wrapper built once: better-sqlite3 makes nested calls of it savepoints.
+  private runInTx!: <T>(fn: () => T) => T;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -19,6 +21,7 @@ export class Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.runInTx = this.db.transaction(<T>(fn: () => T) => fn()) as <T>(fn: () => T) => T;
     this.migrate();
   }
 
@@ -49,7 +52,7 @@ export class Store {
     this.depth++;
     let result: T;
     try {
-      result = this.db.transaction(fn)();
+      result = this.runInTx(fn);
     } catch (e) {
       this.pending.length = mark;
       throw e;
