@@ -162,6 +162,28 @@ test('no engineer within --wait: "No engineers available right now", keep waitin
   assert.equal(mine.body.tasks.filter((x: { issue: string }) => x.issue === 'slow build').map((x: { status: string }) => x.status), ['ended']);
 });
 
+test('the connection drops and comes back: a warning, then "Connection restored." (the session goes on)', async () => {
+  const cwd = await project();
+  const t = await startFix('"connection blips"', cwd);
+  const taskId = await openTask('connection blips');
+  eng = new ScriptedEngineer(sb.url, sb.engineerToken);
+  await eng.claim(taskId);
+  await eng.connect(taskId);
+  await t.waitFor('Engineer connected: Maria');
+  await sb.restart();
+  await t.waitFor('Warning: Connection lost. Reconnecting...', 20_000);
+  await t.waitFor('Connection restored.', 30_000);
+  await eng.close().catch(() => undefined);
+  eng = new ScriptedEngineer(sb.url, sb.engineerToken);
+  await eng.connect(taskId);
+  await eng.say('still here');
+  await t.waitFor(/\[\d\d:\d\d\] Maria: still here/, 20_000);
+  t.key('C-c');
+  await t.waitFor('Rate Maria (1-5, Enter to skip):');
+  t.send('', true);
+  await t.waitFor('[exit=0]');
+});
+
 test('the engineer ends the session: the summary shows and Enter skips the rating', async () => {
   const cwd = await project();
   const t = await startFix('"flaky tests"', cwd);

@@ -17,11 +17,15 @@ export class Tmux {
   /** Starts `command` in a 120x40 terminal; the pane stays open after it exits so its last screen can be read. */
   start(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
     const vars = Object.entries(env).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k)).map(([k, v]) => `${k}=${shq(v ?? '')}`).join(' ');
-    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', '-s', this.session, '-c', cwd, 'sh']);
-    this.tmux(['set-option', '-t', this.session, 'remain-on-exit', 'on']);
+    // env -i: the program sees exactly `env`; "[exit=N]" marks its end; the sleep keeps the last screen readable.
+    const run = `exec env -i ${vars} sh -c ${shq(`${command}; echo "[exit=$?]"; sleep 600`)}`;
+    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', '-s', this.session, '-c', cwd, run]);
     this.tmux(['set-option', '-t', this.session, 'history-limit', '5000']);
-    // exec env -i: the program sees exactly `env`; "exit=N" marks its end on the screen.
-    this.send(`exec env -i ${vars} sh -c ${shq(`${command}; echo "[exit=$?]"; sleep 600`)}`, true);
+  }
+
+  /** Appends every byte the program writes to the terminal (escape sequences included) to `file`. */
+  record(file: string): void {
+    this.tmux(['pipe-pane', '-o', '-t', this.session, `cat >> ${shq(file)}`]);
   }
 
   /** Types text literally; `enter` presses Enter after it. */

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TTY_BIN } from '../helpers/agent.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -64,6 +64,20 @@ test('questions given as flags are not asked', async () => {
   assert.not.match(screen, 'Test command');
   assert.not.match(screen, 'Is this a node project?');
   assert.is(JSON.parse(await readFile(join(cwd, '.codevf/config.json'), 'utf8')).branchMode, 'any');
+});
+
+test('init --upload in a terminal draws a progress bar on stderr, then clears it for the result', async () => {
+  const cwd = await project();
+  await writeFile(join(cwd, 'big.txt'), 'x'.repeat(2_000_000));
+  const log = join(home.dir, `bar${Date.now()}.log`);
+  term = new Tmux();
+  term.start(`sleep 0.3; ${process.execPath} ${TTY_BIN} init --yes --upload`, env, cwd);
+  term.record(log);
+  const screen = await term.waitFor('[exit=0]', 30_000);
+  assert.match(screen, /✓ Uploaded a snapshot: \d+ files/);
+  assert.not.match(screen, 'Uploading snapshot');
+  const raw = await readFile(log, 'utf8');
+  assert.match(raw, /\r\x1b\[2KUploading snapshot .*\d+%/);
 });
 
 test('Ctrl+C in the wizard cancels: "Cancelled.", exit 2, no config written', async () => {

@@ -20,7 +20,7 @@ export function progressBar(io: Io, agent: AgentClient, token: string): () => vo
     if (t !== token) return;
     if (value.kind === 'begin') { title = value.title; draw(value.percentage ?? 0, value.message); }
     else if (value.kind === 'report') draw(value.percentage, value.message);
-    else { process.stderr.write(`\r\x1b[2K${value.message ? `${title}: ${value.message}\n` : ''}`); last = ''; }
+    else { process.stderr.write('\r\x1b[2K'); last = ''; } // the caller prints the outcome
   });
   return () => { off(); if (last) process.stderr.write('\r\x1b[2K'); };
 }
