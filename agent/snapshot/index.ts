@@ -59,6 +59,7 @@ export async function createSnapshot(root: string, opts: SnapshotOptions = {}): 
     run.output.on('error', (err) => t.destroy(err));
     run.output.pipe(t);
     started = Promise.all([digest, run.done]).then(([d, skipped]) => ({ ...d, manifest: finalManifest(manifest, skipped) }));
+    started.catch(() => undefined); // reported through `result`
     return started;
   };
   const read = t._read.bind(t);
@@ -67,10 +68,12 @@ export async function createSnapshot(root: string, opts: SnapshotOptions = {}): 
   const result = new Promise<SnapshotResult>((resolve) => { resolveResult = resolve; });
   digest.then(() => resolveResult(start()), (err) => resolveResult(Promise.reject(err)));
   result.catch(() => undefined);
+  const sha256 = result.then((r) => r.sha256);
+  sha256.catch(() => undefined); // whoever awaits it still sees the error; nobody awaiting it is fine
   return {
     manifest,
     stream: t,
-    sha256: result.then((r) => r.sha256),
+    sha256,
     result,
     async pipeTo(dest: Writable) {
       await pipeline(t, dest);

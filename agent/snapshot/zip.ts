@@ -125,6 +125,8 @@ async function feed(zip: yazl.ZipFile, output: Readable & NodeJS.WritableStream,
   // Each entry being deflated holds ~300 KiB of zlib state: bound how many are added but not yet written.
   const slots = new Budget(opts.entriesInFlight ?? 16);
   const written = new WrittenEntries(zip, bytes, slots);
+  // Nobody reads any more: wake every wait so the loop sees it and the read-ahead closes its files.
+  output.once('close', () => { slots.release(1e9); bytes.release(1e12); });
   const progress = progressReporter(files, opts);
   const skipped: ExcludedFile[] = [];
   for await (const l of reader.load(files)) {

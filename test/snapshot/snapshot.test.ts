@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import { RpcError } from '../../protocol/errors.js';
 import { createSnapshot, type SnapshotProgress } from '../../agent/snapshot/index.js';
-import { git, noise, tempDir, unzipTo, writeTree, zipListing } from './helpers.js';
+import { git, noise, tempDir, unzipTo, within, writeTree, zipListing } from './helpers.js';
 
 const test = suite<{ base: string; repo: string }>('snapshot');
 const LIMIT = 64 * 1024;
@@ -43,7 +43,7 @@ const INCLUDED = ['.codevfignore', '.env.example', '.gitignore', 'README.md', 'b
 test('.env, id_rsa, links out of the repository and files over the limit are excluded and reported; .codevf/ is left out', async ({ repo }) => {
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT });
   snap.stream.resume();
-  const { manifest } = await snap.result;
+  const { manifest } = await within(snap.result, 60_000, 'the snapshot');
   const excluded = Object.fromEntries(manifest.excluded.map((e) => [e.path, e.reason]));
   assert.deepEqual(excluded, {
     '.env': 'never_share', id_rsa: 'never_share', 'config/.env.production': 'never_share', 'big.bin': 'too_large',
@@ -58,7 +58,7 @@ test('.env, id_rsa, links out of the repository and files over the limit are exc
 test('the zip holds exactly the included files, with their content, modes and in-repo links', async ({ base, repo }) => {
   const zip = path.join(base, 'out.zip');
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT });
-  const result = await snap.pipeTo(createWriteStream(zip));
+  const result = await within(snap.pipeTo(createWriteStream(zip)), 60_000, 'the snapshot');
   assert.deepEqual(zipListing(zip), INCLUDED);
   const dest = path.join(base, 'x1');
   unzipTo(zip, dest);
@@ -76,7 +76,7 @@ test('progress reports every file and byte by the end', async ({ repo }) => {
   const seen: SnapshotProgress[] = [];
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT, onProgress: (p) => seen.push(p) });
   snap.stream.resume();
-  const { manifest } = await snap.result;
+  const { manifest } = await within(snap.result, 60_000, 'the snapshot');
   const total = manifest.included.reduce((n, f) => n + f.size, 0);
   assert.deepEqual(seen.at(-1), { filesDone: INCLUDED.length, filesTotal: INCLUDED.length, bytesDone: total, bytesTotal: total });
 });
@@ -84,7 +84,7 @@ test('progress reports every file and byte by the end', async ({ repo }) => {
 test('the total size limit leaves out files that do not fit, reported', async ({ repo }) => {
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT, maxTotalBytes: 40 });
   snap.stream.resume();
-  const { manifest } = await snap.result;
+  const { manifest } = await within(snap.result, 60_000, 'the snapshot');
   assert.ok(manifest.totalBytes <= 40);
   assert.ok(manifest.excluded.some((e) => e.reason === 'total_size_limit'));
   assert.equal(manifest.included.length + manifest.excluded.filter((e) => e.reason === 'total_size_limit').length, INCLUDED.length);
@@ -113,17 +113,27 @@ test('hundreds of mixed files through a tiny read-ahead budget and a slow reader
     write(chunk, _enc, cb) { out.write(chunk); setImmediate(cb); },
     final(cb) { out.end(cb); },
   });
-  await snap.pipeTo(slow);
+  await within(snap.pipeTo(slow), 60_000, 'the snapshot');
   const dest = path.join(base, 'many-x');
   unzipTo(zip, dest);
   for (const [rel, content] of Object.entries(files)) assert.ok((await fs.readFile(path.join(dest, rel))).equals(content), rel);
+});
+
+test('a reader that gives up mid-zip ends the snapshot with an error instead of hanging', async ({ base }) => {
+  const repo = path.join(base, 'many');
+  const snap = await createSnapshot(repo, { maxBytesInFlight: 32 * 1024, streamAbove: 4 * 1024, concurrency: 3 });
+  const first = await within(new Promise<Buffer>((resolve) => snap.stream.once('data', resolve)), 60_000, 'the first chunk');
+  assert.ok(first.length > 0);
+  snap.stream.destroy();
+  const err = await within(snap.result.then(() => null, (e: Error) => e), 60_000, 'the snapshot');
+  assert.ok(err instanceof Error);
 });
 
 test('a file deleted after listing is skipped and reported, the zip still completes', async ({ base, repo }) => {
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT });
   await fs.rm(path.join(repo, 'untracked.txt'));
   const zip = path.join(base, 'gone.zip');
-  const r = await snap.pipeTo(createWriteStream(zip));
+  const r = await within(snap.pipeTo(createWriteStream(zip)), 60_000, 'the snapshot');
   assert.deepEqual(r.manifest.excluded.find((e) => e.path === 'untracked.txt')?.reason, 'missing');
   assert.ok(!zipListing(zip).includes('untracked.txt'));
   await writeTree(repo, { 'untracked.txt': 'new file\n' });
@@ -143,7 +153,7 @@ test('files swapped for a link, a FIFO or a folder link after listing are skippe
   await fs.rename(path.join(repo, 'dir'), path.join(repo, 'dir-moved'));
   await fs.symlink(path.join(base, 'elsewhere'), path.join(repo, 'dir'));
   const zip = path.join(base, 'swaps.zip');
-  const r = await snap.pipeTo(createWriteStream(zip));
+  const r = await within(snap.pipeTo(createWriteStream(zip)), 60_000, 'the snapshot');
   const reasons = Object.fromEntries(r.manifest.excluded.map((e) => [e.path, e.reason]));
   assert.deepEqual(reasons, { 'a.txt': 'unreadable', 'b.txt': 'not_a_regular_file', 'dir/c.txt': 'symlink_outside_project' });
   assert.deepEqual(zipListing(zip), ['ok.txt']);

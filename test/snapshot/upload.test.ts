@@ -10,7 +10,9 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { SNAPSHOT_SHA256_HEADER } from '../../protocol/backend/projects.js';
 import { createSnapshot } from '../../agent/snapshot/index.js';
 import { uploadSnapshot } from '../../agent/snapshot/upload.js';
-import { git, noise, tempDir, writeTree } from './helpers.js';
+import { git, noise, tempDir, within, writeTree } from './helpers.js';
+
+const upload = (o: Parameters<typeof uploadSnapshot>[0]) => within(uploadSnapshot(o), 60_000, 'the upload');
 
 interface Received { headers: http.IncomingHttpHeaders; trailers: NodeJS.Dict<string>; sha256: string; size: number }
 const test = suite<{ dir: string; server: http.Server; url: string; got: Received[]; mode: { status: number; early?: boolean } }>('upload');
@@ -54,7 +56,7 @@ test('a file uploads with its digest in the header, a bearer token, and the pars
   const data = noise(3 * 1024 * 1024 + 5, 3);
   await fs.writeFile(file, data);
   const sha256 = createHash('sha256').update(data).digest('hex');
-  const r = await uploadSnapshot({ url, token: 'cvf_secret_token_value_123', body: { path: file }, sha256 });
+  const r = await upload({ url, token: 'cvf_secret_token_value_123', body: { path: file }, sha256 });
   assert.deepEqual(r, { status: 200, body: { snapshotId: 'snp_1', size: data.length, sha256 }, bytesSent: data.length });
   assert.equal(got[0].headers.authorization, 'Bearer cvf_secret_token_value_123');
   assert.equal(got[0].headers['content-length'], String(data.length));
@@ -67,8 +69,8 @@ test('a snapshot streams straight into the request with its digest as a trailer'
   git(repo, 'init', '-q');
   await writeTree(repo, { 'a.txt': 'hello\n'.repeat(50_000), 'b.bin': noise(2_000_000, 9) });
   const snap = await createSnapshot(repo);
-  const r = await uploadSnapshot({ url, body: snap.stream, sha256: snap.sha256 });
-  const { sha256, bytes } = await snap.result;
+  const r = await upload({ url, body: snap.stream, sha256: snap.sha256 });
+  const { sha256, bytes } = await within(snap.result, 60_000, 'the snapshot');
   assert.deepEqual(r.body, { snapshotId: 'snp_1', size: bytes, sha256 });
   assert.equal(got[0].headers['transfer-encoding'], 'chunked');
   assert.equal(got[0].trailers[SNAPSHOT_SHA256_HEADER], sha256);
@@ -80,7 +82,7 @@ test('small stream chunks are regrouped into about 1 MiB writes', async ({ url, 
   const writes: number[] = [];
   let before = 0;
   const onSent = (n: number) => { writes.push(n - before); before = n; };
-  await uploadSnapshot({ url, body: Readable.from(parts), sha256: createHash('sha256').update(all).digest('hex'), onSent });
+  await upload({ url, body: Readable.from(parts), sha256: createHash('sha256').update(all).digest('hex'), onSent });
   assert.equal(got[0].size, all.length);
   assert.deepEqual(writes, [1, 2, 3, 4].map(() => 1024 * 1024));
 });
@@ -89,7 +91,7 @@ test('a 401 is auth_required and never echoes the token', async ({ dir, url, mod
   mode.status = 401;
   const file = path.join(dir, 'small.zip');
   await fs.writeFile(file, 'x');
-  const err = await uploadSnapshot({ url, token: 'cvf_do_not_print_me_000000', body: { path: file }, sha256: 'a'.repeat(64) }).catch((e) => e);
+  const err = await upload({ url, token: 'cvf_do_not_print_me_000000', body: { path: file }, sha256: 'a'.repeat(64) }).catch((e) => e);
   assert.ok(err instanceof RpcError);
   assert.deepEqual([err.code, err.data.reason, err.data.backendCode], [ErrorCode.AuthRequired, 'auth_required', 'token_expired']);
   assert.ok(!JSON.stringify(err.toJSON()).includes('cvf_do_not_print_me'));
@@ -99,13 +101,13 @@ test('an early refusal stops the upload and carries the backend code', async ({ 
   mode.status = 413;
   mode.early = true;
   const big = Readable.from((function* () { for (let i = 0; i < 200; i++) yield Buffer.alloc(1024 * 1024); })());
-  const err = await uploadSnapshot({ url, body: big, sha256: Promise.resolve('0'.repeat(64)) }).catch((e) => e);
+  const err = await upload({ url, body: big, sha256: Promise.resolve('0'.repeat(64)) }).catch((e) => e);
   assert.ok(err instanceof RpcError, String(err));
   assert.deepEqual([err.code, err.data.backendCode, err.data.status], [ErrorCode.BackendError, 'payload_too_large', 413]);
 });
 
 test('plain http to a non-loopback host is refused before connecting', async ({ dir }) => {
-  const err = await uploadSnapshot({ url: 'http://backend.example.com/up', body: { path: path.join(dir, 'none') } }).catch((e) => e);
+  const err = await upload({ url: 'http://backend.example.com/up', body: { path: path.join(dir, 'none') } }).catch((e) => e);
   assert.deepEqual([err.code, err.data.reason], [ErrorCode.Forbidden, 'insecure_transport']);
 });
 
@@ -116,7 +118,7 @@ test('a refused connection is network_unreachable and retryable', async ({ dir }
   await new Promise<void>((resolve) => s.close(() => resolve()));
   const file = path.join(dir, 'x.zip');
   await fs.writeFile(file, 'x');
-  const err = await uploadSnapshot({ url: `http://127.0.0.1:${port}/up`, body: { path: file }, sha256: 'a'.repeat(64) }).catch((e) => e);
+  const err = await upload({ url: `http://127.0.0.1:${port}/up`, body: { path: file }, sha256: 'a'.repeat(64) }).catch((e) => e);
   assert.deepEqual([err.code, err.data.reason, err.data.retryable], [ErrorCode.NetworkUnreachable, 'network_unreachable', true]);
 });
 
