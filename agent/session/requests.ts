@@ -22,7 +22,7 @@ import { processStart } from './orphans.js';
 import type { RunningRecord, StoredRequest } from './store.js';
 
 type Pending = z.infer<typeof PendingRequest>;
-interface Entry { seq: number; request: Pending; timer?: NodeJS.Timeout }
+interface Entry { seq: number; request: Pending; timer?: NodeJS.Timeout; settled?: boolean }
 type Decision = 'allow' | 'deny';
 
 const notFound = (requestId: string) =>
@@ -120,6 +120,8 @@ export class Requests {
     const r = entry.request;
     clearTimeout(entry.timer);
     this.pending.delete(r.requestId);
+    if (entry.settled) return new RpcError(ErrorCode.Conflict, `Request ${r.requestId} was already settled.`, 'already_settled');
+    entry.settled = true;
     const route = r.type === 'command' ? 'approveCommand' : 'approveFile';
     const delivered = this.s.outbox.enqueue(route, { requestId: r.requestId, decision, reason });
     await this.s.audit.append({ event: 'decision', taskId: r.taskId, requestId: r.requestId, kind: r.type, decision, decidedBy: by,
@@ -129,20 +131,24 @@ export class Requests {
     return delivered;
   }
 
+  /** Claims a pending request for an answer, synchronously, so two answers (or an answer and the timer) never both act. */
   private take(requestId: string, type: Pending['type']): Entry {
     const e = this.pending.get(requestId);
     if (!e || e.request.type !== type) throw notFound(requestId);
+    this.pending.delete(requestId);
+    clearTimeout(e.timer);
     return e;
   }
 
   async approveCommand(requestId: string, decision: Decision, scope: 'once' | 'session') {
+    const held = this.pending.get(requestId);
+    if (held?.request.type === 'command' && decision === 'allow' && scope === 'session') assertSessionScope(held.request.command);
     const entry = this.take(requestId, 'command');
     const r = entry.request as Extract<Pending, { type: 'command' }>;
     if (decision === 'deny') {
       await this.decide(entry, 'deny', 'customer', 'The customer denied this command.', scope);
       return { requestId, decision, scope, started: false };
     }
-    if (scope === 'session') assertSessionScope(r.command);
     try {
       await commandFolder(this.s.deps.root, r.workingDirectory === this.s.deps.root ? undefined : relativeTo(this.s.deps.root, r.workingDirectory));
     } catch (err) {
@@ -185,6 +191,7 @@ export class Requests {
       await this.s.audit.append({ event: 'file_refused', taskId: r.taskId, requestId, path: r.path, reason, override });
       // A never-share refusal leaves the request open: the customer may still share this one file explicitly.
       if (reason !== 'never_share' || override) await this.decide(entry, 'deny', 'policy', `Refused: ${(err as Error).message}`);
+      else this.hold(entry);
       throw err;
     }
     await this.decide(entry, 'allow', 'customer', override ? 'Shared by the customer despite the never-share list.' : 'Allowed by the customer.');

@@ -5,6 +5,7 @@
 //    this process; with the agent's peak RSS growth. Reports figures and ratios; asserts nothing on time.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand } from '../../protocol/methods/session.js';
@@ -19,6 +20,14 @@ const f = (n: number, d = 2) => n.toFixed(d);
 
 async function peakRss(pid: number): Promise<number | null> {
   try { return Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) * 1024; } catch { return null; }
+}
+
+/** CPU seconds a process has used (Linux), or null. */
+async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return null; }
 }
 
 /** The baseline: the same command's output read straight from a pipe, no agent in between. */
@@ -60,6 +69,7 @@ try {
   await w.agent.waitFor('request_command', (p) => p.requestId === id);
   w.agent.notes.length = 0;
   const rssBefore = await peakRss(w.agent.proc.pid!);
+  const cpuBefore = await cpuSeconds(w.agent.proc.pid!);
   let chars = 0;
   const drain = setInterval(() => {
     for (const n of w.agent.notes.splice(0)) if (n.method === 'command_output') chars += n.params.data.length; else w.agent.notes.push(n);
@@ -71,6 +81,7 @@ try {
   clearInterval(drain);
   for (const n of w.agent.notes) if (n.method === 'command_output') chars += n.params.data.length;
   const rssAfter = await peakRss(w.agent.proc.pid!);
+  const cpuAfter = await cpuSeconds(w.agent.proc.pid!);
   const rate = chars / MB / secs;
 
   console.log(`bench:session (${N} events, ${SIZE / MB} MB of output)`);
@@ -79,6 +90,11 @@ try {
   console.log(`  latency the agent adds: p50 ${f(pct(added, 0.5) / 1000, 3)} ms  p99 ${f(pct(added, 0.99) / 1000, 3)} ms`);
   console.log(`  ratio agent/bare: p50 ${f(pct(viaAgent, 0.5) / pct(viaWs, 0.5))}x  p99 ${f(pct(viaAgent, 0.99) / pct(viaWs, 0.99))}x  (goal p99 <= 1.5x)`);
   console.log(`  output relay: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x  (goal >= 100 MB/s)`);
+  if (cpuBefore !== null && cpuAfter !== null) {
+    const cpu = cpuAfter - cpuBefore;
+    console.log(`  agent CPU for the relay: ${f(cpu)} s over ${f(secs)} s wall = ${f(chars / MB / cpu, 0)} MB per agent CPU-second (the rate with a free core)`);
+  }
+  console.log(`  machine load while measuring: ${loadavg().map((x) => f(x)).join(' ')} on ${cpus().length} CPUs`);
   if (rssBefore !== null && rssAfter !== null) {
     console.log(`  agent peak RSS: ${f(rssBefore / MB, 0)} MB before, ${f(rssAfter / MB, 0)} MB after relaying ${SIZE / MB} MB (+${f((rssAfter - rssBefore) / MB, 0)} MB)`);
   }

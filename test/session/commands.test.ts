@@ -50,6 +50,30 @@ test('an allowed command runs once in the project root; output and result reach 
   }
 });
 
+test('two answers racing for one request: exactly one wins and the command runs once', async () => {
+  const w = await startWorld();
+  try {
+    await w.engineerJoins();
+    const id = await w.eng.requestCommand('echo x >> ran.txt', 'once');
+    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    const answers = await Promise.allSettled([
+      w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' }),
+      w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' }),
+      w.agent.request(ApproveCommand, { requestId: id, decision: 'deny' }),
+    ]);
+    assert.is(answers.filter((a) => a.status === 'fulfilled').length, 1);
+    assert.ok(answers.filter((a) => a.status === 'rejected').every((a: any) => a.reason.data.reason === 'not_found'));
+    const won = (answers.find((a) => a.status === 'fulfilled') as PromiseFulfilledResult<any>).value;
+    if (won.started) {
+      await w.agent.waitFor('command_finished', (p) => p.requestId === id);
+      assert.is(await readFile(join(w.dir, 'ran.txt'), 'utf8'), 'x\n');
+    }
+    assert.is(w.agent.notes.filter((n) => n.method === 'request_resolved' && n.params.requestId === id).length, 1);
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test('a denied command never runs and the engineer sees the denial', async () => {
   const w = await startWorld();
   try {
