@@ -45,7 +45,8 @@ export class AgentClient {
 
   static async start(opts: AgentOptions): Promise<AgentClient> {
     const args = [binPath('codevf-agent.js'), ...(opts.host ? ['--host', opts.host] : []), ...(opts.verbose ? ['--verbose'] : [])];
-    const proc = spawn(process.execPath, args, { env: opts.env, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
+    // Own process group: Ctrl+C at the terminal must not kill it mid-request; it exits when our pipes close.
+    const proc = spawn(process.execPath, args, { env: opts.env, stdio: 'pipe', detached: true, windowsHide: true }) as ChildProcessWithoutNullStreams;
     const client = new AgentClient(proc, opts.verbose);
     await client.request(Initialize, { clientInfo: { name: 'codevf', version: VERSION }, capabilities: opts.capabilities });
     await client.peer.notify(Initialized.method, {});

@@ -3,7 +3,7 @@ import minimist from 'minimist';
 import { AgentClient, type AgentOptions } from './client.js';
 import { GLOBAL_BOOLEANS, GLOBAL_STRINGS, type CommandSpec } from './commands.js';
 import type { Ctx } from './context.js';
-import { EXIT, usage } from './errors.js';
+import { cancelled, EXIT, report, usage } from './errors.js';
 import { Io } from './io.js';
 
 function parse(argv: string[], spec: CommandSpec) {
@@ -56,11 +56,19 @@ export async function run(argv: string[], found: CommandSpec | undefined): Promi
       return client;
     },
   };
+  // Ctrl+C outside a prompt (prompts read it as a key): a clean stop, exit 2. The agent runs in its own
+  // process group, so the terminal's SIGINT reaches only us and we shut it down properly.
+  const onInterrupt = () => {
+    const code = report(cancelled(), io.json);
+    void (client?.then((c) => c.close()) ?? Promise.resolve()).finally(() => process.exit(code));
+  };
+  if (!spec.passthrough) process.once('SIGINT', onInterrupt);
   try {
     const result = await (await spec.load!())(ctx);
     if (io.json && result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return ctx.exitCode ?? EXIT.ok;
   } finally {
+    process.off('SIGINT', onInterrupt);
     if (client) await client.then((c) => c.close(), () => undefined);
   }
 }
