@@ -67,12 +67,14 @@ export class ReadAhead {
     const queue: (Promise<Loaded> | undefined)[] = [];
     let wake = null as (() => void) | null;
     let failed = null as unknown;
+    let stopped = false;
     // The launcher runs ahead of the consumer as far as the byte budget and read slots allow.
     const launcher = (async () => {
       for (const file of files) {
         const cost = costOf(file, this.o.streamAbove);
         await this.o.bytes.take(cost);
         await this.slots.take(1);
+        if (stopped) return;
         queue.push(this.loadOne(file, cost).finally(() => this.slots.release(1)));
         wake?.();
         if (queue.length % 64 === 0) await new Promise((resolve) => setImmediate(resolve)); // let I/O callbacks in
@@ -89,7 +91,8 @@ export class ReadAhead {
       }
       await launcher;
     } finally {
-      // Stopped early (error, abort): close the handles of files read ahead but never written.
+      // Stopped early (error, abort): read no more, close the handles of files read ahead but never written.
+      stopped = true;
       for (const p of queue.slice(i + 1)) void p?.then((l) => (l.kind === 'stream' ? l.fh.close() : undefined), () => undefined);
     }
   }

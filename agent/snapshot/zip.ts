@@ -133,7 +133,10 @@ async function feed(zip: yazl.ZipFile, output: Readable & NodeJS.WritableStream,
     if (l.kind === 'skip') { skipped.push(l.excluded); progress(l.file, true); continue; }
     await outputRoom(output);
     await slots.take(1);
-    if ((output as Readable).destroyed) break;
+    if ((output as Readable).destroyed) { // nobody reads any more
+      if (l.kind === 'stream') await l.fh.close();
+      return skipped;
+    }
     const entry = { mode: l.file.mode, compressionLevel: levelFor(l.file) };
     if (l.kind === 'link') {
       zip.addBuffer(Buffer.from(l.file.linkTarget!), l.file.path, { ...entry, compressionLevel: 0 });
