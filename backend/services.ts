@@ -12,6 +12,7 @@ import { Idempotency } from './idempotency.js';
 import { Projects } from './projects/service.js';
 import { Snapshots } from './projects/snapshots.js';
 import { Actions } from './tasks/actions.js';
+import { FrameBatch } from './tasks/batch.js';
 import { Files } from './tasks/files.js';
 import { EventLog } from './tasks/log.js';
 import { Tasks } from './tasks/service.js';
@@ -35,6 +36,7 @@ export function createServices(config: Config, baseUrl: () => string) {
   return {
     config, baseUrl, store, users, tokens, sessions, auth, device, log, projects, snapshots, tasks, files,
     idem: new Idempotency(store),
+    frames: new FrameBatch(store),
     accounts: new Accounts(store, config, baseUrl),
     actions: new Actions(store, log, tasks, files),
     billing: new Billing(store, log, tasks, config),

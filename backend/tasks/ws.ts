@@ -107,16 +107,18 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
   ws.on('close', () => { off(); clearInterval(ping); });
   ws.on('message', (data) => {
     let id: string | null = null;
-    try {
+    s.frames.add(() => {
       const frame = JSON.parse(String(data)) as { id?: unknown };
       id = typeof frame?.id === 'string' ? frame.id : null;
-      const result = onFrame(frame);
-      ws.send(JSON.stringify({ type: 'ack', id, result }));
-    } catch (e) {
+      return onFrame(frame);
+    }, (o) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (o.ok) return ws.send(JSON.stringify({ type: 'ack', id, result: o.result }));
+      const e = o.error;
       const err = e instanceof SyntaxError ? new ApiError(400, 'invalid_json', 'The frame is not valid JSON.')
         : e instanceof ZodError ? new ApiError(400, 'invalid_frame', describeZodError(e, 'frame'))
           : toApiError(e);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', id, error: { code: err.code, message: err.message } }));
-    }
+      ws.send(JSON.stringify({ type: 'error', id, error: { code: err.code, message: err.message } }));
+    });
   });
 }

@@ -115,4 +115,18 @@ test('sockets refuse missing and bad tokens with the 401 code in the body', asyn
   assert.equal([bad.status, JSON.parse(bad.body).error.code], [401, 'token_invalid']);
 });
 
+test('frames sent together commit together, and a bad one among them undoes only itself', async () => {
+  const { taskId, engineer, customer } = await liveTask(sb);
+  const results = await Promise.allSettled([
+    customer.send('customer_message', { text: 'a' }),
+    customer.send('command_decision', { requestId: 'req_nope', decision: 'allow' }),
+    customer.send('customer_message', { text: 'b' }),
+  ]);
+  assert.equal(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.is((results[1] as PromiseRejectedResult).reason.code, 'request_not_found');
+  const texts = (await poll(taskId, 'after=0')).body.events.filter((e: any) => e.type === 'customer_message').map((e: any) => e.payload.text);
+  assert.equal(texts, ['a', 'b']);
+  await customer.close(); await engineer.close();
+});
+
 test.run();
