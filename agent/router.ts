@@ -35,6 +35,13 @@ export class Router {
   }
 
   has(method: string) { return this.reqs.has(method); }
+
+  /** Runs a handler on params another router has already validated (lazy features forward here). */
+  invoke<D extends AnyRequestDef>(def: D, params: ParamsOf<D>, ctx: HandlerContext): Promise<unknown> | unknown {
+    const entry = this.reqs.get(def.method);
+    if (!entry) throw new Error(`no handler registered for ${def.method}`);
+    return entry.fn(params as ParamsOf<AnyRequestDef>, ctx);
+  }
   methods() { return [...this.reqs.keys()]; }
 
   async request(method: string, rawParams: unknown, ctx: HandlerContext): Promise<unknown> {

@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 
 const entries = [
-  ['agent/main.ts', 'dist/codevf-agent.js'],
+  // Split: features load on first use, so `initialize` is answered before ws, git, zip or keyring code loads.
+  ['agent/main.ts', 'dist/codevf-agent.js', { split: true }],
   // Split: `codevf --version` / `--help` load only the small entry; each command is a chunk loaded on demand.
   ['frontends/tty/main.ts', 'dist/codevf.js', { split: true }],
   ['backend/sandbox.ts', 'dist/sandbox.js'],

@@ -59,10 +59,13 @@ export interface UploadOptions extends Omit<RequestOptions, 'body' | 'timeoutMs'
   contentLength?: number;
   /** An upload may take long; it fails when no byte moves for this long. */
   idleTimeoutMs?: number;
+  /** Sent after the body as HTTP trailers (chunked encoding), e.g. a digest known only at the end. */
+  trailers?: () => Promise<Record<string, string>>;
 }
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
-type Body = Buffer | (() => Readable) | undefined;
+type Streamed = { stream: () => Readable; trailers?: () => Promise<Record<string, string>> };
+type Body = Buffer | Streamed | undefined;
 interface Limits { totalMs?: number; idleMs?: number }
 
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -128,9 +131,10 @@ export class HttpClient {
   async upload<T = unknown>(method: string, path: string, opts: UploadOptions): Promise<T> {
     const url = this.resolve(path, opts.query);
     const extra: Record<string, string> = { 'content-type': opts.contentType ?? 'application/octet-stream' };
-    if (opts.contentLength !== undefined) extra['content-length'] = String(opts.contentLength);
+    if (opts.contentLength !== undefined && !opts.trailers) extra['content-length'] = String(opts.contentLength);
     const headers = await this.headers(url, opts, extra);
-    return this.send<T>(method, url, headers, opts.body, { idleMs: opts.idleTimeoutMs ?? this.opts.timeoutMs }, opts);
+    const body: Streamed = { stream: opts.body, trailers: opts.trailers };
+    return this.send<T>(method, url, headers, body, { idleMs: opts.idleTimeoutMs ?? this.opts.timeoutMs }, opts);
   }
 
   /** URL and options for `new WebSocket(url, options)` from `ws`: proxy agent, token, handshake timeout. */
@@ -235,10 +239,17 @@ export class HttpClient {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
         });
       });
-      if (typeof body === 'function') {
-        const src = body();
+      if (body && !Buffer.isBuffer(body)) {
+        const src = body.stream();
         src.on('error', (err) => { sourceError = err; fail(err); });
-        src.pipe(req);
+        const trailers = body.trailers;
+        if (!trailers) src.pipe(req);
+        else {
+          src.pipe(req, { end: false });
+          src.once('end', () => {
+            trailers().then((t) => { req.addTrailers(t); req.end(); }, (err) => { sourceError = err; fail(err); });
+          });
+        }
       } else {
         req.end(body);
       }

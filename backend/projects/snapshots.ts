@@ -20,10 +20,12 @@ export class Snapshots {
   constructor(private store: Store, private dataDir: string, private maxBytes: number) {}
 
   async receive(req: IncomingMessage, projectId: string) {
-    const want = String(req.headers[SNAPSHOT_SHA256_HEADER] ?? '').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(want)) {
-      throw new ApiError(400, 'checksum_missing', `Send the SHA-256 of the body, hex, in the ${SNAPSHOT_SHA256_HEADER} header.`);
-    }
+    // The digest comes as a header, or as a trailer when the client zips straight into the upload.
+    const missing = () => new ApiError(400, 'checksum_missing',
+      `Send the SHA-256 of the body, hex, in the ${SNAPSHOT_SHA256_HEADER} header or trailer (declared in \`Trailer\`).`);
+    const inHeader = String(req.headers[SNAPSHOT_SHA256_HEADER] ?? '').toLowerCase();
+    const inTrailer = String(req.headers.trailer ?? '').toLowerCase().split(',').map((s) => s.trim()).includes(SNAPSHOT_SHA256_HEADER);
+    if (!/^[0-9a-f]{64}$/.test(inHeader) && !inTrailer) throw missing();
     if (Number(req.headers['content-length'] ?? 0) > this.maxBytes) throw tooLarge(this.maxBytes);
     const dir = join(this.dataDir, 'snapshots', projectId);
     await mkdir(dir, { recursive: true });
@@ -45,6 +47,8 @@ export class Snapshots {
       throw e instanceof ApiError ? e : new ApiError(400, 'upload_aborted', 'The upload ended early; send it again.');
     }
     const got = hash.digest('hex');
+    const want = inHeader || String(req.trailers[SNAPSHOT_SHA256_HEADER] ?? '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(want)) { await rm(tmp, { force: true }); throw missing(); }
     if (got !== want) {
       await rm(tmp, { force: true });
       throw new ApiError(400, 'checksum_mismatch', `The body's SHA-256 is ${got}, not ${want}; the upload was damaged, send it again.`);

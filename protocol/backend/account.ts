@@ -1,5 +1,5 @@
 // Profile, credit balance, rates, top-up through a checkout page that stands in for a payment provider.
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint, Id, Timestamp } from './define.js';
 
 export const MIN_TOP_UP_USD = 5;

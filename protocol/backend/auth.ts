@@ -1,6 +1,6 @@
 // Device login (RFC 8628), token refresh, personal access tokens, web sign-in.
 // The OAuth endpoints keep RFC field names (snake_case); errors still use the common error body.
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint, Id, Ok, Scope, Timestamp } from './define.js';
 
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';

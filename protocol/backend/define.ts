@@ -1,6 +1,6 @@
 // Each backend HTTP endpoint is declared once, as data: method, path pattern, who may call it, zod bodies.
 // The sandbox registers its handlers from these values and the agent builds its requests from them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Scope = z.enum(['profile', 'billing', 'projects', 'tasks', 'tokens', 'engineer'])
   .describe('What a token may do: `profile` read the account, `billing` top up, `projects` init/sync/upload, '

@@ -1,6 +1,6 @@
 // Task events: one stored log per task, each event numbered by a per-task `seq` (1, 2, 3, ...).
 // Engineer-side names follow the spec (section 7); customer-side events carry what the customer sent.
-import { z } from 'zod';
+import * as z from 'zod';
 import { Id, Timestamp } from './define.js';
 
 const RequestId = z.string().min(1).max(64).describe('Id of the engineer request this refers to.');

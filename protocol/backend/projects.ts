@@ -1,5 +1,5 @@
 // Project registration, branch sync and repository snapshots.
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint, Id, Timestamp } from './define.js';
 
 export const SNAPSHOT_SHA256_HEADER = 'x-content-sha256';

@@ -1,5 +1,5 @@
 // Live debug tasks: customer routes, engineer routes, and the frames both send on their task WebSocket.
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpoint, Id, Timestamp } from './define.js';
 import {
   CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileDecision,
