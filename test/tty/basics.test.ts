@@ -79,4 +79,11 @@ test('fix refuses to run without a terminal, naming why, exit 2', async () => {
   assert.match(r.stderr, 'codevf fix is a live session: run it in a terminal');
 });
 
+test('fix --json is a usage error: a live session is not a JSON document', async () => {
+  const r = await codevf(['fix', 'x', '--json'], { env: cleanEnv(home.dir) });
+  assert.is(r.code, 2);
+  assert.is(JSON.parse(r.stdout).error.reason, 'usage');
+  assert.match(r.stderr, '--json is not available for it');
+});
+
 test.run();

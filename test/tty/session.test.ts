@@ -3,67 +3,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
-import { TTY_BIN, withTimeout } from '../helpers/agent.js';
+import { withTimeout } from '../helpers/agent.js';
 import { ScriptedEngineer } from '../helpers/engineer.js';
-import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { cleanEnv, codevf, nodeRepo, tempHome } from './helpers.js';
-import { hasTmux, Tmux } from './tmux.js';
+import { api } from '../helpers/sandbox.js';
+import { LiveWorld } from './world.js';
 
-let sb: Sandbox;
-let home: Awaited<ReturnType<typeof tempHome>>;
-let env: NodeJS.ProcessEnv;
-let term: Tmux | undefined;
-let eng: ScriptedEngineer | undefined;
-
-async function project(): Promise<string> {
-  const dir = await nodeRepo(home.dir);
-  const r = await codevf(['init', '--yes'], { env, cwd: dir });
-  assert.is(r.code, 0, r.stderr);
-  return dir;
-}
-
-/** The open task with this issue in the engineer's queue, polled until it shows. */
-async function openTask(issue: string): Promise<string> {
-  return withTimeout((async () => {
-    for (;;) {
-      const r = await api(sb.url, 'GET', routes.engineer.openTasks.path(), { token: sb.engineerToken });
-      const t = r.body.tasks?.find((x: { status: string; issue: string }) => x.status === 'open' && x.issue === issue);
-      if (t) return t.taskId as string;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  })(), 15_000, 'the task in the engineer queue');
-}
-
-async function startFix(args: string, cwd: string): Promise<Tmux> {
-  term = new Tmux();
-  term.start(`${process.execPath} ${TTY_BIN} fix ${args}`, env, cwd);
-  return term;
-}
-
-test.before(async () => {
-  if (!hasTmux()) throw new Error('tmux is needed for the terminal tests: apt-get install -y tmux');
-  sb = await startSandbox({ args: ['--minute-ms', '1500'] });
-  home = await tempHome();
-  env = cleanEnv(home.dir, { CODEVF_HOST: sb.url, TERM: 'xterm-256color', PATH: process.env.PATH });
-  assert.is((await codevf(['login', '--with-token'], { env, input: sb.customerToken })).code, 0);
-});
-test.after.each(async () => {
-  term?.kill();
-  term = undefined;
-  if (eng) await withTimeout(eng.close(), 5000, 'engineer socket close').catch(() => undefined);
-  eng = undefined;
-});
-test.after(async () => { await sb?.stop(); await home?.done(); });
+let w: LiveWorld;
+test.before(async () => { w = await LiveWorld.start(['--minute-ms', '1500']); });
+test.after.each(() => w.reset());
+test.after(() => w?.stop());
 
 test('a whole session: engineer joins, chat, y / n / a answers, a file, output, credits, Ctrl+C, summary, rating', async () => {
-  const cwd = await project();
-  const t = await startFix('"users cannot log in"', cwd);
+  const cwd = await w.project();
+  const t = w.fix('"users cannot log in"', cwd);
   await t.waitFor('Engineer connecting...');
   await t.waitFor(/waiting for an engineer \d+:\d\d/);
-  const taskId = await openTask('users cannot log in');
-  eng = new ScriptedEngineer(sb.url, sb.engineerToken);
-  await eng.claim(taskId);
-  await eng.connect(taskId);
+  const taskId = await w.engineerJoins('users cannot log in');
+  const eng = w.eng!;
   await t.waitFor('Engineer connected: Maria (ex-FAANG)');
   await t.waitFor('Billing: 1 credit/min');
   await t.waitFor('You can chat below. Press Ctrl+C to exit');
@@ -142,13 +98,13 @@ test('a whole session: engineer joins, chat, y / n / a answers, a file, output, 
   t.send('5', true);
   await t.waitFor('Thanks! You rated Maria 5/5.');
   await t.waitFor('[exit=0]');
-  const task = await api(sb.url, 'GET', routes.tasks.get.path(taskId), { token: sb.customerToken });
-  assert.equal([task.body.status, task.body.rating], ['ended', 5]);
+  const task = await w.task(taskId);
+  assert.equal([task.status, task.rating], ['ended', 5]);
 });
 
 test('no engineer within --wait: "No engineers available right now", keep waiting once, then stop (exit 0, no rating)', async () => {
-  const cwd = await project();
-  const t = await startFix('"slow build" --wait 1', cwd);
+  const cwd = await w.project();
+  const t = w.fix('"slow build" --wait 1', cwd);
   await t.waitFor('No engineers available right now.');
   await t.waitFor('Continue waiting? (y/n)');
   t.send('y', true);
@@ -158,25 +114,22 @@ test('no engineer within --wait: "No engineers available right now", keep waitin
   const s = await t.waitFor('[exit=0]');
   assert.match(s, 'Engineer: none joined');
   assert.not.match(s, 'Rate ');
-  const mine = await api(sb.url, 'GET', routes.tasks.list.path(), { token: sb.customerToken });
+  const mine = await api(w.sb.url, 'GET', routes.tasks.list.path(), { token: w.sb.customerToken });
   assert.equal(mine.body.tasks.filter((x: { issue: string }) => x.issue === 'slow build').map((x: { status: string }) => x.status), ['ended']);
 });
 
 test('the connection drops and comes back: a warning, then "Connection restored." (the session goes on)', async () => {
-  const cwd = await project();
-  const t = await startFix('"connection blips"', cwd);
-  const taskId = await openTask('connection blips');
-  eng = new ScriptedEngineer(sb.url, sb.engineerToken);
-  await eng.claim(taskId);
-  await eng.connect(taskId);
+  const cwd = await w.project();
+  const t = w.fix('"connection blips"', cwd);
+  const taskId = await w.engineerJoins('connection blips');
   await t.waitFor('Engineer connected: Maria');
-  await sb.restart();
+  await w.sb.restart();
   await t.waitFor('Warning: Connection lost. Reconnecting...', 20_000);
   await t.waitFor('Connection restored.', 30_000);
-  await eng.close().catch(() => undefined);
-  eng = new ScriptedEngineer(sb.url, sb.engineerToken);
-  await eng.connect(taskId);
-  await eng.say('still here');
+  await w.eng!.close().catch(() => undefined);
+  w.eng = new ScriptedEngineer(w.sb.url, w.sb.engineerToken);
+  await w.eng.connect(taskId);
+  await w.eng.say('still here');
   await t.waitFor(/\[\d\d:\d\d\] Maria: still here/, 20_000);
   t.key('C-c');
   await t.waitFor('Rate Maria (1-5, Enter to skip):');
@@ -185,20 +138,16 @@ test('the connection drops and comes back: a warning, then "Connection restored.
 });
 
 test('the engineer ends the session: the summary shows and Enter skips the rating', async () => {
-  const cwd = await project();
-  const t = await startFix('"flaky tests"', cwd);
-  const taskId = await openTask('flaky tests');
-  eng = new ScriptedEngineer(sb.url, sb.engineerToken);
-  await eng.claim(taskId);
-  await eng.connect(taskId);
+  const cwd = await w.project();
+  const t = w.fix('"flaky tests"', cwd);
+  const taskId = await w.engineerJoins('flaky tests');
   await t.waitFor('Engineer connected: Maria');
-  await eng.endSession();
+  await w.eng!.endSession();
   const s = await t.waitFor('Rate Maria (1-5, Enter to skip):');
   assert.match(s, 'Ended: the engineer ended the session');
   t.send('', true);
   await t.waitFor('[exit=0]');
-  const task = await api(sb.url, 'GET', routes.tasks.get.path(taskId), { token: sb.customerToken });
-  assert.is(task.body.rating, null);
+  assert.is((await w.task(taskId)).rating, null);
 });
 
 test.run();

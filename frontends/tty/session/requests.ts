@@ -13,6 +13,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export class Requests {
   private commands = new Map<string, string>();
+  private files = new Map<string, string>();
   private partial = new Map<string, string>();
   /** Requests this person answered (their request_resolved needs no notice). */
   private answered = new Set<string>();
@@ -54,6 +55,7 @@ export class Requests {
 
   private file(r: { requestId: string; path: string; reason: string; engineer: string | null; neverShare: string | null }): void {
     const c = this.io.out;
+    this.files.set(r.requestId, r.path);
     const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
     this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), `reason: ${r.reason || '(none given)'}`, ...warn],
       r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny'));
@@ -89,12 +91,13 @@ export class Requests {
     }
   }
 
+  /** Settled without this person's answer (timeout, session rule, policy): close its question and say why. */
   private resolved(requestId: string, decision: 'allow' | 'deny', by: string): void {
-    const open = this.screen.drop(requestId);
+    this.screen.drop(requestId);
     if (this.answered.has(requestId) || by === 'customer') return;
-    const what = this.commands.get(requestId) ?? 'the request';
-    const why = by === 'timeout' ? 'it timed out' : by === 'rule' ? 'you allowed it for this session' : by === 'policy' ? 'a policy decided' : 'no one could answer';
-    if (open || by !== 'customer') this.screen.print(this.io.out.dim(`${decision === 'allow' ? 'Allowed' : 'Denied'} automatically (${why}): ${what}`));
+    const what = this.commands.get(requestId) ?? this.files.get(requestId) ?? 'the request';
+    const why = by === 'timeout' ? 'no answer in time' : by === 'rule' ? 'you allowed it for this session' : by === 'policy' ? 'a policy decided' : 'no one could answer';
+    this.screen.print(this.io.out.dim(`${decision === 'allow' ? 'Allowed' : 'Denied'} automatically (${why}): ${what}`));
   }
 
   private output(requestId: string, data: string): void {
