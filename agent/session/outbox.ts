@@ -32,7 +32,7 @@ export class Outbox {
   offline = false;
 
   constructor(private taskId: string, private backend: SessionBackend, items: OutboxItem[],
-    private onChange: () => void, private log: Logger, private backoff = { baseMs: 300, maxMs: 15_000 }) {
+    private onChange: (route: OutboxRoute) => void, private log: Logger, private backoff = { baseMs: 300, maxMs: 15_000 }) {
     this.items = [...items];
   }
 
@@ -43,7 +43,7 @@ export class Outbox {
   enqueue(route: OutboxRoute, body: Record<string, unknown>): Promise<Delivery> {
     const item: OutboxItem = { key: randomUUID(), route, body, createdAt: new Date().toISOString() };
     this.items.push(item);
-    this.onChange();
+    this.onChange(route);
     const p = new Promise<Delivery>((resolve) => this.waiters.set(item.key, { resolve }));
     if (!this.running && !this.stopped) void this.run();
     return p;
@@ -99,7 +99,7 @@ export class Outbox {
     this.items.shift();
     this.failures = 0;
     this.offline = false;
-    this.onChange();
+    this.onChange(item.route);
     const w = this.waiters.get(item.key);
     this.waiters.delete(item.key);
     w?.resolve(res);

@@ -51,7 +51,8 @@ export class Session {
     this.saver = new SessionSaver(root, () => this.snapshot(), agent.log);
     this.audit = new AuditLog(auditFilePath(root), agent.log);
     this.rules = new SessionRules(file.sessionRules);
-    this.outbox = new Outbox(this.taskId, backend, file.outbox, () => this.saver.schedule(), agent.log,
+    // Output chunks are saved lazily (many, and re-sendable); everything else at once.
+    this.outbox = new Outbox(this.taskId, backend, file.outbox, (route) => this.saver.schedule(route === 'commandOutput' ? 250 : 0), agent.log,
       { baseMs: cfg.backoffBaseMs, maxMs: cfg.backoffMaxMs });
     this.requests = new Requests(this, file.pending);
     this.stream = new EventStream({

@@ -57,15 +57,31 @@ export async function readSessionFile(root: string): Promise<SessionFile | null>
 export class SessionSaver {
   private writing: Promise<void> | null = null;
   private dirty = false;
+  private lazy?: NodeJS.Timeout;
 
   constructor(private root: string, private snapshot: () => SessionFile, private log: Logger) {}
 
-  schedule(): void {
+  /**
+   * Saves soon: at once by default; `lazyMs` lets bulk changes (output chunks) share one write, which keeps
+   * a 4 MiB outbox from being rewritten for every 64 KiB chunk. An urgent change cuts the wait short.
+   */
+  schedule(lazyMs = 0): void {
     this.dirty = true;
-    if (!this.writing) this.writing = this.loop();
+    if (lazyMs > 0) {
+      this.lazy ??= setTimeout(() => { this.lazy = undefined; this.kick(); }, lazyMs);
+      return;
+    }
+    this.kick();
+  }
+
+  private kick(): void {
+    clearTimeout(this.lazy);
+    this.lazy = undefined;
+    if (this.dirty && !this.writing) this.writing = this.loop();
   }
 
   async flush(): Promise<void> {
+    this.kick();
     while (this.writing) await this.writing;
   }
 
