@@ -94,7 +94,7 @@ test('a denied command never runs and the engineer sees the denial', async () =>
 });
 
 test('an unanswered request is denied at the timeout and the engineer is told why', async () => {
-  const w = await startWorld({ args: ['--approval-timeout-ms', '300'] });
+  const w = await startWorld({ env: { CODEVF_APPROVAL_TIMEOUT_MS: '300' } });
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('touch ran.txt', 'try');
@@ -203,7 +203,7 @@ test('cancelCommand kills the whole process tree mid-run', async () => {
 });
 
 test('a command that runs past its timeout is killed and reported as timed out', async () => {
-  const w = await startWorld({ env: { CODEVF_COMMAND_TIMEOUT_MS: '300' } });
+  const w = await startWorld({ args: ['--command-timeout-ms', '300'] });
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('sleep 30', 'slow');
