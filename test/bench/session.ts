@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { StreamRedactor } from '../../agent/security/redact.js';
 import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand } from '../../protocol/methods/session.js';
 import { TaskSocket } from '../helpers/engineer.js';
@@ -20,6 +21,17 @@ const f = (n: number, d = 2) => n.toFixed(d);
 
 async function peakRss(pid: number): Promise<number | null> {
   try { return Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) * 1024; } catch { return null; }
+}
+
+/** The ceiling set by redaction: the streaming redactor alone over the same output, in this process. */
+function redactorAlone(): number {
+  const line = 'a line of build output, nothing secret in it 0123456789\n';
+  const chunk = Buffer.from(line.repeat(Math.ceil(65536 / line.length)).slice(0, 65536));
+  const r = new StreamRedactor();
+  const t = performance.now();
+  for (let n = 0; n < SIZE; n += chunk.length) r.push(chunk);
+  r.flush();
+  return SIZE / MB / ((performance.now() - t) / 1000);
 }
 
 /** CPU seconds a process has used (Linux), or null. */
@@ -65,6 +77,7 @@ try {
   const added = viaAgent.map((x, i) => x - viaWs[i]);
 
   const pipe = await barePipe();
+  const redactRate = redactorAlone();
   const id = await w.eng.requestCommand(COMMAND, 'bench');
   await w.agent.waitFor('request_command', (p) => p.requestId === id);
   w.agent.notes.length = 0;
@@ -90,6 +103,7 @@ try {
   console.log(`  latency the agent adds: p50 ${f(pct(added, 0.5) / 1000, 3)} ms  p99 ${f(pct(added, 0.99) / 1000, 3)} ms`);
   console.log(`  ratio agent/bare: p50 ${f(pct(viaAgent, 0.5) / pct(viaWs, 0.5))}x  p99 ${f(pct(viaAgent, 0.99) / pct(viaWs, 0.99))}x  (goal p99 <= 1.5x)`);
   console.log(`  output relay: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x  (goal >= 100 MB/s)`);
+  console.log(`  streaming redactor alone (agent/security/redact.ts) over the same output: ${f(redactRate, 1)} MB/s`);
   if (cpuBefore !== null && cpuAfter !== null) {
     const cpu = cpuAfter - cpuBefore;
     console.log(`  agent CPU for the relay: ${f(cpu)} s over ${f(secs)} s wall = ${f(chars / MB / cpu, 0)} MB per agent CPU-second (the rate with a free core)`);
