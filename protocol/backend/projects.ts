@@ -48,7 +48,7 @@ export const projectRoutes = {
     summary: 'Record the branch and HEAD engineers may access.', body: ProjectSyncRequest, response: Project }),
   get: endpoint({ method: 'GET', pattern: '/api/cli/project/:projectId', auth: 'customer', scope: 'projects',
     summary: 'One project.', response: Project }),
-  /** Raw zip body, streamed; `?projectId=`; header `X-Content-SHA256` holds the hex digest. */
+  /** Raw zip body, streamed; `?projectId=`; header or trailer `X-Content-SHA256` holds the hex digest. */
   uploadSnapshot: endpoint({ method: 'POST', pattern: '/api/cli/upload-repo-snapshot', auth: 'customer', scope: 'projects',
-    summary: 'Upload a zip snapshot (raw body, `?projectId=`, `X-Content-SHA256`).', response: Snapshot }),
+    summary: 'Upload a zip snapshot (raw body, `?projectId=`, SHA-256 in the `X-Content-SHA256` header or trailer).', response: Snapshot }),
 };

@@ -99,4 +99,24 @@ test('uploads need the project to allow code upload and to be mine', async () =>
   assert.equal([theirs.status, theirs.body.error.code], [404, 'not_found']);
 });
 
+test('the checksum may come as an HTTP trailer when the client streams without knowing it first', async () => {
+  const { projectId } = (await init()).body;
+  const zip = randomBytes(200_000);
+  const send = (digest: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const req = request(`${sb.url}${routes.projects.uploadSnapshot.path()}?projectId=${projectId}`, { method: 'POST', headers: {
+      authorization: `Bearer ${sb.customerToken}`, 'content-type': 'application/zip', trailer: SNAPSHOT_SHA256_HEADER } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; }).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.write(zip);
+    req.addTrailers({ [SNAPSHOT_SHA256_HEADER]: digest });
+    req.end();
+  });
+  const ok = await send(sha(zip));
+  assert.equal([ok.status, ok.body.sha256], [200, sha(zip)]);
+  const bad = await send('0'.repeat(64));
+  assert.equal([bad.status, bad.body.error.code], [400, 'checksum_mismatch']);
+});
+
 test.run();
