@@ -2,6 +2,7 @@
 // and a place to register cleanup that runs on shutdown, exit, SIGTERM or stdin EOF.
 import type { AnyNotificationDef, ParamsIn } from '../protocol/define.js';
 import type { Logger } from './log.js';
+import type { ApprovalPolicy } from './policy.js';
 import type { Router } from './router.js';
 
 export interface AgentOptions {
@@ -12,6 +13,8 @@ export interface AgentOptions {
   insecure: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** `--policy FILE`: decides every engineer request instead of asking a person (unattended runs). */
+  policy?: ApprovalPolicy;
 }
 
 export interface AgentContext {

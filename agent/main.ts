@@ -1,6 +1,7 @@
 // codevf-agent: the JSON-RPC agent on stdio. This file only reads flags and starts the server.
 import minimist from 'minimist';
 import { VERSION } from '../protocol/version.js';
+import { loadPolicy } from './policy.js';
 import { startServer } from './server.js';
 
 const USAGE = `codevf-agent ${VERSION}: the CodeVF JSON-RPC agent on stdio.
@@ -21,11 +22,13 @@ Options:
                                          (default 300000; env CODEVF_APPROVAL_TIMEOUT_MS)
   --command-timeout-ms N                 kill approved commands running longer than N ms
                                          (default 600000; env CODEVF_COMMAND_TIMEOUT_MS)
+  --policy FILE                          unattended runs: a JSON policy answers every engineer request
+                                         (exact commands, file globs); anything else is denied
   --version, --help
 `;
 
 const argv = minimist(process.argv.slice(2), {
-  string: ['framing', 'log-file', 'host', 'approval-timeout-ms', 'command-timeout-ms'],
+  string: ['framing', 'log-file', 'host', 'approval-timeout-ms', 'command-timeout-ms', 'policy'],
   boolean: ['verbose', 'help', 'version', 'insecure'],
   unknown: (a) => {
     if (!a.startsWith('-')) return true;
@@ -45,6 +48,7 @@ if (argv.help) {
     process.exit(2);
   }
   startServer({
+    policy: argv.policy === undefined ? undefined : policyOrExit(String(argv.policy)),
     framing: framing as 'auto',
     verbose: Boolean(argv.verbose),
     logFile: argv['log-file'],
@@ -53,6 +57,14 @@ if (argv.help) {
     cwd: process.cwd(),
     env: withFlagEnv(process.env),
   });
+}
+
+/** A bad policy file stops the agent before it serves anything: an unattended run must not guess. */
+function policyOrExit(file: string) {
+  try { return loadPolicy(file); } catch (err) {
+    process.stderr.write(`codevf-agent: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
 }
 
 /** Session limits given as flags travel as their env variables (read in agent/session/config.ts). */

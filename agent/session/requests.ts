@@ -10,6 +10,7 @@ import {
 } from '../../protocol/methods/session.js';
 import { neverShareReason } from '../security/never-share.js';
 import { checkPathSyntax } from '../security/path-syntax.js';
+import type { ApprovalPolicy } from '../policy.js';
 import type { DecidedBy } from './audit.js';
 import { startCommand } from './commands.js';
 import { commandFolder } from './cwd.js';
@@ -66,6 +67,7 @@ export class Requests {
       cwd: request.workingDirectory, engineer: this.s.engineer, reason: p.reason });
     await this.announce(entry);
     if (refusal) return void await this.decide(entry, 'deny', 'policy', `Refused: ${refusal}`);
+    if (this.policy) return void await this.byPolicy(entry);
     if (!this.canAsk()) return void await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
     if (this.s.rules.allows(p.command, request.workingDirectory)) {
       await this.decide(entry, 'allow', 'rule', 'Allowed by the customer for this session.');
@@ -83,6 +85,7 @@ export class Requests {
     await this.s.audit.append({ event: 'request', taskId, requestId: p.requestId, kind: 'file', path: p.path,
       engineer: this.s.engineer, reason: p.reason });
     await this.announce(entry);
+    if (this.policy) return void await this.byPolicy(entry);
     if (!this.canAsk()) return void await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
     this.hold(entry);
   }
@@ -91,9 +94,29 @@ export class Requests {
   async redeliver(): Promise<void> {
     for (const entry of [...this.pending.values()]) {
       await this.announce(entry);
-      if (!this.canAsk()) await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
+      if (this.policy) await this.byPolicy(entry);
+      else if (!this.canAsk()) await this.decide(entry, 'deny', 'no_front_end', NO_FRONT_END);
       else this.hold(entry);
     }
+  }
+
+  private get policy(): ApprovalPolicy | undefined { return this.s.agent.options.policy; }
+
+  /** `--policy`: the policy answers instead of a person; a shared file still passes every path check. */
+  private async byPolicy(entry: Entry): Promise<void> {
+    const r = entry.request;
+    const d = this.policy!.decide(r, this.s.deps.root);
+    if (d.decision === 'deny') return void await this.decide(entry, 'deny', 'policy', d.reason);
+    if (r.type === 'command') {
+      await this.decide(entry, 'allow', 'policy', d.reason);
+      return this.run(entry);
+    }
+    let shared;
+    try { shared = await readForUpload(this.s, r.path, false); } catch (err) {
+      return void await this.decide(entry, 'deny', 'policy', `Refused: ${(err as Error).message}`);
+    }
+    await this.decide(entry, 'allow', 'policy', d.reason);
+    await this.send(shared, r.requestId, false, 'policy');
   }
 
   private async announce(e: Entry): Promise<void> {
@@ -210,11 +233,11 @@ export class Requests {
     return this.send(shared, null, override);
   }
 
-  private async send(shared: Awaited<ReturnType<typeof readForUpload>>, requestId: string | null, override: boolean) {
+  private async send(shared: Awaited<ReturnType<typeof readForUpload>>, requestId: string | null, override: boolean, by: DecidedBy = 'customer') {
     const body = uploadBody(shared, requestId);
     void this.s.outbox.enqueue('uploadFile', body);
     await this.s.audit.append({ event: 'file_sent', taskId: this.s.taskId, requestId: requestId ?? undefined, path: shared.path,
-      decidedBy: 'customer', override, bytesSent: Buffer.byteLength(body.contentBase64, 'base64'),
+      decidedBy: by, override, bytesSent: Buffer.byteLength(body.contentBase64, 'base64'),
       redactions: shared.redactions.count, redactionKinds: shared.redactions.kinds });
     return uploadResult(shared);
   }
