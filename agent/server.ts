@@ -4,7 +4,7 @@ import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { Peer } from '../rpc/peer.js';
 import { createTransport } from '../rpc/transport.js';
 import type { AgentContext, AgentOptions } from './context.js';
-import { features } from './handlers/index.js';
+import { features, warmUp } from './handlers/index.js';
 import { createLogger } from './log.js';
 import { Router } from './router.js';
 
@@ -53,7 +53,11 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
       // Flip synchronously so a request pipelined right behind initialize is served, not refused.
       if (method === Initialize.method) {
         state = 'running';
-        try { return await pending; } catch (e) { state = 'new'; throw e; }
+        try {
+          const result = await pending;
+          setTimeout(warmUp, 20).unref(); // after the answer is on its way
+          return result;
+        } catch (e) { state = 'new'; throw e; }
       }
       if (method === Shutdown.method) state = 'shutting-down';
       const result = await pending;

@@ -20,7 +20,7 @@ if (!only.length) {
 }
 
 const pattern = only.length ? only[0] : '\\.test\\.ts$';
-const r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern, '--no-color'],
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/setup.ts', 'node_modules/uvu/bin.js', 'test', pattern, '--no-color'],
   { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
 process.stdout.write(r.stdout ?? '');
 r.stdout = (r.stdout ?? '').replace(/\x1b\[[0-9;]*m/g, '');

@@ -8,6 +8,13 @@ import type { Feature } from '../context.js';
 import { Router } from '../router.js';
 import { lifecycle } from './lifecycle.js';
 
+const loaders: Array<() => Promise<unknown>> = [];
+
+/** Loads every lazy feature in the background (after initialize), so a first call does not wait for it. */
+export function warmUp(): void {
+  for (const load of loaders) load().catch(() => { /* the first real call reports the failure */ });
+}
+
 /** Registers `defs` now; imports the feature and hands it the calls on the first one. */
 function lazy(defs: readonly AnyRequestDef[], load: () => Promise<Feature>): Feature {
   return (router, agent) => {
@@ -16,7 +23,8 @@ function lazy(defs: readonly AnyRequestDef[], load: () => Promise<Feature>): Fea
       const r = new Router();
       feature(r, agent);
       return r;
-    }));
+    }, (err) => { inner = undefined; throw err; }));
+    loaders.push(get);
     for (const def of defs) router.on(def, async (params, ctx) => (await get()).invoke(def, params, ctx) as never);
   };
 }

@@ -146,4 +146,22 @@ t('balance, rates and top-up: amounts are checked before any network call; the c
   await a.close(); await offline.close(); e.cleanup();
 });
 
+t('a login waiting for approval is cancelled by $/cancelRequest (LSP) and by $/cancel_request (ACP) with -32800', async () => {
+  const e = tempEnv(sb.url);
+  const a = await typedAgent({ env: e.env });
+  for (const spelling of ['lsp', 'acp'] as const) {
+    const pending = fail(a.request(Login, {}));
+    await a.waitFor('loginCode', () => true);
+    a.notes.length = 0;
+    // The request's id is the peer's last one; send the cancel by hand, in each spelling.
+    const id = (a.peer as unknown as { nextId: number }).nextId - 1;
+    if (spelling === 'lsp') await a.peer.notify('$/cancelRequest', { id });
+    else await a.peer.notify('$/cancel_request', { requestId: id });
+    const err = await pending;
+    assert.equal([err.code, err.data.reason], [-32800, 'cancelled'], spelling);
+  }
+  assert.is((await a.request(AuthStatus, {})).signedIn, false);
+  await a.close(); e.cleanup();
+});
+
 t.run();

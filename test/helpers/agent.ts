@@ -72,7 +72,9 @@ export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEn
     peer,
     notes,
     request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, signal?: AbortSignal): Promise<ResultOf<D>> {
-      return withTimeout(peer.request(def.method, params, { signal }) as Promise<ResultOf<D>>, 30_000, def.method);
+      const p = withTimeout(peer.request(def.method, params, { signal }) as Promise<ResultOf<D>>, 30_000, def.method);
+      p.catch(() => {}); // a test may await it later; a rejection before then must not crash the run
+      return p;
     },
     notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return peer.notify(def.method, params); },
     async waitFor(method: string, pred: (p: any) => boolean = () => true, ms = 10_000): Promise<any> {
