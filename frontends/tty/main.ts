@@ -29,5 +29,5 @@ async function main(): Promise<number> {
 const finish = (code: number) => { process.exitCode = code; setTimeout(() => process.exit(), 2000).unref(); };
 main().then(finish, async (e: unknown) => {
   const { report } = await import('./cli/errors.js');
-  finish(report(e, argv.includes('--json')));
+  finish(report(e, argv.includes('--json'), argv.includes('--verbose')));
 });

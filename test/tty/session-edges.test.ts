@@ -48,6 +48,18 @@ test('never-share file, screenshare link, a request that times out to deny, the 
   await t.waitFor('[exit=0]');
 });
 
+test('if the agent dies during the session, codevf says so and exits 1 (no hang)', async () => {
+  const cwd = await w.project();
+  const t = w.fix('"agent crash"', cwd);
+  await w.engineerJoins('agent crash');
+  await t.waitFor('Engineer connected: Maria');
+  const agent = t.processes().find((p) => p.args.includes('codevf-agent.js'));
+  assert.ok(agent, 'the agent runs under codevf');
+  process.kill(agent.pid, 'SIGKILL');
+  const s = await t.waitFor('[exit=1]');
+  assert.match(s, 'Error: codevf-agent stopped', s);
+});
+
 test('low balance warns once; when the credits run out the session ends with the reason and the rating', async () => {
   const poor = await LiveWorld.start(['--seed-credits', '3', '--minute-ms', '400', '--low-balance-minutes', '2']);
   try {

@@ -55,6 +55,23 @@ export class Tmux {
   /** Count of occurrences on the screen (history included). */
   count(text: string): number { return this.screen().split(text).length - 1; }
 
+  /** Pids of every process running in the pane (the pane's shell and its descendants). */
+  processes(): Array<{ pid: number; args: string }> {
+    const root = Number(this.tmux(['list-panes', '-t', this.session, '-F', '#{pane_pid}']).trim());
+    const out: Array<{ pid: number; args: string }> = [];
+    const walk = (pid: number) => {
+      const r = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
+      for (const line of r.stdout.split('\n').filter(Boolean)) {
+        const [, p, args] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? [];
+        if (!p) continue;
+        out.push({ pid: Number(p), args });
+        walk(Number(p));
+      }
+    };
+    walk(root);
+    return out;
+  }
+
   kill(): void {
     try { this.tmux(['kill-server']); } catch { /* already gone */ }
   }

@@ -27,7 +27,8 @@ export function str(ctx: Ctx, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A boolean flag that was given (`--upload` / `--no-upload`), or undefined when absent. */
+/** A boolean flag: true / false when given (`--upload`, `-y`, `--no-upload`), undefined when absent. */
 export function bool(ctx: Ctx, name: string): boolean | undefined {
-  return ctx.argv.some((a) => a === `--${name}` || a === `--no-${name}` || a.startsWith(`--${name}=`)) ? Boolean(ctx.flags[name]) : undefined;
+  if (ctx.flags[name] === true) return true;
+  return ctx.argv.some((a) => a === `--no-${name}` || a === `--${name}=false`) ? false : undefined;
 }

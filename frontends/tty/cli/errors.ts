@@ -57,11 +57,11 @@ export function fromRpc(e: RpcError): CliError {
 }
 
 /** Prints the failure (stderr; also one JSON document on stdout with --json) and returns the exit code. */
-export function report(e: unknown, json: boolean): number {
+export function report(e: unknown, json: boolean, verbose = false): number {
   const err = e instanceof CliError ? e : isRpcError(e) ? fromRpc(e) : new CliError(`Error: ${e instanceof Error ? e.message : String(e)}`);
   const text = err.message.startsWith('Error:') || err.exitCode === EXIT.usage ? err.message : `Error: ${err.message}`;
   process.stderr.write(`${text}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ error: { reason: err.reason, message: text, exitCode: err.exitCode } }, null, 2)}\n`);
-  if (process.env.CODEVF_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  if (verbose && !(e instanceof CliError) && !isRpcError(e) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return err.exitCode;
 }

@@ -45,7 +45,7 @@ export async function run(argv: string[], found: CommandSpec | undefined): Promi
   const token = typeof parsed.token === 'string' ? parsed.token : undefined;
   if (token) {
     io.warn('--token is visible to other users of this machine (ps, shell history). Use CODEVF_TOKEN or "codevf login --with-token" instead.');
-    env.CODEVF_TOKEN = token;
+    if (!spec.name.endsWith('login')) env.CODEVF_TOKEN = token; // login stores it instead
   }
   let client: Promise<AgentClient> | undefined;
   const ctx: Ctx = {

@@ -6,7 +6,7 @@ import {
 } from '../../../protocol/methods/session.js';
 import type { AgentClient } from '../cli/client.js';
 import { str, type Ctx } from '../cli/context.js';
-import { usage } from '../cli/errors.js';
+import { CliError, usage } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
 import { askRating, summaryText, type Summary } from './end.js';
 import { Requests } from './requests.js';
@@ -41,12 +41,15 @@ class LiveSession {
   private lowWarned = false;
   private ending = false;
   private summary: Summary | null = null;
+  private finished = false;
+  private agentDied = false;
   private finish!: () => void;
 
   constructor(private io: Io, private agent: AgentClient, private waitMs: number) { this.askAt = Date.now() + waitMs; }
 
   async run(description: string): Promise<Summary | null> {
-    const done = new Promise<void>((r) => { this.finish = r; });
+    const done = new Promise<void>((r) => { this.finish = () => { this.finished = true; r(); }; });
+    void this.agent.exited.then(() => { if (!this.finished) { this.agentDied = true; this.finish(); } });
     this.screen = new Screen(this.io);
     this.screen.onInterrupt = () => void this.end(null);
     this.screen.onChat = (t) => void this.chat(t);
@@ -60,6 +63,7 @@ class LiveSession {
       this.tick();
       if (this.ending) this.finish();
       await done;
+      if (this.agentDied) throw new CliError('Error: codevf-agent stopped during the session.\nRun again with --verbose for its log.');
       return this.summary;
     } finally {
       clearInterval(tick);
