@@ -1,6 +1,7 @@
 // The live session's methods: createTask, resumeTask, sendMessage, approveCommand, cancelCommand,
 // uploadFile, listPendingRequests, endSession, rateSession. The work lives in agent/session/.
 import { routes } from '../../protocol/backend/index.js';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
   ApproveCommand, CancelCommand, CreateTask, EndSession, ListPendingRequests, RateSession, ResumeTask, SendMessage, UploadFile,
 } from '../../protocol/methods/session.js';
@@ -26,10 +27,12 @@ export const session: Feature = (router, agent) => {
 
   router.on(SendMessage, async (p) => {
     const s = sessions.get(p.taskId);
+    if (s.ended) throw new RpcError(ErrorCode.Conflict, `Task ${p.taskId} has ended; start a new one with createTask.`, 'session_ended');
     const delivered = s.outbox.enqueue('sendMessage', { text: p.text });
     const timeout = new Promise<'queued'>((r) => setTimeout(() => r('queued'), SEND_WAIT_MS).unref());
     const r = await Promise.race([delivered, timeout]);
-    return r === 'queued' || r === null ? { queued: true, seq: null } : { queued: false, seq: r.seq };
+    if (r instanceof RpcError) throw r;
+    return r === 'queued' ? { queued: true, seq: null } : { queued: false, seq: r.seq };
   });
 
   router.on(ApproveCommand, (p) => sessions.byRequest(p.requestId).requests.approveCommand(p.requestId, p.decision, p.scope));
