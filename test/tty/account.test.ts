@@ -64,6 +64,14 @@ test('--token is accepted with a warning that command lines are visible', async 
   assert.match(r.stderr, 'Warning: --token is visible to other users of this machine');
 });
 
+test('login --token warns, then stores the token (the stored copy is the source, not the environment)', async () => {
+  const r = await codevf(['login', '--token', sb.customerToken], { env });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, 'Warning: --token is visible to other users of this machine');
+  const st = JSON.parse((await codevf(['auth', 'status', '--json'], { env })).stdout);
+  assert.equal([st.signedIn, st.tokenSource], [true, 'file']);
+});
+
 test('rates and balance print data on stdout; --json prints exactly one document', async () => {
   await login();
   const rates = await codevf(['rates'], { env });

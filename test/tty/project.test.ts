@@ -41,6 +41,13 @@ test('init --yes takes the detected defaults, writes the config and prints a sum
     ['npm test', 'npm run build', [], false, 'codevf']);
 });
 
+test('-y is --yes', async () => {
+  const cwd = await repo();
+  const r = await codevf(['init', '-y', '--json'], { env, cwd });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(JSON.parse(r.stdout).config.testCommand, 'npm test');
+});
+
 test('every init question is a flag; --json prints the one result document', async () => {
   const cwd = await repo();
   const r = await codevf(['init', '--json', '--test-command', 'make check', '--build-command', 'none', '--ai-tools', 'claude,gpt',
