@@ -3,6 +3,7 @@
 // last; both sockets must then hold every seq exactly once. Baseline: the same traffic through a bare `ws`
 // relay process (no auth, storage or validation), so the report reads as a ratio. Exits 1 on loss or dup.
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { routes } from '../../protocol/backend/index.js';
@@ -137,7 +138,8 @@ async function relayRun(): Promise<Run> {
 const relay = await relayRun();
 const sandbox = await sandboxRun();
 const f = (x: number) => x.toFixed(2);
-console.log(`backend bench: ${TASKS} tasks x ${EVENTS} events, both task sockets per task, closed loop per task`);
+console.log(`backend bench: ${TASKS} tasks x ${EVENTS} events, both task sockets per task, closed loop per task`
+  + ` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
 console.log(`  bare ws relay : ${Math.round(relay.eventsPerS)} events/s, delivery p50 ${f(relay.p50)} ms, p99 ${f(relay.p99)} ms`);
 console.log(`  sandbox       : ${Math.round(sandbox.eventsPerS)} events/s, delivery p50 ${f(sandbox.p50)} ms, p99 ${f(sandbox.p99)} ms`);
 console.log(`  ratio sandbox/relay: throughput ${f(sandbox.eventsPerS / relay.eventsPerS)}x, p99 latency ${f(sandbox.p99 / relay.p99)}x`);
