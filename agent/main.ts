@@ -14,6 +14,8 @@ Send "initialize" first; "rpc.discover" lists every method. Logs go to stderr.
 
 Options:
   --framing auto|content-length|ndjson   force a framing (default: auto)
+  --acp                                  speak the Agent Client Protocol v1 (ndjson) instead, for
+                                         Zed, JetBrains and ACP editor plugins (see examples/jetbrains)
   --log-file PATH                        also append logs (all levels) to PATH
   --verbose                              log everything to stderr, not only warnings
   --host URL                             CodeVF backend (default: $CODEVF_HOST or the local sandbox)
@@ -29,7 +31,7 @@ Options:
 
 const argv = minimist(process.argv.slice(2), {
   string: ['framing', 'log-file', 'host', 'approval-timeout-ms', 'command-timeout-ms', 'policy'],
-  boolean: ['verbose', 'help', 'version', 'insecure'],
+  boolean: ['verbose', 'help', 'version', 'insecure', 'acp'],
   unknown: (a) => {
     if (!a.startsWith('-')) return true;
     process.stderr.write(`codevf-agent: unknown option ${a}\n\n${USAGE}`);
@@ -47,7 +49,7 @@ if (argv.help) {
     process.stderr.write(`codevf-agent: --framing must be auto, content-length or ndjson (got "${framing}")\n`);
     process.exit(2);
   }
-  startServer({
+  const options = {
     policy: argv.policy === undefined ? undefined : policyOrExit(String(argv.policy)),
     framing: framing as 'auto',
     verbose: Boolean(argv.verbose),
@@ -56,7 +58,9 @@ if (argv.help) {
     insecure: Boolean(argv.insecure),
     cwd: process.cwd(),
     env: withFlagEnv(process.env),
-  });
+  };
+  if (argv.acp) void import('./acp/server.js').then((m) => m.startAcp(options));
+  else startServer(options);
 }
 
 /** A bad policy file stops the agent before it serves anything: an unattended run must not guess. */

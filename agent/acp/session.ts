@@ -1,0 +1,223 @@
+// One ACP session = one CodeVF task. Turns CodeVF's session notifications into `session/update`s and
+// engineer requests into `session/request_permission`; answers go back through the agent's own router, so
+// the approval rules are the JSON-RPC front ends' rules: nothing runs or is read without an explicit yes.
+import type { z } from 'zod';
+import { AcpPermissionResponse, type AcpSessionUpdate, type AcpStopReason } from '../../protocol/acp.js';
+import type { AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
+import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import {
+  ApproveCommand, EndSession, ListPendingRequests, SendMessage, UploadFile, type PendingRequest,
+} from '../../protocol/methods/session.js';
+import type { Logger } from '../log.js';
+import { decisionFor, outputBlock, permissionOptions, requestDetails, requestTitle, text } from './translate.js';
+import { Turn } from './turn.js';
+
+type Pending = z.infer<typeof PendingRequest>;
+type Note = Record<string, any>;
+
+export interface SessionEnv {
+  update(sessionId: string, update: AcpSessionUpdate): Promise<void>;
+  requestPermission(params: unknown): Promise<unknown>;
+  call<D extends AnyRequestDef>(def: D, params: ParamsIn<D>): Promise<ResultOf<D>>;
+  log: Logger;
+  /** Quiet time after the engineer's last reply before a prompt turn ends. */
+  quietMs: number;
+  /** Characters of a command's output shown in its tool call (the tail). */
+  outputChars: number;
+}
+
+interface Running { output: string; timer?: NodeJS.Timeout }
+
+export class AcpSession {
+  private queue: Array<[string, Note]> | null = [];
+  private turn: Turn | null = null;
+  private asking = new Set<string>();
+  private running = new Map<string, Running>();
+  private requests = new Map<string, Pending>();
+  ended = false;
+
+  constructor(readonly sessionId: string, private env: SessionEnv) {}
+
+  /** Notes that arrived before session/new was answered are held until then (ACP: no updates before the id). */
+  open(): void {
+    const held = this.queue ?? [];
+    this.queue = null;
+    for (const [m, p] of held) void this.onNote(m, p);
+  }
+
+  private send(update: AcpSessionUpdate): Promise<void> { return this.env.update(this.sessionId, update); }
+  private busy(): boolean { return this.asking.size > 0 || this.running.size > 0; }
+
+  /** A prompt turn: the customer's message goes to the engineer; the turn ends after the engineer's reply. */
+  async prompt(message: string, signal: AbortSignal): Promise<AcpStopReason> {
+    if (this.ended) throw new RpcError(ErrorCode.Conflict, 'This CodeVF session has ended; start a new session to talk to an engineer again.', 'session_ended');
+    this.turn?.finish('end_turn');
+    const turn = new Turn(this.env.quietMs, () => this.busy());
+    this.turn = turn;
+    signal.addEventListener('abort', () => void this.cancel(), { once: true });
+    try {
+      await this.env.call(SendMessage, { taskId: this.sessionId, text: message });
+    } catch (e) {
+      turn.finish('end_turn');
+      throw e;
+    }
+    const reason = await turn.done;
+    if (this.turn === turn) this.turn = null;
+    return reason;
+  }
+
+  /** session/cancel ends the turn as `cancelled` and ends the CodeVF session (commands are killed). */
+  async cancel(): Promise<void> {
+    this.turn?.finish('cancelled');
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      await this.env.call(EndSession, { taskId: this.sessionId });
+    } catch (e) {
+      this.env.log.warn(`ending task ${this.sessionId} after session/cancel failed`, e);
+    }
+  }
+
+  async onNote(method: string, p: Note): Promise<void> {
+    if (this.queue) { this.queue.push([method, p]); return; }
+    switch (method) {
+      case 'engineer_message': return this.engineerSays(p.text);
+      case 'engineer_connected': return this.status(`${p.engineer.name}${p.engineer.title ? ` (${p.engineer.title})` : ''} joined the session.`);
+      case 'engineer_disconnected': return this.status(`${p.engineer.name}'s connection closed.`);
+      case 'screenshare_request': return this.engineerSays(`The engineer offers a screenshare: ${p.url}`);
+      case 'billing_update': return p.lowBalance ? this.status(`Low balance: ${p.balance} credits left.`) : undefined;
+      case 'connection_state': return p.state === 'reconnecting' ? this.status(`Connection lost; reconnecting (attempt ${p.attempt}).`) : undefined;
+      case 'request_command': case 'request_file': return this.onRequest(method, p);
+      case 'request_resolved': return this.onResolved(p.requestId, p.decision, p.decidedBy);
+      case 'command_output': return this.onOutput(p.requestId, p.data);
+      case 'command_finished': return this.onFinished(p);
+      case 'session_end': return this.onEnd(p);
+      default: return undefined;
+    }
+  }
+
+  private async engineerSays(message: string): Promise<void> {
+    const first = this.turn ? this.turn.heard() : true;
+    await this.send({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: first ? message : `\n\n${message}` } });
+  }
+
+  private status(line: string): Promise<void> {
+    return this.send({ sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: `${line}\n` } });
+  }
+
+  private onRequest(method: string, p: Note): Promise<void> {
+    const r: Pending = method === 'request_command'
+      ? { type: 'command', taskId: p.taskId, requestId: p.requestId, command: p.command, reason: p.reason, workingDirectory: p.workingDirectory,
+        engineer: p.engineer, receivedAt: '', expiresAt: p.expiresAt }
+      : { type: 'file', taskId: p.taskId, requestId: p.requestId, path: p.path, reason: p.reason, engineer: p.engineer,
+        neverShare: p.neverShare, receivedAt: '', expiresAt: p.expiresAt };
+    this.requests.set(r.requestId, r);
+    const shown = this.send({
+      sessionUpdate: 'tool_call', toolCallId: r.requestId, title: requestTitle(r), kind: r.type === 'command' ? 'execute' : 'read',
+      status: 'pending', content: [text(requestDetails(r))],
+      ...(r.type === 'command' ? { locations: [{ path: r.workingDirectory }] } : {}),
+      rawInput: r.type === 'command' ? { command: r.command, cwd: r.workingDirectory, engineer: r.engineer, reason: r.reason }
+        : { path: r.path, engineer: r.engineer, reason: r.reason },
+    });
+    // The session decides right after this notification (rule, policy, no one to ask) or holds the request;
+    // a macrotask later, only a held request is still pending, and only that one is put to the person.
+    void shown.then(() => setImmediate(() => void this.askIfPending(r).catch((e) => this.env.log.error(`permission for ${r.requestId} failed`, e))));
+    return shown;
+  }
+
+  private async askIfPending(r: Pending): Promise<void> {
+    const { requests } = await this.env.call(ListPendingRequests, { taskId: this.sessionId });
+    if (!requests.some((x) => x.requestId === r.requestId)) return;
+    this.asking.add(r.requestId);
+    this.turn?.poke();
+    let optionId: string | null = null;
+    try {
+      const answer = AcpPermissionResponse.safeParse(await this.env.requestPermission({
+        sessionId: this.sessionId,
+        toolCall: { toolCallId: r.requestId, title: requestTitle(r), kind: r.type === 'command' ? 'execute' : 'read', status: 'pending',
+          content: [text(requestDetails(r))] },
+        options: permissionOptions(r),
+      }));
+      if (answer.success && answer.data.outcome.outcome === 'selected') optionId = String(answer.data.outcome.optionId);
+      else if (!answer.success) this.env.log.warn(`session/request_permission answer for ${r.requestId} is malformed; denying`);
+    } catch (e) {
+      this.env.log.warn(`session/request_permission for ${r.requestId} failed; denying`, e);
+    }
+    try {
+      await this.answer(r, optionId);
+    } finally {
+      this.asking.delete(r.requestId);
+      this.turn?.poke();
+    }
+  }
+
+  /** The person's choice through the same methods the JSON-RPC front ends call. */
+  private async answer(r: Pending, optionId: string | null): Promise<void> {
+    const d = decisionFor(r, optionId);
+    try {
+      if (d.kind === 'command') {
+        if (d.decision === 'allow') this.running.set(r.requestId, { output: '' });
+        const res = await this.env.call(ApproveCommand, { requestId: r.requestId, decision: d.decision, scope: d.scope });
+        if (!res.started) this.running.delete(r.requestId);
+        return;
+      }
+      const res = await this.env.call(UploadFile, { requestId: r.requestId, decision: d.decision, override: d.override });
+      if (res.sent) {
+        await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'completed',
+          content: [text(`Shared \`${res.path}\` (${res.size} bytes${res.redactions ? `, ${res.redactions} secrets redacted` : ''}).`)] });
+      }
+    } catch (e) {
+      this.running.delete(r.requestId);
+      const why = e instanceof RpcError ? e.message : 'the agent could not apply the answer';
+      await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'failed', content: [text(why)] });
+    }
+  }
+
+  private async onResolved(requestId: string, decision: 'allow' | 'deny', by: string): Promise<void> {
+    const r = this.requests.get(requestId);
+    if (decision === 'deny') {
+      this.requests.delete(requestId);
+      const who = by === 'customer' ? 'you' : by === 'no_front_end' ? 'no one could answer' : `the ${by}`;
+      return this.send({ sessionUpdate: 'tool_call_update', toolCallId: requestId, status: 'failed', content: [text(`Denied (${who}).`)] });
+    }
+    if (r?.type === 'command') {
+      if (!this.running.has(requestId)) this.running.set(requestId, { output: '' });
+      const note = by === 'rule' ? 'Allowed for this session earlier; running.' : 'Running…';
+      return this.send({ sessionUpdate: 'tool_call_update', toolCallId: requestId, status: 'in_progress', content: [text(note)] });
+    }
+  }
+
+  private onOutput(requestId: string, data: string): void {
+    const run = this.running.get(requestId) ?? { output: '' };
+    this.running.set(requestId, run);
+    // Keep a bounded tail and send at most one update per 100 ms: ACP replaces the whole content each time.
+    run.output = (run.output + data).slice(-this.env.outputChars * 2);
+    run.timer ??= setTimeout(() => {
+      run.timer = undefined;
+      void this.send({ sessionUpdate: 'tool_call_update', toolCallId: requestId, status: 'in_progress',
+        content: [text(outputBlock(run.output, this.env.outputChars))] });
+    }, 100);
+  }
+
+  private async onFinished(p: Note): Promise<void> {
+    const run = this.running.get(p.requestId) ?? { output: '' };
+    clearTimeout(run.timer);
+    this.running.delete(p.requestId);
+    this.requests.delete(p.requestId);
+    const end = p.timedOut ? `timed out (killed with ${p.signal ?? 'SIGKILL'})` : p.signal ? `killed by ${p.signal}` : `exit code ${p.exitCode}`;
+    await this.send({
+      sessionUpdate: 'tool_call_update', toolCallId: p.requestId, status: p.exitCode === 0 ? 'completed' : 'failed',
+      content: [text(outputBlock(run.output, this.env.outputChars)), text(end + (p.redactions ? ` · ${p.redactions} secrets redacted` : ''))],
+      rawOutput: { exitCode: p.exitCode, signal: p.signal, durationMs: p.durationMs, timedOut: p.timedOut, truncated: p.truncated },
+    });
+    this.turn?.poke();
+  }
+
+  private async onEnd(p: Note): Promise<void> {
+    this.ended = true;
+    const who = p.engineer?.name ? ` with ${p.engineer.name}` : '';
+    await this.send({ sessionUpdate: 'agent_message_chunk', content: { type: 'text',
+      text: `\n\nThe session${who} ended (${p.reason}): ${p.minutes} min, ${p.creditsUsed} credits.` } });
+    this.turn?.finish('end_turn');
+  }
+}
