@@ -34,11 +34,12 @@ export interface AcpWorld {
   cleanup(): Promise<void>;
 }
 
-export async function startAcpWorld(o: { token?: string } = {}): Promise<AcpWorld> {
+/** `args`/`env`: how the agent is launched (default `--acp`); an editor's config can supply them. */
+export async function startAcpWorld(o: { token?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<AcpWorld> {
   const sb = await startSandbox();
   const dir = await mkdtemp(join(tmpdir(), 'cvf-acp-proj-'));
-  const home = tempEnv(sb.url, { CODEVF_TOKEN: o.token ?? sb.customerToken, CODEVF_ACP_QUIET_MS: '300' });
-  const child = spawnAgentProcess(['--acp'], home.env, dir);
+  const home = tempEnv(sb.url, { CODEVF_TOKEN: o.token ?? sb.customerToken, CODEVF_ACP_QUIET_MS: '300', ...o.env });
+  const child = spawnAgentProcess(o.args ?? ['--acp'], home.env, dir);
   const listeners = new Set<() => void>();
   const changed = () => { for (const l of [...listeners]) l(); };
   const engineers: ScriptedEngineer[] = [];
