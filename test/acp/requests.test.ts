@@ -1,0 +1,62 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { choose, startAcpWorld, textOf } from './harness.js';
+
+test('allow_always allows that exact command for the session: the same command later runs without a prompt', async () => {
+  const w = await startAcpWorld();
+  try {
+    const { eng } = await w.startSession();
+    w.answer = choose('allow_always');
+    const first = await eng.requestCommand('echo again', 'first run');
+    await w.waitPermission('the prompt for the first run');
+    await eng.waitFor('command_result', (e) => e.payload.requestId === first);
+
+    w.answer = () => { throw new Error('no prompt expected for a command allowed for the session'); };
+    const second = await eng.requestCommand('echo again', 'second run');
+    const done = await w.waitUpdate((u) => u.sessionUpdate === 'tool_call_update' && u.toolCallId === second && u.status === 'completed', 'the second run');
+    assert.ok(textOf(done).includes('again'));
+    assert.is(w.permissions.length, 1, 'one prompt in all');
+
+    const other = await eng.requestCommand('echo different', 'not covered');
+    const ask = await w.waitPermission('a prompt for a different command');
+    assert.is(ask.toolCall.toolCallId, other);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('a file request becomes a read permission; allow_once shares the file with the engineer', async () => {
+  const w = await startAcpWorld();
+  try {
+    await writeFile(join(w.dir, 'notes.txt'), 'the login handler is in src/auth.js\n');
+    const { eng } = await w.startSession();
+    w.answer = choose('allow_once');
+    const id = await eng.requestFile('notes.txt', 'read your notes');
+    const ask = await w.waitPermission('the file prompt');
+    assert.is(ask.toolCall.kind, 'read');
+    assert.is(ask.toolCall.title, 'notes.txt');
+    const upload = await eng.waitFor('file_upload', (e) => e.payload.requestId === id);
+    assert.is((await eng.download(upload.payload.downloadPath)).toString(), 'the login handler is in src/auth.js\n');
+    await w.waitUpdate((u) => u.sessionUpdate === 'tool_call_update' && u.toolCallId === id && u.status === 'completed', 'the shared file');
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('a permission prompt answered "cancelled" denies: nothing runs without an explicit yes', async () => {
+  const w = await startAcpWorld();
+  try {
+    const { eng } = await w.startSession();
+    w.answer = () => ({ outcome: { outcome: 'cancelled' } });
+    const id = await eng.requestCommand('echo nope', 'try');
+    await w.waitPermission('the prompt');
+    const d = await eng.waitFor('command_decision', (e) => e.payload.requestId === id);
+    assert.is(d.payload.decision, 'deny');
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test.run();

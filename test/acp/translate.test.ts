@@ -1,0 +1,32 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decisionFor, permissionOptions, promptText } from '../../agent/acp/translate.js';
+
+const cmd = (command: string) => ({ type: 'command' as const, taskId: 't', requestId: 'r', command, reason: 'x', workingDirectory: '/p',
+  engineer: 'Maria', receivedAt: '', expiresAt: '' });
+const file = (neverShare: string | null) => ({ type: 'file' as const, taskId: 't', requestId: 'r', path: '.env', reason: 'x', engineer: null,
+  neverShare, receivedAt: '', expiresAt: '' });
+
+test('only an offered allow option allows; unknown ids, cancellation and reject deny', () => {
+  assert.equal(decisionFor(cmd('npm test'), 'allow_once'), { kind: 'command', decision: 'allow', scope: 'once' });
+  assert.equal(decisionFor(cmd('npm test'), 'allow_session'), { kind: 'command', decision: 'allow', scope: 'session' });
+  assert.is(decisionFor(cmd('npm test'), 'reject_once').decision, 'deny');
+  assert.is(decisionFor(cmd('npm test'), null).decision, 'deny');
+  assert.is(decisionFor(cmd('npm test'), 'yes please').decision, 'deny');
+  assert.is(decisionFor(cmd('a; b'), 'allow_session').decision, 'deny', '"for the session" was not offered for a chained command');
+});
+
+test('a never-share file is shared only through its explicit override option', () => {
+  assert.equal(permissionOptions(file('secrets')).map((o) => o.optionId), ['allow_never_share_override', 'reject_once']);
+  assert.equal(decisionFor(file('secrets'), 'allow_never_share_override'), { kind: 'file', decision: 'allow', override: true });
+  assert.is(decisionFor(file('secrets'), 'allow_once').decision, 'deny');
+  assert.equal(decisionFor(file(null), 'allow_once'), { kind: 'file', decision: 'allow', override: false });
+});
+
+test('prompt text joins text blocks and writes out links and embedded resources', () => {
+  assert.is(promptText([{ type: 'text', text: 'look at' }, { type: 'resource_link', uri: 'file:///p/a.ts', name: 'a.ts' },
+    { type: 'resource', resource: { uri: 'file:///p/b.ts', text: 'x()' } }, { type: 'image' }]),
+  'look at\n\n[a.ts](file:///p/a.ts)\n\nfile:///p/b.ts:\n```\nx()\n```');
+});
+
+test.run();
