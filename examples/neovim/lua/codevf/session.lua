@@ -1,0 +1,85 @@
+-- The live task: notifications into the chat buffer, and the requests behind :CodeVF fix / say / end.
+local approvals = require('codevf.approvals')
+local chat = require('codevf.chat')
+local client = require('codevf.client')
+
+local M = { task_id = nil, engineer = nil, status = nil }
+local wired = false
+
+local function with_type(kind, fn)
+  return function(p)
+    p.type = kind
+    fn(p)
+  end
+end
+
+--- Registers the notification handlers once.
+local function wire()
+  if wired then
+    return
+  end
+  wired = true
+  client.on('EngineerConnected', function(p)
+    M.engineer, M.status = p.engineer.name, 'active'
+    chat.append('[joined] ', p.engineer.name .. ' connected')
+  end)
+  client.on('EngineerDisconnected', function(p) chat.append('[left] ', p.engineer.name .. ' disconnected') end)
+  client.on('EngineerMessage', function(p) chat.append((M.engineer or 'engineer') .. ': ', p.text) end)
+  client.on('RequestCommand', with_type('command', approvals.ask))
+  client.on('RequestFile', with_type('file', approvals.ask))
+  client.on('RequestResolved', approvals.resolved)
+  client.on('CommandOutput', function(p) chat.append('  | ', (p.data:gsub('\n$', ''))) end)
+  client.on('CommandFinished', function(p)
+    chat.append('[finished] ', ('%s exit %s'):format(p.requestId, tostring(p.exitCode)))
+  end)
+  client.on('ScreenshareRequest', function(p) chat.append('[screenshare] ', p.url) end)
+  client.on('SessionEnd', function(p)
+    M.status = 'ended'
+    chat.append('[session ended] ', ('%d minutes, %d credits'):format(p.minutes, p.creditsUsed))
+  end)
+end
+
+--- :CodeVF fix {issue}: creates the task in the current folder and opens the chat.
+function M.fix(description)
+  wire()
+  chat.open()
+  chat.append('you: ', description)
+  client.request('CreateTask', { description = description, cwd = vim.fn.getcwd() }, function(err, r)
+    if err then
+      return chat.append('[error] ', err.message)
+    end
+    M.task_id, M.status = r.taskId, r.status
+    chat.append('[task] ', r.taskId .. ' waiting for an engineer')
+  end)
+end
+
+--- :CodeVF say {text}: a message to the engineer (without text: asks for it).
+function M.say(text)
+  if not M.task_id then
+    return vim.notify('codevf: no task yet; start one with :CodeVF fix {issue}', vim.log.levels.WARN)
+  end
+  if not text or text == '' then
+    return vim.ui.input({ prompt = 'Message to the engineer: ' }, function(t)
+      if t and t ~= '' then M.say(t) end
+    end)
+  end
+  client.request('SendMessage', { taskId = M.task_id, text = text }, function(err)
+    chat.append(err and '[not sent] ' or 'you: ', err and err.message or text)
+  end)
+end
+
+--- :CodeVF end: ends the session and shows the summary.
+function M.finish()
+  if not M.task_id then
+    return vim.notify('codevf: no task', vim.log.levels.WARN)
+  end
+  client.request('EndSession', { taskId = M.task_id }, function(err, r)
+    if err then
+      return chat.append('[error] ', err.message)
+    end
+    M.status = 'ended'
+    chat.append('[session ended] ', ('%d minutes, %d credits'):format(r.minutes, r.creditsUsed))
+  end)
+end
+
+return M
