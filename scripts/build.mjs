@@ -1,6 +1,6 @@
 // Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
 import { build } from 'esbuild';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 
@@ -16,7 +16,12 @@ const entries = [
 const external = ['better-sqlite3', '@napi-rs/keyring', 'dugite', 'playwright-core'];
 
 await mkdir('dist', { recursive: true });
-await rm('dist/chunks', { recursive: true, force: true });
+// Old chunks stay a while: a codevf started before this build still imports them (names carry a hash).
+await mkdir('dist/chunks', { recursive: true });
+for (const f of await readdir('dist/chunks')) {
+  const p = `dist/chunks/${f}`;
+  if (Date.now() - (await stat(p)).mtimeMs > 3_600_000) await rm(p, { force: true });
+}
 await Promise.all(entries.map(async ([src, out, opts = {}]) => {
   await build({
     entryPoints: [src],
