@@ -147,7 +147,12 @@ export class AcpHandlers {
     };
   }
 
-  async dispose(): Promise<void> {
-    for (const s of this.sessions.values()) s.ended = true;
+  /**
+   * The client went away. ACP v1 gives no way back into a session (no session/load here), so a live one
+   * is ended rather than left billing with no one on this side; bounded so the agent still exits quickly.
+   */
+  async dispose(ms = 2500): Promise<void> {
+    const ending = Promise.allSettled([...this.sessions.values()].map((s) => s.cancel()));
+    await Promise.race([ending, new Promise((r) => setTimeout(r, ms).unref())]);
   }
 }

@@ -34,6 +34,7 @@ export class AcpSession {
   private asking = new Set<string>();
   private running = new Map<string, Running>();
   private requests = new Map<string, Pending>();
+  private engineerJoined = false;
   ended = false;
 
   constructor(readonly sessionId: string, private env: SessionEnv) {}
@@ -61,6 +62,7 @@ export class AcpSession {
       turn.finish('end_turn');
       throw e;
     }
+    if (!this.engineerJoined) await this.status('Sent. Waiting for an engineer to join; the first reply can take a few minutes.');
     const reason = await turn.done;
     if (this.turn === turn) this.turn = null;
     return reason;
@@ -82,7 +84,9 @@ export class AcpSession {
     if (this.queue) { this.queue.push([method, p]); return; }
     switch (method) {
       case 'engineer_message': return this.engineerSays(p.text);
-      case 'engineer_connected': return this.status(`${p.engineer.name}${p.engineer.title ? ` (${p.engineer.title})` : ''} joined the session.`);
+      case 'engineer_connected':
+        this.engineerJoined = true;
+        return this.status(`${p.engineer.name}${p.engineer.title ? ` (${p.engineer.title})` : ''} joined the session.`);
       case 'engineer_disconnected': return this.status(`${p.engineer.name}'s connection closed.`);
       case 'screenshare_request': return this.engineerSays(`The engineer offers a screenshare: ${p.url}`);
       case 'billing_update': return p.lowBalance ? this.status(`Low balance: ${p.balance} credits left.`) : undefined;

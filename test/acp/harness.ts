@@ -27,10 +27,12 @@ export interface AcpWorld {
   permissions: acp.RequestPermissionRequest[];
   answer: Answer;
   stderr(): string;
+  /** Ends the agent's stdin, as an editor closing the chat does. */
+  closeInput(): void;
   waitUpdate(pred: (u: acp.SessionUpdate) => boolean, what: string, ms?: number): Promise<acp.SessionUpdate>;
   waitPermission(what: string, ms?: number): Promise<acp.RequestPermissionRequest>;
-  /** initialize + session/new, then the engineer claims and connects. */
-  startSession(): Promise<{ sessionId: string; eng: ScriptedEngineer }>;
+  /** initialize + session/new, then (unless `join: false`) the engineer claims and connects. */
+  startSession(o?: { join?: boolean }): Promise<{ sessionId: string; eng: ScriptedEngineer }>;
   cleanup(): Promise<void>;
 }
 
@@ -66,15 +68,18 @@ export async function startAcpWorld(o: { token?: string; args?: string[]; env?: 
     sb, dir, agent: conn.agent, updates: [], permissions: [],
     answer: choose('reject_once'),
     stderr: child.stderr,
+    closeInput: () => child.proc.stdin.end(),
     waitUpdate: (pred, what, ms = 15_000) => until(() => w.updates.map((n) => n.update).find(pred), what, ms),
     waitPermission: (what, ms = 15_000) => until(() => w.permissions[seenPermissions] && w.permissions[seenPermissions++], what, ms),
-    async startSession() {
+    async startSession({ join = true } = {}) {
       await conn.agent.request('initialize', { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities: {}, clientInfo: { name: 'acp-test', version: '1' } });
       const { sessionId } = await conn.agent.request('session/new', { cwd: dir, mcpServers: [] });
       const eng = new ScriptedEngineer(sb.url, sb.engineerToken);
       engineers.push(eng);
-      await eng.claim(sessionId);
-      await eng.connect(sessionId);
+      if (join) {
+        await eng.claim(sessionId);
+        await eng.connect(sessionId);
+      }
       return { sessionId, eng };
     },
     async cleanup() {

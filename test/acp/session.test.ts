@@ -27,6 +27,22 @@ test('initialize offers codevf login; a prompt reaches the engineer and the repl
   }
 });
 
+test('a prompt before any engineer joins says it is waiting, and the engineer who joins reads it', async () => {
+  const w = await startAcpWorld();
+  try {
+    const { sessionId, eng } = await w.startSession({ join: false });
+    const turn = w.agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'tests fail on CI only' }] });
+    await w.waitUpdate((u) => u.sessionUpdate === 'agent_thought_chunk' && textOf(u).includes('Waiting for an engineer'), 'the waiting note');
+    await eng.claim(sessionId);
+    await eng.connect(sessionId);
+    assert.is((await eng.waitFor('customer_message')).payload.text, 'tests fail on CI only');
+    await eng.say('On it');
+    assert.is((await withTimeout(turn, 15_000, 'the end of the turn')).stopReason, 'end_turn');
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test('a command answered allow_once runs and its output arrives as tool_call_update; reject_once runs nothing', async () => {
   const w = await startAcpWorld();
   try {
@@ -88,6 +104,19 @@ test('session/cancel ends the turn as cancelled and ends the CodeVF session', as
     const again = await w.agent.request('session/prompt', { sessionId, prompt: [{ type: 'text', text: 'hello?' }] }).then(() => null, (e) => e);
     assert.ok(again, 'a prompt after cancel is refused');
     assert.match(String(again.message), /ended/);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('closing the ACP connection ends the CodeVF session (ACP has no way back into it)', async () => {
+  const w = await startAcpWorld();
+  try {
+    const { eng } = await w.startSession();
+    await w.waitUpdate((u) => u.sessionUpdate === 'agent_thought_chunk' && textOf(u).includes('joined'), 'the engineer joining');
+    w.closeInput();
+    const end = await eng.waitFor('session_end', undefined, 15_000);
+    assert.is(end.payload.reason, 'customer_ended');
   } finally {
     await w.cleanup();
   }
