@@ -12,8 +12,8 @@ function M.buf()
   end
   local buf = vim.api.nvim_create_buf(true, true)
   vim.api.nvim_buf_set_name(buf, NAME)
-  vim.api.nvim_buf_set_option(buf, 'filetype', 'codevf')
-  vim.api.nvim_buf_set_option(buf, 'modifiable', false)
+  vim.bo[buf].filetype = 'codevf'
+  vim.bo[buf].modifiable = false
   return buf
 end
 
@@ -32,9 +32,9 @@ function M.append(prefix, text)
   local lines = vim.split(tostring(text), '\n', { plain = true })
   lines[1] = prefix .. lines[1]
   local empty = vim.api.nvim_buf_line_count(buf) == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
-  vim.api.nvim_buf_set_option(buf, 'modifiable', true)
+  vim.bo[buf].modifiable = true
   vim.api.nvim_buf_set_lines(buf, empty and 0 or -1, -1, false, lines)
-  vim.api.nvim_buf_set_option(buf, 'modifiable', false)
+  vim.bo[buf].modifiable = false
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
   end

@@ -65,13 +65,14 @@ end
 function M.request(type_name, params, cb)
   local method = methods.name(type_name)
   local send = function()
-    rpc.request(method, params or vim.empty_dict(), function(err, result)
+    -- Scheduled here too: not every Neovim release runs response callbacks on the main loop.
+    rpc.request(method, params or vim.empty_dict(), vim.schedule_wrap(function(err, result)
       if cb then
         cb(err, result)
       elseif err then
         vim.notify('codevf: ' .. tostring(err.message), vim.log.levels.ERROR)
       end
-    end)
+    end))
   end
   if not rpc then
     start()
