@@ -27,6 +27,23 @@ test('allow_always allows that exact command for the session: the same command l
   }
 });
 
+test('output streams as in_progress tool_call_updates before the command completes', async () => {
+  const w = await startAcpWorld();
+  try {
+    const { eng } = await w.startSession();
+    w.answer = choose('allow_once');
+    const id = await eng.requestCommand('echo first-part; sleep 1; echo second-part; exit 3', 'stream it');
+    const live = await w.waitUpdate((u) => u.sessionUpdate === 'tool_call_update' && u.toolCallId === id && u.status === 'in_progress'
+      && textOf(u).includes('first-part'), 'output while running');
+    assert.not.ok(textOf(live).includes('second-part'));
+    const done = await w.waitUpdate((u) => u.sessionUpdate === 'tool_call_update' && u.toolCallId === id && u.status !== 'in_progress', 'the end');
+    assert.is(done.sessionUpdate === 'tool_call_update' && done.status, 'failed');
+    assert.ok(textOf(done).includes('second-part') && textOf(done).includes('exit code 3'), textOf(done));
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test('a file request becomes a read permission; allow_once shares the file with the engineer', async () => {
   const w = await startAcpWorld();
   try {
