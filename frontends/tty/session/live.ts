@@ -12,6 +12,7 @@ import { askRating, summaryText, type Summary } from './end.js';
 import { Requests } from './requests.js';
 import { Screen } from './screen.js';
 
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const clock = (d = new Date()) => `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
 const mmss = (ms: number) => { const s = Math.floor(ms / 1000); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
 
@@ -56,7 +57,7 @@ class LiveSession {
     this.listen();
     this.screen.print(`${this.io.out.bold('Engineer connecting...')} ${this.io.out.dim('(Ctrl+C to stop)')}`);
     void this.agent.request(GetRates, {}).then((r) => { this.perMinute = r.creditsPerMinute; }, () => undefined);
-    const tick = setInterval(() => this.tick(), 1000);
+    const tick = setInterval(() => this.tick(), 250);
     try {
       const t = await this.agent.request(CreateTask, { description });
       this.taskId = t.taskId;
@@ -142,7 +143,8 @@ class LiveSession {
     if (this.ending) return;
     const net = this.offline ? ' · reconnecting' : '';
     if (!this.engineer) {
-      this.screen.setStatus(`waiting for an engineer ${mmss(Date.now() - this.startedAt)}${net}`);
+      const frame = SPINNER[Math.floor(Date.now() / 250) % SPINNER.length];
+      this.screen.setStatus(`${frame} waiting for an engineer ${mmss(Date.now() - this.startedAt)}${net}`);
       if (this.taskId && Date.now() >= this.askAt && !this.screen.hasQuestion('keep-waiting')) this.askKeepWaiting();
       return;
     }
