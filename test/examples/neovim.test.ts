@@ -37,7 +37,14 @@ local timer = vim.loop.new_timer()
 timer:start(100, 100, vim.schedule_wrap(function()
   if session.task_id and not told then told = true; emit('task ' .. session.task_id) end
   local text = table.concat(chat.lines(), '\\n')
-  if not said and text:find('hello from the engineer', 1, true) then said = true; vim.cmd('CodeVF say hi from neovim') end
+  if not said and text:find('hello from the engineer', 1, true) then
+    said = true
+    vim.cmd('CodeVF say hi from neovim')
+    -- The prompt out: Enter in the chat buffer asks for a message (answered here as a user would type it).
+    vim.ui.input = function(_, on_confirm) on_confirm('typed in the chat') end
+    vim.api.nvim_set_current_buf(chat.buf())
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+  end
   if session.status == 'ended' or vim.loop.now() - started > 60000 then
     timer:stop()
     for _, l in ipairs(chat.lines()) do emit('chat ' .. l) end
@@ -47,7 +54,7 @@ timer:start(100, 100, vim.schedule_wrap(function()
 end))
 `;
 
-test('Neovim plugin: chat both ways and a command request answered through vim.ui.select', async () => {
+test('Neovim plugin: chat both ways (:CodeVF say and Enter in the chat buffer) and command requests answered through vim.ui.select', async () => {
   const w = await clientWorld();
   const nvim = await startNvim(w, DRIVER);
   try {
@@ -59,6 +66,8 @@ test('Neovim plugin: chat both ways and a command request answered through vim.u
     await w.eng.say('hello from the engineer');
     const msg = await w.eng.waitFor('customer_message', (e) => e.payload.text === 'hi from neovim', 30_000);
     assert.is(msg.payload.text, 'hi from neovim');
+    w.eng.socket!.cursor = 0; // the two messages may arrive in either order
+    await w.eng.waitFor('customer_message', (e) => e.payload.text === 'typed in the chat', 30_000);
 
     const ok = await w.eng.requestCommand('echo from-nvim', 'see the output');
     w.eng.socket!.cursor = 0;
@@ -84,6 +93,7 @@ test('Neovim plugin: chat both ways and a command request answered through vim.u
     has(new RegExp(`^\\[joined\\] ${engineer} connected$`));
     has(new RegExp(`^${engineer}: hello from the engineer$`));
     has(/^you: hi from neovim$/);
+    has(/^you: typed in the chat$/);
     has(/^\[request\] .* wants to run `echo from-nvim` in .*cvf-proj-.*\. Reason: see the output$/);
     has(/^\[allow\] echo from-nvim \(decided by customer\)$/);
     has(/^ {2}\| from-nvim$/);

@@ -14,6 +14,10 @@ function M.buf()
   vim.api.nvim_buf_set_name(buf, NAME)
   vim.bo[buf].filetype = 'codevf'
   vim.bo[buf].modifiable = false
+  -- The buffer is read-only; typing in it means "write to the engineer".
+  for _, key in ipairs({ 'i', 'a', 'o', '<CR>' }) do
+    vim.keymap.set('n', key, function() require('codevf.session').say() end, { buffer = buf, desc = 'CodeVF: message the engineer' })
+  end
   return buf
 end
 
