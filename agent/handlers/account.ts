@@ -3,13 +3,13 @@ import { routes } from '../../protocol/backend/routes.js';
 import { MIN_TOP_UP_USD } from '../../protocol/backend/account.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  AuthStatus, CreateToken, GetBalance, GetRates, ListTokens, Login, LoginCode, Logout, RevokeToken, TopUp,
+  AuthStatus, AuthToken, CreateToken, GetBalance, GetRates, ListTokens, Login, LoginCode, Logout, RevokeToken, TopUp,
 } from '../../protocol/methods/account.js';
 import { openBrowser } from '../auth/browser.js';
 import { deviceLogin } from '../auth/device-flow.js';
 import { HttpClient } from '../net/http.js';
 import type { AgentContext, Feature } from '../context.js';
-import { getServices } from '../services.js';
+import { authRequired, getServices } from '../services.js';
 
 /** `5`, `5.00`, `$5`, `$ 12.00` -> whole dollars; anything else (or below the minimum) is refused before any call. */
 export function parseAmount(raw: number | string): number {
@@ -101,6 +101,14 @@ export const account: Feature = (router, agent) => {
   });
 
   router.on(AuthStatus, (p) => status(agent, p.host));
+
+  router.on(AuthToken, async (p) => {
+    const s = services();
+    const h = s.hostFor(p.host);
+    const creds = await s.credentials.load(h);
+    if (!creds) throw authRequired(h);
+    return { host: h, token: creds.accessToken, tokenSource: creds.source };
+  });
 
   router.on(ListTokens, async (p) => (await services().backend(p.host)).call(routes.auth.listTokens));
   router.on(CreateToken, async (p) => (await services().backend(p.host))

@@ -74,6 +74,16 @@ export const AuthStatus = defineRequest({
   examples: [{ params: {}, result: { host: 'http://127.0.0.1:7345', signedIn: false, user: null, tokenSource: null, store: 'file', storeLocation: '/home/me/.config/codevf/auth.json', maskedToken: null, scopes: [], expiresAt: null } }],
 });
 
+export const AuthToken = defineRequest({
+  method: 'authToken',
+  summary: 'The raw token for a host, for `codevf auth token` to print alone on stdout (as `gh auth token`). '
+    + 'Front ends must never log it.',
+  params: z.object({ host: Host }),
+  result: z.object({ host: z.string(), token: z.string(), tokenSource: TokenSource }),
+  errors: ['auth_required'],
+  examples: [{ params: {}, result: { host: 'http://127.0.0.1:4780', token: 'cvf_EXAMPLEEXAMPLEEXAMPLE0000', tokenSource: 'file' } }],
+});
+
 const TokenInfo = z.object({
   id: z.string(), name: z.string(), kind: z.enum(['pat', 'access', 'refresh']), scopes: z.array(z.string()), prefix: z.string(),
   createdAt: z.string(), expiresAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
@@ -130,5 +140,5 @@ export const TopUp = defineRequest({
   examples: [{ params: { amount: '$5' }, result: { checkoutId: 'c_1', checkoutUrl: 'http://127.0.0.1:7345/checkout/c_1', amountUsd: 5, credits: 10 } }],
 });
 
-export const accountRequests = [Login, Logout, AuthStatus, ListTokens, CreateToken, RevokeToken, GetBalance, GetRates, TopUp] as const;
+export const accountRequests = [Login, Logout, AuthStatus, AuthToken, ListTokens, CreateToken, RevokeToken, GetBalance, GetRates, TopUp] as const;
 export const accountNotifications = [LoginCode] as const;

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AuthStatus, CreateToken, GetBalance, GetRates, ListTokens, Login, Logout, RevokeToken, TopUp } from '../../protocol/index.js';
+import { AuthStatus, AuthToken, CreateToken, GetBalance, GetRates, ListTokens, Login, Logout, RevokeToken, TopUp } from '../../protocol/index.js';
 import { typedAgent } from '../helpers/agent.js';
 import { api, tempEnv } from '../helpers/env.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -83,6 +83,7 @@ t('login with a token checks it against the backend before storing it', async ()
   assert.throws(() => statSync(e.authFile));
   const st = await a.request(Login, { token: sb.customerToken });
   assert.equal([st.signedIn, st.tokenSource, st.user?.role], [true, 'file', 'customer']);
+  assert.equal(await a.request(AuthToken, {}), { host: new URL(sb.url).origin, token: sb.customerToken, tokenSource: 'file' });
   await a.close(); e.cleanup();
 });
 
@@ -96,6 +97,7 @@ t('CODEVF_TOKEN is used and reported as the source; without any token calls answ
   const b = await typedAgent({ env: e2.env });
   const err = await fail(b.request(GetBalance, {}));
   assert.equal([err.code, err.data.reason], [-31001, 'auth_required']);
+  assert.is((await fail(b.request(AuthToken, {}))).data.reason, 'auth_required');
   await b.close(); e.cleanup(); e2.cleanup();
 });
 
