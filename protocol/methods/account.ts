@@ -34,7 +34,7 @@ export const Login = defineRequest({
   errors: ['access_denied', 'expired_token', 'auth_required', 'network_unreachable'],
   examples: [{
     params: { openBrowser: true },
-    result: { host: 'http://127.0.0.1:7345', signedIn: true, user: { id: 'u_1', email: 'demo@codevf.local', name: 'Demo Customer', role: 'customer' },
+    result: { host: 'http://127.0.0.1:4780', signedIn: true, user: { id: 'u_1', email: 'demo@codevf.local', name: 'Demo Customer', role: 'customer' },
       tokenSource: 'file', store: 'file', storeLocation: '/home/me/.config/codevf/auth.json', maskedToken: 'cvf_****a1b2', scopes: ['profile', 'tasks'], expiresAt: '2026-11-23T11:00:00.000Z' },
   }],
 });
@@ -50,7 +50,7 @@ export const LoginCode = defineNotification({
     expiresAt: z.string(),
     browserOpened: z.boolean().describe('False when not asked to, or when no browser could be opened (not an error).'),
   }),
-  examples: [{ userCode: 'BCDF-GHJK', verificationUri: 'http://127.0.0.1:7345/device', verificationUriComplete: 'http://127.0.0.1:7345/device?code=BCDFGHJK', expiresAt: '2026-11-23T10:15:00.000Z', browserOpened: false }],
+  examples: [{ userCode: 'BCDF-GHJK', verificationUri: 'http://127.0.0.1:4780/device', verificationUriComplete: 'http://127.0.0.1:4780/device?code=BCDFGHJK', expiresAt: '2026-11-23T10:15:00.000Z', browserOpened: false }],
 });
 
 export const Logout = defineRequest({
@@ -63,7 +63,7 @@ export const Logout = defineRequest({
     removedFrom: z.array(z.enum(['keyring', 'file'])),
     envTokenSet: z.boolean().describe('CODEVF_TOKEN is still set in the environment; unset it yourself.'),
   }),
-  examples: [{ params: {}, result: { host: 'http://127.0.0.1:7345', revoked: true, removedFrom: ['file'], envTokenSet: false } }],
+  examples: [{ params: {}, result: { host: 'http://127.0.0.1:4780', revoked: true, removedFrom: ['file'], envTokenSet: false } }],
 });
 
 export const AuthStatus = defineRequest({
@@ -71,7 +71,7 @@ export const AuthStatus = defineRequest({
   summary: 'Host, user, token source, masked token, scopes and expiry.',
   params: z.object({ host: Host }),
   result: AuthStatusResult,
-  examples: [{ params: {}, result: { host: 'http://127.0.0.1:7345', signedIn: false, user: null, tokenSource: null, store: 'file', storeLocation: '/home/me/.config/codevf/auth.json', maskedToken: null, scopes: [], expiresAt: null } }],
+  examples: [{ params: {}, result: { host: 'http://127.0.0.1:4780', signedIn: false, user: null, tokenSource: null, store: 'file', storeLocation: '/home/me/.config/codevf/auth.json', maskedToken: null, scopes: [], expiresAt: null } }],
 });
 
 export const AuthToken = defineRequest({
@@ -137,7 +137,7 @@ export const TopUp = defineRequest({
   params: z.object({ host: Host, amount: z.union([z.number(), z.string()]).describe('US dollars.') }),
   result: z.object({ checkoutId: z.string(), checkoutUrl: z.string(), amountUsd: z.number(), credits: z.number().int() }),
   errors: ['invalid_amount'],
-  examples: [{ params: { amount: '$5' }, result: { checkoutId: 'c_1', checkoutUrl: 'http://127.0.0.1:7345/checkout/c_1', amountUsd: 5, credits: 10 } }],
+  examples: [{ params: { amount: '$5' }, result: { checkoutId: 'c_1', checkoutUrl: 'http://127.0.0.1:4780/checkout/c_1', amountUsd: 5, credits: 10 } }],
 });
 
 export const accountRequests = [Login, Logout, AuthStatus, AuthToken, ListTokens, CreateToken, RevokeToken, GetBalance, GetRates, TopUp] as const;

@@ -5,7 +5,7 @@ local M = {}
 M.defaults = {
   -- The agent's command line, as a list (started through vim.lsp.rpc.start).
   cmd = { 'codevf-agent' },
-  -- Extra environment for the agent (e.g. { CODEVF_HOST = 'http://127.0.0.1:7345' }).
+  -- Extra environment for the agent (e.g. { CODEVF_HOST = 'http://127.0.0.1:4780' }).
   env = nil,
   -- schemas/methods.json; nil: $CODEVF_METHODS, then next to the agent, then this repository's copy.
   methods_file = nil,
