@@ -1,7 +1,6 @@
 // codevf: the terminal front end. Flags -> command module; the one error boundary. `--version` and `--help`
 // load nothing else: command modules (and the agent) are reached by lazy import().
 import { VERSION } from '../../protocol/version.js';
-import { findCommand, helpFor, words as wordsOf } from './cli/commands.js';
 
 const argv = process.argv.slice(2);
 
@@ -10,6 +9,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  const { findCommand, helpFor, words: wordsOf } = await import('./cli/commands.js');
   const words = wordsOf(argv);
   if (words[0] === 'help') {
     process.stdout.write(helpFor(findCommand(words.slice(1))));
