@@ -150,12 +150,16 @@ test('tokens revoke --all without a terminal needs --yes; a bad scope is a usage
   assert.match(bad.stderr, 'Unknown scope "everything"');
 });
 
-// When the protocol gains a method returning the raw token, this becomes: stdout is the token alone, exit 0.
-test('auth token, until the protocol has a method for it, fails saying which method is missing (exit 1)', async () => {
+test('auth token prints the raw token alone on stdout; signed out it exits 4', async () => {
   await login();
   const r = await codevf(['auth', 'token'], { env });
-  assert.equal([r.code, r.stdout], [1, '']);
-  assert.match(r.stderr, 'needs the agent method authToken');
+  assert.equal([r.code, r.stderr], [0, '']);
+  assert.ok(r.stdout === `${sb.customerToken}\n`, 'stdout is the token and a newline'); // never printed on failure
+  const other = await tempHome();
+  try {
+    const out = await codevf(['auth', 'token'], { env: cleanEnv(other.dir, { CODEVF_HOST: sb.url }) });
+    assert.equal([out.code, out.stdout], [4, '']);
+  } finally { await other.done(); }
 });
 
 test('logout revokes and removes the token; afterwards commands ask for login', async () => {

@@ -37,7 +37,7 @@ const authStatus: Omit<CommandSpec, 'name'> = {
   load: async () => (await import('../commands/auth.js')).status,
 };
 const authToken: Omit<CommandSpec, 'name'> = {
-  summary: 'Print the token alone on stdout (for scripts)',
+  summary: 'Print the token alone on stdout (for scripts; exit 4 when signed out)',
   usage: 'codevf auth token',
   load: async () => (await import('../commands/auth.js')).token,
 };

@@ -1,5 +1,5 @@
 // login (device flow or a token), logout, auth status, auth token.
-import { AuthStatus, Login, LoginCode, Logout, type AuthStatusResult } from '../../../protocol/methods/account.js';
+import { AuthStatus, AuthToken, Login, LoginCode, Logout, type AuthStatusResult } from '../../../protocol/methods/account.js';
 import type * as z from 'zod';
 import { bool, type Ctx } from '../cli/context.js';
 import { CliError, EXIT, usage } from '../cli/errors.js';
@@ -64,8 +64,9 @@ export async function status(ctx: Ctx) {
   return st;
 }
 
-/** Needs a protocol method that returns the raw token; authStatus only ever gives the masked one. */
-export async function token(_ctx: Ctx): Promise<never> {
-  throw new CliError('Error: "codevf auth token" needs the agent method authToken, which this protocol version does not have yet.\n'
-    + 'The masked token is shown by: codevf auth status');
+/** The raw token alone on stdout, for scripts (`gh auth token`); with --json, a document that holds it. */
+export async function token(ctx: Ctx) {
+  const r = await (await ctx.agent()).request(AuthToken, {});
+  ctx.io.data(r.token);
+  return r;
 }
