@@ -88,11 +88,13 @@ export class AcpHandlers {
     const p = parse(AcpInitializeParams, params, 'initialize');
     this.clientName = p.clientInfo?.title ?? p.clientInfo?.name ?? this.clientName;
     // ACP clients must answer session/request_permission, so a person can say yes: approvals: true.
-    await this.call(Initialize, {
+    const inner = this.call(Initialize, {
       clientInfo: { name: p.clientInfo?.name || 'acp-client', version: p.clientInfo?.version || '0' },
       capabilities: { approvals: true },
     });
+    // Flip synchronously so a request pipelined right behind initialize is served, not refused.
     this.initialized = true;
+    try { await inner; } catch (e) { this.initialized = false; throw e; }
     return {
       protocolVersion: ACP_PROTOCOL_VERSION,
       agentCapabilities: {

@@ -98,8 +98,9 @@ export function outputBlock(output: string, max: number): string {
 export function toAcpError(e: unknown): unknown {
   if (!(e instanceof RpcError)) return e;
   if (e.code === ErrorCode.AuthRequired) {
-    return new RpcError(AcpErrorCode.AuthRequired, `${e.message} Run \`codevf login\` in a terminal, then start a new session.`,
-      e.data.reason, { ...e.data, authMethods: AUTH_METHODS });
+    const said = e.message.replace(/\.?\s*$/, '.');
+    const hint = /codevf login/.test(said) ? ' Then start a new session.' : ' Run `codevf login` in a terminal, then start a new session.';
+    return new RpcError(AcpErrorCode.AuthRequired, said + hint, e.data.reason, { ...e.data, authMethods: AUTH_METHODS });
   }
   if (e.code === ErrorCode.NotFound) return new RpcError(AcpErrorCode.ResourceNotFound, e.message, e.data.reason, e.data);
   return e;
