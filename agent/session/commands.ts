@@ -46,15 +46,16 @@ export function startCommand(s: Session, cmd: ApprovedCommand, onDone: () => voi
   void run.done.then(async (r) => {
     await window.drain();
     const { truncated } = capped.finish();
-    void s.outbox.enqueue('commandResult', { requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated });
-    await agent.notify(CommandFinished, {
-      taskId, requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated,
-      redactions: r.redactions, timedOut: r.timedOut,
-    });
+    // The audit line first, so nobody sees a result the log does not hold yet.
     await s.audit.append({
       event: 'command_finished', taskId, requestId, command: cmd.command, exitCode: r.exitCode, signal: r.signal,
       timedOut: r.timedOut, reason: r.killed ?? undefined, durationMs: r.durationMs, bytesSent: capped.bytesSent,
       redactions: r.redactions, redactionKinds: r.redactionKinds, truncated,
+    });
+    void s.outbox.enqueue('commandResult', { requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated });
+    await agent.notify(CommandFinished, {
+      taskId, requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated,
+      redactions: r.redactions, timedOut: r.timedOut,
     });
   }).catch((err) => agent.log.error(`command ${requestId} bookkeeping failed`, err)).finally(onDone);
   return run;

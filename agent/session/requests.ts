@@ -145,10 +145,10 @@ export class Requests {
     this.pending.delete(r.requestId);
     if (entry.settled) return new RpcError(ErrorCode.Conflict, `Request ${r.requestId} was already settled.`, 'already_settled');
     entry.settled = true;
-    const route = r.type === 'command' ? 'approveCommand' : 'approveFile';
-    const delivered = this.s.outbox.enqueue(route, { requestId: r.requestId, decision, reason });
     await this.s.audit.append({ event: 'decision', taskId: r.taskId, requestId: r.requestId, kind: r.type, decision, decidedBy: by,
       reason, scope, ...(r.type === 'command' ? { command: r.command, cwd: r.workingDirectory } : { path: r.path }) });
+    const route = r.type === 'command' ? 'approveCommand' : 'approveFile';
+    const delivered = this.s.outbox.enqueue(route, { requestId: r.requestId, decision, reason });
     await this.s.agent.notify(RequestResolved, { taskId: r.taskId, requestId: r.requestId, decision, decidedBy: by });
     this.s.saver.schedule();
     return delivered;
@@ -235,10 +235,10 @@ export class Requests {
 
   private async send(shared: Awaited<ReturnType<typeof readForUpload>>, requestId: string | null, override: boolean, by: DecidedBy = 'customer') {
     const body = uploadBody(shared, requestId);
-    void this.s.outbox.enqueue('uploadFile', body);
     await this.s.audit.append({ event: 'file_sent', taskId: this.s.taskId, requestId: requestId ?? undefined, path: shared.path,
       decidedBy: by, override, bytesSent: Buffer.byteLength(body.contentBase64, 'base64'),
       redactions: shared.redactions.count, redactionKinds: shared.redactions.kinds });
+    void this.s.outbox.enqueue('uploadFile', body);
     return uploadResult(shared);
   }
 

@@ -17,6 +17,13 @@ export async function startAgent(sb: Sandbox, dir: string, home: string, o: Agen
     cwd: dir, initialize: false, args: o.args,
     env: { CODEVF_HOST: o.host ?? sb.url, CODEVF_TOKEN: sb.customerToken, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...o.env },
   });
+  // An agent that dies mid-test says why (the test then fails on its own assertion or timeout).
+  let closing = false;
+  const close = agent.close.bind(agent);
+  agent.close = async () => { closing = true; await close(); };
+  void agent.exited.then((e) => {
+    if (!closing && e.signal !== 'SIGKILL') process.stderr.write(`agent exited unexpectedly (${e.code ?? e.signal}):\n${agent.stderr().slice(-3000)}\n`);
+  });
   await agent.peer.request('initialize', { clientInfo: { name: 'session-test', version: '1' },
     capabilities: o.approvals === false ? {} : { approvals: true } });
   return agent;
