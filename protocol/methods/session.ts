@@ -23,13 +23,14 @@ export const PendingRequest = z.discriminatedUnion('type', [
 
 export const CreateTask = defineRequest({
   method: 'createTask',
-  summary: 'Creates the task, connects to its event stream and returns its id; events then arrive as notifications.',
+  summary: 'Creates the task, connects to its event stream and returns its id; events then arrive as notifications. '
+    + 'Commands run in the project root (the folder holding .codevf/config.json), or in `cwd` when there is no project.',
   params: z.object({
     description: z.string().min(1).max(4000).describe('The issue, in the customer\'s words.'),
     cwd: z.string().optional().describe('Project folder (commands run in its root); default: the agent\'s working folder.'),
   }),
   result: z.object({ taskId: TaskId, status: z.enum(['open', 'active', 'ended']) }),
-  errors: ['auth_required', 'no_project', 'network_unreachable'],
+  errors: ['auth_required', 'network_unreachable', 'folder_not_found', 'not_a_folder', 'session_active'],
   examples: [{ params: { description: 'users cannot log in' }, result: { taskId: 't_1', status: 'open' } }],
 });
 
@@ -55,7 +56,7 @@ export const ApproveCommand = defineRequest({
     + 'the same exact command string later in this session (never one with chaining or redirection).',
   params: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), scope: z.enum(['once', 'session']).default('once') }),
   result: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), scope: z.enum(['once', 'session']), started: z.boolean() }),
-  errors: ['not_found', 'scope_not_allowed'],
+  errors: ['not_found', 'scope_not_allowed', 'session_ended'],
   examples: [{ params: { requestId: 'r_1', decision: 'allow' }, result: { requestId: 'r_1', decision: 'allow', scope: 'once', started: true } }],
 });
 
@@ -76,7 +77,8 @@ export const UploadFile = defineRequest({
     z.object({ taskId: TaskId, path: z.string().min(1), override: z.boolean().default(false) }),
   ]),
   result: z.object({ sent: z.boolean(), path: z.string(), size: z.number().int(), binary: z.boolean(), redactions: z.number().int() }),
-  errors: ['not_found', 'never_share', 'path_outside_project', 'not_a_regular_file', 'too_large'],
+  errors: ['not_found', 'session_ended', 'never_share', 'path_outside_project', 'path_traversal', 'absolute_path', 'reserved_name',
+    'not_a_regular_file', 'file_not_found', 'file_changed', 'too_large'],
   examples: [{ params: { requestId: 'r_2', decision: 'allow' }, result: { sent: true, path: 'src/auth.js', size: 1234, binary: false, redactions: 0 } }],
 });
 
