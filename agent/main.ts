@@ -1,7 +1,6 @@
 // codevf-agent: the JSON-RPC agent on stdio. This file only reads flags and starts the server.
 import minimist from 'minimist';
 import { VERSION } from '../protocol/version.js';
-import { loadPolicy } from './policy.js';
 import { startServer } from './server.js';
 
 const USAGE = `codevf-agent ${VERSION}: the CodeVF JSON-RPC agent on stdio.
@@ -50,7 +49,7 @@ if (argv.help) {
     process.exit(2);
   }
   const options = {
-    policy: argv.policy === undefined ? undefined : policyOrExit(String(argv.policy)),
+    policy: argv.policy === undefined ? undefined : await policyOrExit(String(argv.policy)),
     framing: framing as 'auto',
     verbose: Boolean(argv.verbose),
     logFile: argv['log-file'],
@@ -64,7 +63,8 @@ if (argv.help) {
 }
 
 /** A bad policy file stops the agent before it serves anything: an unattended run must not guess. */
-function policyOrExit(file: string) {
+async function policyOrExit(file: string) {
+  const { loadPolicy } = await import('./policy.js'); // only unattended runs pay for it
   try { return loadPolicy(file); } catch (err) {
     process.stderr.write(`codevf-agent: ${(err as Error).message}\n`);
     process.exit(2);

@@ -20,8 +20,11 @@ export function describeZodError(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
 }
 
+type Entry = { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef> };
+
 export class Router {
-  private reqs = new Map<string, { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef> }>();
+  private reqs = new Map<string, Entry>();
+  private lazyReqs = new Map<string, () => Promise<Entry>>();
   private notes = new Map<string, { def: AnyNotificationDef; fn: NotificationHandler<AnyNotificationDef> }>();
 
   on<D extends AnyRequestDef>(def: D, fn: RequestHandler<D>): this {
@@ -34,7 +37,13 @@ export class Router {
     return this;
   }
 
-  has(method: string) { return this.reqs.has(method); }
+  /** Registers a method by name now; its declaration and handler arrive from `load` on the first call. */
+  onLazy(method: string, load: () => Promise<Entry>): this {
+    this.lazyReqs.set(method, load);
+    return this;
+  }
+
+  has(method: string) { return this.reqs.has(method) || this.lazyReqs.has(method); }
 
   /** Runs a handler on params another router has already validated (lazy features forward here). */
   invoke<D extends AnyRequestDef>(def: D, params: ParamsOf<D>, ctx: HandlerContext): Promise<unknown> | unknown {
@@ -42,10 +51,11 @@ export class Router {
     if (!entry) throw new Error(`no handler registered for ${def.method}`);
     return entry.fn(params as ParamsOf<AnyRequestDef>, ctx);
   }
-  methods() { return [...this.reqs.keys()]; }
+  methods() { return [...this.reqs.keys(), ...this.lazyReqs.keys()]; }
 
   async request(method: string, rawParams: unknown, ctx: HandlerContext): Promise<unknown> {
-    const entry = this.reqs.get(method);
+    const lazy = this.lazyReqs.get(method);
+    const entry = this.reqs.get(method) ?? (lazy ? await lazy() : undefined);
     if (!entry) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}. Call rpc.discover for the list.`, 'method_not_found');
     const parsed = entry.def.params.safeParse(rawParams);
     if (!parsed.success) {

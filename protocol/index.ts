@@ -6,18 +6,18 @@ import { lifecycleNotifications, lifecycleRequests } from './methods/lifecycle.j
 import { projectRequests } from './methods/project.js';
 import { sessionNotifications, sessionRequests } from './methods/session.js';
 
-export const requests: readonly AnyRequestDef[] = [
-  ...lifecycleRequests,
-  ...accountRequests,
-  ...projectRequests,
-  ...sessionRequests,
-];
+/** The protocol by feature; `schemas/methods.json` records each method's group, so the agent can register
+ *  every method at startup and build a group's zod declarations on its first call. */
+export const groups = {
+  lifecycle: { requests: lifecycleRequests, notifications: lifecycleNotifications },
+  account: { requests: accountRequests, notifications: accountNotifications },
+  project: { requests: projectRequests, notifications: [] },
+  session: { requests: sessionRequests, notifications: sessionNotifications },
+} as const satisfies Record<string, { requests: readonly AnyRequestDef[]; notifications: readonly AnyNotificationDef[] }>;
+export type Group = keyof typeof groups;
 
-export const notifications: readonly AnyNotificationDef[] = [
-  ...lifecycleNotifications,
-  ...accountNotifications,
-  ...sessionNotifications,
-];
+export const requests: readonly AnyRequestDef[] = Object.values(groups).flatMap((g): readonly AnyRequestDef[] => g.requests);
+export const notifications: readonly AnyNotificationDef[] = Object.values(groups).flatMap((g): readonly AnyNotificationDef[] => g.notifications);
 
 export * from './define.js';
 export * from './errors.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import { notifications, requests } from '../protocol/index.js';
+import { groups, notifications, requests } from '../protocol/index.js';
 import { buildOpenRpc, jsonSchema } from '../protocol/openrpc.js';
 
 const ROOT = 'schemas';
@@ -30,7 +30,8 @@ export async function generate(): Promise<Map<string, string>> {
       put(`${ROOT}/json/${d.typeName}Notification.json`, schemaFile(`${d.typeName}Notification`, d.params, 'input', `Params of the ${d.method} notification: ${d.summary}`));
       put(`${ROOT}/examples/${d.typeName}.json`, { $comment: NOTICE, method: d.method, kind: d.kind, examples: d.examples.map((params) => ({ params })) });
     }
-    table[d.method] = { kind: d.kind, direction: d.direction, typeName: d.typeName };
+    const group = Object.entries(groups).find(([, g]) => (g.requests as readonly unknown[]).includes(d) || (g.notifications as readonly unknown[]).includes(d))?.[0];
+    table[d.method] = { kind: d.kind, direction: d.direction, typeName: d.typeName, group };
   }
   put(`${ROOT}/methods.json`, { $comment: NOTICE, methods: table });
   put(`${ROOT}/openrpc.json`, buildOpenRpc());

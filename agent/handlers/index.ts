@@ -1,38 +1,61 @@
-// Every feature the agent serves. Adding a feature: declare it in protocol/, write its module here, list it.
-// Features other than the lifecycle load on first use, so `initialize` never waits for ws, git, zip or keyring code.
+// Every feature the agent serves. Adding a feature: declare it in protocol/ (in a group), write its module here,
+// list it. Startup registers each method by name from the generated table; a group's zod declarations and
+// handlers (and the ws, git, zip or keyring code behind them) load on its first call, or in the background
+// once `initialize` has been answered.
 import type { AnyRequestDef } from '../../protocol/define.js';
-import { accountRequests } from '../../protocol/methods/account.js';
-import { projectRequests, UploadSnapshot } from '../../protocol/methods/project.js';
-import { sessionRequests } from '../../protocol/methods/session.js';
-import type { Feature } from '../context.js';
+import methodTable from '../../schemas/methods.json' with { type: 'json' };
+import type { AgentContext, Feature } from '../context.js';
 import { Router } from '../router.js';
 import { lifecycle } from './lifecycle.js';
 
+type LazyGroup = 'account' | 'project' | 'session';
+interface Loaded { defs: readonly AnyRequestDef[]; features: Feature[] }
+
 const loaders: Array<() => Promise<unknown>> = [];
 
-/** Loads every lazy feature in the background (after initialize), so a first call does not wait for it. */
+/** Loads every lazy group in the background (after initialize), so a first call does not wait for it. */
 export function warmUp(): void {
   for (const load of loaders) load().catch(() => { /* the first real call reports the failure */ });
 }
 
-/** Registers `defs` now; imports the feature and hands it the calls on the first one. */
-function lazy(defs: readonly AnyRequestDef[], load: () => Promise<Feature>): Feature {
-  return (router, agent) => {
-    let inner: Promise<Router> | undefined;
-    const get = () => (inner ??= load().then((feature) => {
+function namesOf(group: LazyGroup): string[] {
+  return Object.entries(methodTable.methods as Record<string, { kind: string; direction: string; group?: string }>)
+    .filter(([, m]) => m.group === group && m.kind === 'request' && m.direction === 'client-to-agent')
+    .map(([name]) => name);
+}
+
+function lazy(group: LazyGroup, load: () => Promise<Loaded>): Feature {
+  return (router: Router, agent: AgentContext) => {
+    let inner: Promise<{ r: Router; defs: Map<string, AnyRequestDef> }> | undefined;
+    const get = () => (inner ??= load().then(({ defs, features }) => {
       const r = new Router();
-      feature(r, agent);
-      return r;
+      for (const f of features) f(r, agent);
+      return { r, defs: new Map(defs.map((d) => [d.method, d])) };
     }, (err) => { inner = undefined; throw err; }));
     loaders.push(get);
-    for (const def of defs) router.on(def, async (params, ctx) => (await get()).invoke(def, params, ctx) as never);
+    for (const name of namesOf(group)) {
+      router.onLazy(name, async () => {
+        const { r, defs } = await get();
+        const def = defs.get(name);
+        if (!def) throw new Error(`schemas/methods.json lists ${name} in ${group}, protocol/ does not: run npm run gen`);
+        return { def, fn: (params, ctx) => r.invoke(def, params, ctx) as never };
+      });
+    }
   };
 }
 
 export const features: Feature[] = [
   lifecycle,
-  lazy(accountRequests, () => import('./account.js').then((m) => m.account)),
-  lazy(projectRequests.filter((d) => d !== UploadSnapshot), () => import('./project.js').then((m) => m.project)),
-  lazy([UploadSnapshot], () => import('./snapshot.js').then((m) => m.snapshot)),
-  lazy(sessionRequests, () => import('./session.js').then((m) => m.session)),
+  lazy('account', async () => ({
+    defs: (await import('../../protocol/methods/account.js')).accountRequests,
+    features: [(await import('./account.js')).account],
+  })),
+  lazy('project', async () => ({
+    defs: (await import('../../protocol/methods/project.js')).projectRequests,
+    features: [(await import('./project.js')).project, (await import('./snapshot.js')).snapshot],
+  })),
+  lazy('session', async () => ({
+    defs: (await import('../../protocol/methods/session.js')).sessionRequests,
+    features: [(await import('./session.js')).session],
+  })),
 ];

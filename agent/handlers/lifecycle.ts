@@ -1,7 +1,6 @@
 // initialize, shutdown, ping, rpc.discover. The state machine itself lives in server.ts.
 import { Initialize, Ping, RpcDiscover, Shutdown } from '../../protocol/methods/lifecycle.js';
 import { PROTOCOL_VERSION, VERSION } from '../../protocol/version.js';
-import { buildOpenRpc } from '../../protocol/openrpc.js';
 import type { Feature } from '../context.js';
 
 export const lifecycle: Feature = (router, agent) => {
@@ -20,6 +19,7 @@ export const lifecycle: Feature = (router, agent) => {
   });
   router.on(Shutdown, () => null);
   router.on(Ping, () => ({}));
-  let discover: ReturnType<typeof buildOpenRpc> | undefined;
-  router.on(RpcDiscover, () => (discover ??= buildOpenRpc()));
+  // Built on first use: the JSON Schema converter is not needed to answer initialize.
+  let discover: Promise<Record<string, unknown>> | undefined;
+  router.on(RpcDiscover, () => (discover ??= import('../../protocol/openrpc.js').then((m) => m.buildOpenRpc())) as never);
 };
