@@ -15,7 +15,7 @@ export interface Logger {
 /** Masks CodeVF tokens, bearer headers and JWTs in a log line. */
 export function scrub(text: string): string {
   return text
-    .replace(/cvf_[A-Za-z0-9_]{4,}/g, 'cvf_****')
+    .replace(/cvf_[A-Za-z0-9_-]{4,}/g, 'cvf_****') // base64url bodies contain - and _
     .replace(/(Bearer\s+)\S+/gi, '$1****')
     .replace(/\bey[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, '<jwt ****>');
 }

@@ -42,7 +42,7 @@ const SPECIFIC: SecretPattern[] = [
   { kind: 'sendgrid_key', anchors: ['SG.'], re: /SG\.[\w=.-]{66}/g },
   { kind: 'huggingface_token', anchors: ['hf_'], re: /hf_[a-zA-Z]{34}/g },
   { kind: 'digitalocean_token', anchors: ['dop_v1_'], re: /dop_v1_[a-f0-9]{64}/g },
-  { kind: 'codevf_token', anchors: ['cvf_'], re: /cvf_[A-Za-z0-9_]{20,}/g },
+  { kind: 'codevf_token', anchors: ['cvf_'], re: /cvf_[A-Za-z0-9_-]{20,}/g },
 ];
 
 /** Generic shapes: only where no specific pattern already matched. */
