@@ -7,6 +7,7 @@ import type { AgentContext } from '../context.js';
 import { findProjectRoot, readProjectConfig } from '../project/config.js';
 import { ProjectFiles } from '../security/safe-file.js';
 import { getServices } from '../services.js';
+import { hostKey } from '../auth/store.js';
 import { sessionBackend, type SessionBackend } from './backend.js';
 import { sessionConfig } from './config.js';
 import { reapOrphans } from './orphans.js';
@@ -86,7 +87,14 @@ export class Sessions {
     if (!file || (taskId && file.taskId !== taskId)) {
       throw new RpcError(ErrorCode.NotFound, `No saved session${taskId ? ` for task ${taskId}` : ''} in ${root}/.codevf/session.json.`, 'not_found');
     }
-    const { backend, host } = await this.backend(file.host);
+    // The file names the backend it belongs to; only the one this agent is configured for gets the token.
+    const configured = getServices(this.agent).hostFor();
+    const saved = file.host ? hostKey(file.host) : configured;
+    if (saved !== configured) {
+      throw new RpcError(ErrorCode.Forbidden, `The saved session belongs to ${saved}, not ${configured}. `
+        + `Start the agent with --host ${saved} to resume it, or delete .codevf/session.json.`, 'host_mismatch');
+    }
+    const { backend, host } = await this.backend(configured);
     const task = await backend.call(routes.tasks.get, { params: [file.taskId] });
     const s = await this.open(root, { ...file, status: file.status === 'ended' ? 'ended' : task.status }, backend, host);
     await reapOrphans(s, file.running);

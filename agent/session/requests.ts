@@ -22,6 +22,9 @@ import type { Session } from './session.js';
 import { processStart } from './orphans.js';
 import type { RunningRecord, StoredRequest } from './store.js';
 
+/** Characters that can make a terminal or editor show something other than what runs (tab and newline stay). */
+const HIDING_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/;
+
 type Pending = z.infer<typeof PendingRequest>;
 interface Entry { seq: number; request: Pending; timer?: NodeJS.Timeout; settled?: boolean }
 type Decision = 'allow' | 'deny';
@@ -56,10 +59,13 @@ export class Requests {
   }
 
   async onCommandRequest(p: z.output<typeof RequestCommand>, seq: number, _at: string): Promise<void> {
+    if (this.pending.has(p.requestId)) return; // replayed after a restart: already held, shown and timed
     const { taskId } = this.s;
     let folder: string | null = null;
     let refusal: string | null = null;
     try { folder = await commandFolder(this.s.deps.root, p.cwd); } catch (err) { refusal = (err as Error).message; }
+    // A carriage return, escape sequence or bidi override can make the shown command differ from what runs.
+    if (!refusal && HIDING_CHARS.test(p.command)) refusal = 'the command contains control characters that could hide what it runs';
     const request: Pending = { type: 'command', taskId, requestId: p.requestId, command: p.command, reason: p.reason,
       workingDirectory: folder ?? this.s.deps.root, engineer: this.s.engineer, ...this.times() };
     const entry: Entry = { seq, request };
@@ -78,6 +84,7 @@ export class Requests {
   }
 
   async onFileRequest(p: z.output<typeof RequestFile>, seq: number, _at: string): Promise<void> {
+    if (this.pending.has(p.requestId)) return; // replayed after a restart: already held, shown and timed
     const { taskId } = this.s;
     const request: Pending = { type: 'file', taskId, requestId: p.requestId, path: p.path, reason: p.reason,
       engineer: this.s.engineer, neverShare: safeNeverShare(p.path), ...this.times() };

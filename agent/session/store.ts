@@ -1,6 +1,6 @@
 // `.codevf/session.json`: the task, its last seq, pending requests, session rules and the outbox, so a
 // restarted agent continues with resumeTask. Written atomically; changes coalesce into one write at a time.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
@@ -42,6 +42,13 @@ export async function readSessionFile(root: string): Promise<SessionFile | null>
   const file = sessionFilePath(root);
   let raw: string;
   try { raw = await readFile(file, 'utf8'); } catch { return null; }
+  // The agent writes it 0600 for its user. A file that came with the project (a clone, an archive) could name
+  // another backend, session rules and pids: never trust one this user's agent did not write.
+  const st = await stat(file);
+  if (process.platform !== 'win32' && (st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0)) {
+    throw new RpcError(ErrorCode.Forbidden, `${file} was not written by your CodeVF agent (owner or permissions differ); `
+      + 'delete it to start a new session.', 'untrusted_session_file');
+  }
   let json: unknown;
   try { json = JSON.parse(raw); } catch {
     throw new RpcError(ErrorCode.InvalidConfig, `${file} is not valid JSON; delete it to start a new session.`, 'invalid_session_file');

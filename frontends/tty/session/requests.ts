@@ -36,7 +36,8 @@ export class Requests {
     return [`${c.yellow('┌─')} ${c.bold(title)}`, ...lines.map((l) => `${bar}  ${l}`), `${c.yellow('└─')} ${c.dim(keys)}`].join('\n');
   }
 
-  private command(r: { requestId: string; command: string; reason: string; workingDirectory: string; engineer: string | null }): void {
+  private command(raw: { requestId: string; command: string; reason: string; workingDirectory: string; engineer: string | null }): void {
+    const r = { ...raw, command: visible(raw.command), reason: visible(raw.reason), workingDirectory: visible(raw.workingDirectory), engineer: raw.engineer && visible(raw.engineer) };
     const c = this.io.out;
     this.commands.set(r.requestId, r.command);
     this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
@@ -53,7 +54,8 @@ export class Requests {
     });
   }
 
-  private file(r: { requestId: string; path: string; reason: string; engineer: string | null; neverShare: string | null }): void {
+  private file(raw: { requestId: string; path: string; reason: string; engineer: string | null; neverShare: string | null }): void {
+    const r = { ...raw, path: visible(raw.path), reason: visible(raw.reason), engineer: raw.engineer && visible(raw.engineer) };
     const c = this.io.out;
     this.files.set(r.requestId, r.path);
     const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
@@ -119,4 +121,10 @@ export class Requests {
     else this.screen.print(c.red(`Command failed with exit code ${f.exitCode}: ${cmd}`));
     if (f.truncated) this.screen.print(c.dim('(the output sent to the engineer was cut at the size limit)'));
   }
+}
+
+/** Shows control and bidi characters as escapes, so what is on screen is exactly what would run or be read. */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
 }
