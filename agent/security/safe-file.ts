@@ -142,9 +142,18 @@ export function isBinary(data: Buffer): boolean {
   }
 }
 
+/** Redacts inside content that is not UTF-8 text: UTF-16 with a byte-order mark as UTF-16, anything else as
+ *  Latin-1, which maps each byte to one character, so every byte around a secret comes back unchanged. */
+function redactBytes(data: Buffer): { data: Buffer; count: number; kinds: string[] } {
+  const enc: BufferEncoding = data[0] === 0xff && data[1] === 0xfe ? 'utf16le' : 'latin1';
+  const r = redact(data.toString(enc));
+  return r.count ? { data: Buffer.from(r.text, enc), count: r.count, kinds: r.kinds } : { data, count: 0, kinds: [] };
+}
+
 function encode(rel: string, data: Buffer): SharedFile {
   if (isBinary(data)) {
-    return { path: rel, size: data.length, binary: true, encoding: 'base64', content: data.toString('base64'), redactions: { count: 0, kinds: [] } };
+    const r = redactBytes(data);
+    return { path: rel, size: data.length, binary: true, encoding: 'base64', content: r.data.toString('base64'), redactions: { count: r.count, kinds: r.kinds } };
   }
   const r = redact(data.toString('utf8'));
   return { path: rel, size: data.length, binary: false, encoding: 'utf8', content: r.text, redactions: { count: r.count, kinds: r.kinds } };
