@@ -16,6 +16,7 @@ export interface PeerHandlers {
 interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
 
 const CANCEL_METHODS = new Set(['$/cancelRequest', '$/cancel_request']);
+const CANCEL_GRACE_MS = 10_000;
 
 function errorBody(code: number, message: string, reason: string) {
   return { code, message, data: { reason, retryable: false } };
@@ -121,12 +122,18 @@ export class Peer {
     try { this.handlers.onNotification?.(method, params); } catch (e) { this.handlers.onInternalError?.(method, e); }
   }
 
+  /** Asks the handler to stop (its signal aborts). Its answer says what happened: -32800 if it gave up, its
+   *  result if the work was already done, so "cancelled" is never said of an action that took place. */
   private cancel(id: Id) {
     const c = this.inflight.get(id);
-    if (!c) return;
-    this.inflight.delete(id);
+    if (!c || c.signal.aborted) return;
     c.abort();
-    void this.reply(id, { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') });
+    // A handler that never looks at its signal still gets an answer, later.
+    setTimeout(() => {
+      if (this.inflight.get(id) !== c) return;
+      this.inflight.delete(id);
+      void this.reply(id, { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') });
+    }, CANCEL_GRACE_MS).unref();
   }
 
   private async handleRequest(id: Id, method: string, params: unknown) {
@@ -140,13 +147,14 @@ export class Peer {
       const result = await handler(method, params, { id, signal: ctrl.signal });
       body = { result: result === undefined ? null : result };
     } catch (e) {
-      if (e instanceof RpcError) body = { error: e.toJSON() };
+      if (ctrl.signal.aborted) body = { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') };
+      else if (e instanceof RpcError) body = { error: e.toJSON() };
       else {
         this.handlers.onInternalError?.(method, e);
         body = { error: errorBody(ErrorCode.InternalError, `Internal error while handling ${method}; see the agent log.`, 'internal_error') };
       }
     }
-    if (this.inflight.get(id) !== ctrl) return; // cancelled: already answered with -32800
+    if (this.inflight.get(id) !== ctrl) return; // answered by the cancel grace timer
     this.inflight.delete(id);
     await this.reply(id, body);
   }

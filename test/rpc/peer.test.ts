@@ -44,6 +44,14 @@ test('$/cancel_request {requestId} (ACP) cancels too; other requests are unaffec
   f.proc.kill();
 });
 
+test('a cancel that arrives after the work is done answers with the result, never "cancelled" for an action that happened', async () => {
+  const f = fixture('ndjson');
+  f.send({ jsonrpc: '2.0', id: 9, method: 'work', params: { ms: 150 } });
+  f.send({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 9 } });
+  assert.equal(await f.next(), { jsonrpc: '2.0', id: 9, result: { waited: 150 } });
+  f.proc.kill();
+});
+
 test('a handler that throws unexpectedly answers -32603 without a stack trace or its message', async () => {
   const f = fixture('ndjson');
   f.send({ jsonrpc: '2.0', id: 1, method: 'explode' });
