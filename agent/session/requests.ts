@@ -122,6 +122,10 @@ export class Requests {
     try { shared = await readForUpload(this.s, r.path, false); } catch (err) {
       return void await this.decide(entry, 'deny', 'policy', `Refused: ${(err as Error).message}`);
     }
+    // The policy must allow the file actually served too: a link inside an allowed folder may point elsewhere.
+    if (shared.path !== r.path && this.policy!.decide({ ...r, path: shared.path }, this.s.deps.root).decision === 'deny') {
+      return void await this.decide(entry, 'deny', 'policy', `Denied: ${r.path} is a link to ${shared.path}, which the policy does not allow.`);
+    }
     await this.decide(entry, 'allow', 'policy', d.reason);
     await this.send(shared, r.requestId, false, 'policy');
   }

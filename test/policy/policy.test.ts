@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -102,6 +102,21 @@ test('--policy shares a file matching a glob, and still refuses a never-share fi
     }
     const envDecision = (await audit(w)).find((l) => l.event === 'decision' && l.requestId === env);
     assert.match(envDecision.reason, /never/i);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('--policy judges the file actually served: a link inside an allowed folder to a file outside it is denied', async () => {
+  const w = await policyWorld(true);
+  try {
+    await writeFile(join(w.dir, 'sub', 'prod.yaml'), 'db: prod\n');
+    await symlink('../sub/prod.yaml', join(w.dir, 'src', 'prod-link.yaml'));
+    const id = await w.eng.requestFile('src/prod-link.yaml', 'looks allowed');
+    assert.equal(await w.agent.waitFor('request_resolved', (p) => p.requestId === id),
+      { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: 'policy' });
+    const decision = (await audit(w)).find((l) => l.event === 'decision' && l.requestId === id);
+    assert.match(decision.reason, 'sub/prod.yaml');
   } finally {
     await w.cleanup();
   }
