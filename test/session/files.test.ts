@@ -19,13 +19,14 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
     // The two swap-after-check races need a hook inside the read; test/security/safe-file.test.ts covers them.
     const cases = hp.cases.filter((c) => !c.beforeOpen);
     assert.ok(cases.length >= 30, `corpus has ${cases.length} cases`);
-    let refused = 0;
+    const throughAgent: string[] = [];
+    const notCarried: string[] = [];
     for (const c of cases) {
       let id: string;
       try {
         id = await w.eng.requestFile(c.path, `hostile: ${c.name}`);
       } catch {
-        refused++; // the backend would not even carry it (e.g. an empty path)
+        notCarried.push(c.name); // the backend would not even carry it (e.g. an empty path)
         continue;
       }
       const req = await w.agent.waitFor('request_file', (p) => p.requestId === id);
@@ -33,7 +34,7 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
       const err = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
       assert.ok(err, `${c.name}: was served`);
       assert.is(err!.data.reason, c.reason, `${c.name}: ${err!.message}`);
-      refused++;
+      throughAgent.push(c.name);
       if (c.reason === 'never_share') {
         // Left open for an explicit override; the customer declines here.
         await w.agent.request(UploadFile, { requestId: id, decision: 'deny' });
@@ -41,7 +42,9 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
       const d = await w.eng.waitFor('file_decision', (e) => e.payload.requestId === id);
       assert.is(d.payload.decision, 'deny', c.name);
     }
-    assert.is(refused, cases.length);
+    // At least 30 hostile paths must reach the agent's own checks, not just the backend's validation.
+    assert.ok(throughAgent.length >= 30, `only ${throughAgent.length} reached the agent; not carried: ${notCarried.join(', ')}`);
+    assert.ok(notCarried.length <= 2, `the backend refused to carry: ${notCarried.join(', ')}`);
     assert.is(w.eng.socket!.events.filter((e) => e.type === 'file_upload').length, 0, 'nothing was uploaded');
     assert.is((await w.agent.request(ListPendingRequests, {})).requests.length, 0);
     const audit = (await readFile(join(hp.root, '.codevf', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
