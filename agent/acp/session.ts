@@ -6,7 +6,9 @@ import { AcpPermissionResponse, type AcpSessionUpdate, type AcpStopReason } from
 import type { AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  ApproveCommand, EndSession, ListPendingRequests, SendMessage, UploadFile, type PendingRequest,
+  ApproveCommand, BillingUpdateNote, CommandFinished, CommandOutputNote, ConnectionState, EndSession, EngineerConnectedNote,
+  EngineerDisconnectedNote, EngineerMessageNote, ListPendingRequests, RequestCommandNote, RequestFileNote, RequestResolved,
+  ScreenshareRequestNote, SendMessage, SessionEndNote, UploadFile, type PendingRequest,
 } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
 import { decisionFor, outputBlock, permissionOptions, requestDetails, requestTitle, text } from './translate.js';
@@ -83,19 +85,19 @@ export class AcpSession {
   async onNote(method: string, p: Note): Promise<void> {
     if (this.queue) { this.queue.push([method, p]); return; }
     switch (method) {
-      case 'engineer_message': return this.engineerSays(p.text);
-      case 'engineer_connected':
+      case EngineerMessageNote.method: return this.engineerSays(p.text);
+      case EngineerConnectedNote.method:
         this.engineerJoined = true;
         return this.status(`${p.engineer.name}${p.engineer.title ? ` (${p.engineer.title})` : ''} joined the session.`);
-      case 'engineer_disconnected': return this.status(`${p.engineer.name}'s connection closed.`);
-      case 'screenshare_request': return this.engineerSays(`The engineer offers a screenshare: ${p.url}`);
-      case 'billing_update': return p.lowBalance ? this.status(`Low balance: ${p.balance} credits left.`) : undefined;
-      case 'connection_state': return p.state === 'reconnecting' ? this.status(`Connection lost; reconnecting (attempt ${p.attempt}).`) : undefined;
-      case 'request_command': case 'request_file': return this.onRequest(method, p);
-      case 'request_resolved': return this.onResolved(p.requestId, p.decision, p.decidedBy);
-      case 'command_output': return this.onOutput(p.requestId, p.data);
-      case 'command_finished': return this.onFinished(p);
-      case 'session_end': return this.onEnd(p);
+      case EngineerDisconnectedNote.method: return this.status(`${p.engineer.name}'s connection closed.`);
+      case ScreenshareRequestNote.method: return this.engineerSays(`The engineer offers a screenshare: ${p.url}`);
+      case BillingUpdateNote.method: return p.lowBalance ? this.status(`Low balance: ${p.balance} credits left.`) : undefined;
+      case ConnectionState.method: return p.state === 'reconnecting' ? this.status(`Connection lost; reconnecting (attempt ${p.attempt}).`) : undefined;
+      case RequestCommandNote.method: case RequestFileNote.method: return this.onRequest(method, p);
+      case RequestResolved.method: return this.onResolved(p.requestId, p.decision, p.decidedBy);
+      case CommandOutputNote.method: return this.onOutput(p.requestId, p.data);
+      case CommandFinished.method: return this.onFinished(p);
+      case SessionEndNote.method: return this.onEnd(p);
       default: return undefined;
     }
   }
@@ -110,7 +112,7 @@ export class AcpSession {
   }
 
   private onRequest(method: string, p: Note): Promise<void> {
-    const r: Pending = method === 'request_command'
+    const r: Pending = method === RequestCommandNote.method
       ? { type: 'command', taskId: p.taskId, requestId: p.requestId, command: p.command, reason: p.reason, workingDirectory: p.workingDirectory,
         engineer: p.engineer, receivedAt: '', expiresAt: p.expiresAt }
       : { type: 'file', taskId: p.taskId, requestId: p.requestId, path: p.path, reason: p.reason, engineer: p.engineer,

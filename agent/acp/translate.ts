@@ -81,7 +81,7 @@ export function requestTitle(r: Pending): string {
 export function requestDetails(r: Pending): string {
   const who = r.engineer ?? 'The engineer';
   const lines = r.type === 'command'
-    ? [`${who} asks to run:`, '```', r.command, '```', `in ${r.workingDirectory}`]
+    ? [`${who} asks to run:`, fenceFor(r.command), r.command, fenceFor(r.command), `in ${r.workingDirectory}`]
     : [`${who} asks for the file \`${r.path}\`.`];
   if (r.type === 'file' && r.neverShare) lines.push(`This file is on the never-share list: ${r.neverShare}.`);
   lines.push(`Reason: ${r.reason}`);
@@ -104,4 +104,10 @@ export function toAcpError(e: unknown): unknown {
   }
   if (e.code === ErrorCode.NotFound) return new RpcError(AcpErrorCode.ResourceNotFound, e.message, e.data.reason, e.data);
   return e;
+}
+
+/** A Markdown fence longer than any backtick run in `text`, so the command cannot close it early. */
+export function fenceFor(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  return '`'.repeat(Math.max(3, longest + 1));
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decisionFor, permissionOptions, promptText } from '../../agent/acp/translate.js';
+import { decisionFor, fenceFor, permissionOptions, promptText } from '../../agent/acp/translate.js';
 
 const cmd = (command: string) => ({ type: 'command' as const, taskId: 't', requestId: 'r', command, reason: 'x', workingDirectory: '/p',
   engineer: 'Maria', receivedAt: '', expiresAt: '' });
@@ -27,6 +27,12 @@ test('prompt text joins text blocks and writes out links and embedded resources'
   assert.is(promptText([{ type: 'text', text: 'look at' }, { type: 'resource_link', uri: 'file:///p/a.ts', name: 'a.ts' },
     { type: 'resource', resource: { uri: 'file:///p/b.ts', text: 'x()' } }, { type: 'image' }]),
   'look at\n\n[a.ts](file:///p/a.ts)\n\nfile:///p/b.ts:\n```\nx()\n```');
+});
+
+test('a command holding a backtick fence cannot close the fence it is shown in', () => {
+  assert.is(fenceFor('npm test'), '```');
+  assert.is(fenceFor('echo ```\nrm -rf ~'), '````');
+  assert.is(fenceFor('a ````` b'), '``````');
 });
 
 test.run();
