@@ -39,11 +39,12 @@ export const snapshot: Feature = (router, agent) => {
         signal: ctx.signal,
       });
       const saved = SnapshotResponse.parse(raw);
-      const { manifest } = await snap.result;
+      const { manifest, redactions } = await snap.result;
       progress({ kind: 'end', message: `uploaded ${saved.size} bytes` });
       return {
         snapshotId: saved.snapshotId, size: saved.size, sha256: saved.sha256, files: manifest.included.length,
         excluded: manifest.excluded.map((x) => ({ path: x.path, reason: `${x.reason}: ${x.detail}` })),
+        redactions,
       };
     } catch (e) {
       snap.stream.destroy();

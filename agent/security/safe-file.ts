@@ -8,6 +8,7 @@ import { isInCredentialsDir, neverShareReason } from './never-share.js';
 import { checkPathSyntax } from './path-syntax.js';
 import { isInside } from './paths.js';
 import { redact } from './redact.js';
+import { redactBytes } from './redact-bytes.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const SYSTEM_DIRS = ['/proc', '/dev', '/sys'];
@@ -140,14 +141,6 @@ export function isBinary(data: Buffer): boolean {
   } catch {
     return true;
   }
-}
-
-/** Redacts inside content that is not UTF-8 text: UTF-16 with a byte-order mark as UTF-16, anything else as
- *  Latin-1, which maps each byte to one character, so every byte around a secret comes back unchanged. */
-function redactBytes(data: Buffer): { data: Buffer; count: number; kinds: string[] } {
-  const enc: BufferEncoding = data[0] === 0xff && data[1] === 0xfe ? 'utf16le' : 'latin1';
-  const r = redact(data.toString(enc));
-  return r.count ? { data: Buffer.from(r.text, enc), count: r.count, kinds: r.kinds } : { data, count: 0, kinds: [] };
 }
 
 function encode(rel: string, data: Buffer): SharedFile {

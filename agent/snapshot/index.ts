@@ -17,6 +17,8 @@ export interface SnapshotResult {
   bytes: number;
   /** Final: files that vanished or changed while being read are moved to `excluded`. */
   manifest: SnapshotManifest;
+  /** Entries whose secrets were masked in the zip. */
+  redactions: Array<{ path: string; count: number; kinds: string[] }>;
 }
 
 export interface Snapshot {
@@ -55,10 +57,13 @@ export async function createSnapshot(root: string, opts: SnapshotOptions = {}): 
   // Nothing is read from disk until someone reads the zip.
   const start = () => {
     if (started) return started;
-    const run = zipFiles(manifest.root, manifest.included, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, opts);
+    const redactions: SnapshotResult['redactions'] = [];
+    const run = zipFiles(manifest.root, manifest.included, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, {
+      ...opts, onRedacted: (path, count, kinds) => { redactions.push({ path, count, kinds }); opts.onRedacted?.(path, count, kinds); },
+    });
     run.output.on('error', (err) => t.destroy(err));
     run.output.pipe(t);
-    started = Promise.all([digest, run.done]).then(([d, skipped]) => ({ ...d, manifest: finalManifest(manifest, skipped) }));
+    started = Promise.all([digest, run.done]).then(([d, skipped]) => ({ ...d, manifest: finalManifest(manifest, skipped), redactions }));
     started.catch(() => undefined); // reported through `result`
     return started;
   };

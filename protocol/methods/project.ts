@@ -55,9 +55,11 @@ export const UploadSnapshot = defineRequest({
     sha256: z.string(),
     files: z.number().int(),
     excluded: z.array(z.object({ path: z.string(), reason: z.string() })),
+    redactions: z.array(z.object({ path: z.string(), count: z.number().int(), kinds: z.array(z.string()) }))
+      .describe('Files whose secrets were masked in the zip (security.md section 5), with what kinds.'),
   }),
   errors: ['no_project', 'upload_not_allowed', 'too_large'],
-  examples: [{ params: {}, result: { snapshotId: 's_1', size: 123456, sha256: 'ab'.repeat(32), files: 42, excluded: [{ path: '.env', reason: 'environment secrets (.env)' }] } }],
+  examples: [{ params: {}, result: { snapshotId: 's_1', size: 123456, sha256: 'ab'.repeat(32), files: 42, excluded: [{ path: '.env', reason: 'environment secrets (.env)' }], redactions: [{ path: 'src/config.js', count: 1, kinds: ['aws_access_key_id'] }] } }],
 });
 
 export const projectRequests = [DetectProject, Init, Sync, UploadSnapshot] as const;

@@ -53,6 +53,34 @@ t('a snapshot leaves out never-share files, .codevfignore, links out of the repo
   await a.close(); e.cleanup();
 });
 
+t('secrets inside shared files are masked in the zip, small and streamed alike; binary files go in byte for byte', async () => {
+  const e = tempEnv(sb.url, { CODEVF_TOKEN: sb.customerToken });
+  const dir = mkdtempSync(join(tmpdir(), 'cvf-snap-red-'));
+  execFileSync('git', ['init', '-q', dir]);
+  const AWS = 'AKIAIOSFODNN7EXAMPLE';
+  const GH = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+  writeFileSync(join(dir, 'config.js'), `export const key = '${AWS}';\n`);
+  writeFileSync(join(dir, 'big.log'), 'ok line\n'.repeat(250_000) + `token ${GH}\n`); // 2 MB: streamed
+  const bin = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]), Buffer.from(AWS)]);
+  writeFileSync(join(dir, 'image.bin'), bin);
+  const a = await typedAgent({ env: e.env, cwd: dir });
+  await a.request(Init, { uploadCode: true });
+  const res = await a.request(UploadSnapshot, {});
+  assert.equal(res.redactions.map((r) => [r.path, r.count]).sort(), [['big.log', 1], ['config.js', 1]]);
+  const stored = join(sb.dataDir, 'snapshots', JSON.parse(readFileSync(join(dir, '.codevf/config.json'), 'utf8')).projectId);
+  const zip = join(stored, readdirSync(stored).find((f) => f.endsWith('.zip'))!);
+  const out = mkdtempSync(join(tmpdir(), 'cvf-unzip-'));
+  execFileSync('unzip', ['-q', zip, '-d', out]);
+  const config = readFileSync(join(out, 'config.js'), 'utf8');
+  assert.not.match(config, AWS);
+  assert.match(config, "export const key = '[REDACTED:");
+  const big = readFileSync(join(out, 'big.log'), 'utf8');
+  assert.not.match(big, GH);
+  assert.ok(big.startsWith('ok line\n'.repeat(1000)));
+  assert.equal([...readFileSync(join(out, 'image.bin'))], [...bin]);
+  await a.close(); e.cleanup();
+});
+
 t('a project that did not opt in to uploads refuses, before any byte is sent', async () => {
   const e = tempEnv(sb.url, { CODEVF_TOKEN: sb.customerToken });
   const dir = repoWithSecrets();
