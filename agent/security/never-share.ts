@@ -5,9 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isInside } from './paths.js';
 
-type Rule = { test: (name: string) => boolean; why: string };
-
-const ENV_ALLOWED = new Set(['.env.example', '.env.sample', '.env.template']);
+type Rule = { re: RegExp; why: string };
 
 /** Exact file names (last component), lowercase. */
 const NAMES: Record<string, string> = {
@@ -28,19 +26,21 @@ const NAMES: Record<string, string> = {
 
 /** Patterns on the last component, lowercase. */
 const NAME_PATTERNS: Rule[] = [
-  { test: (n) => n.startsWith('.env.') && !ENV_ALLOWED.has(n), why: 'environment file' },
-  { test: (n) => /\.(tfvars|tfvars\.json|tfstate|tfstate\.backup)$/.test(n), why: 'Terraform secrets' },
-  { test: (n) => /\.(pem|key|p12|pfx|pkcs12|jks|keystore|asc|gpg|ppk)$/.test(n), why: 'key or certificate' },
-  { test: (n) => /_(rsa|dsa|ecdsa|ed25519)$/.test(n), why: 'private key' },
-  { test: (n) => /service-account.*\.json$/.test(n), why: 'cloud credentials' },
-  { test: (n) => /^client_secret.*\.json$/.test(n), why: 'OAuth client secret' },
-  { test: (n) => n.endsWith('.kubeconfig'), why: 'Kubernetes credentials' },
-  { test: (n) => n.endsWith('.ovpn'), why: 'VPN profile' },
-  { test: (n) => /\.(kdb|kdbx|keychain|keychain-db|psafe3)$/.test(n), why: 'password store' },
-  { test: (n) => /\.(sqlite|sqlite3|pcap|pcapng|dump)$/.test(n), why: 'database or capture dump' },
+  { re: /^\.env\.(?!(?:example|sample|template)$)/, why: 'environment file' }, // .env.example and co. are templates
+  { re: /\.(tfvars|tfvars\.json|tfstate|tfstate\.backup)$/, why: 'Terraform secrets' },
+  { re: /\.(pem|key|p12|pfx|pkcs12|jks|keystore|asc|gpg|ppk)$/, why: 'key or certificate' },
+  { re: /_(rsa|dsa|ecdsa|ed25519)$/, why: 'private key' },
+  { re: /service-account.*\.json$/, why: 'cloud credentials' },
+  { re: /^client_secret.*\.json$/, why: 'OAuth client secret' },
+  { re: /\.kubeconfig$/, why: 'Kubernetes credentials' },
+  { re: /\.ovpn$/, why: 'VPN profile' },
+  { re: /\.(kdb|kdbx|keychain|keychain-db|psafe3)$/, why: 'password store' },
+  { re: /\.(sqlite|sqlite3|pcap|pcapng|dump)$/, why: 'database or capture dump' },
   // `*.sql` dumps only: schema files and migrations are ordinary source.
-  { test: (n) => /(dump|backup|\bbak\b).*\.sql(\.gz)?$|\.sql\.gz$/.test(n), why: 'SQL dump' },
+  { re: /(dump|backup|\bbak\b).*\.sql(\.gz)?$|\.sql\.gz$/, why: 'SQL dump' },
 ];
+// All of them in one test: most names match none, and one regex is far cheaper than eleven.
+const ANY_NAME_PATTERN = new RegExp(NAME_PATTERNS.map((r) => `(?:${r.re.source})`).join('|'));
 
 /** Trailing component sequences (folder/file), lowercase. */
 const SUFFIXES: Record<string, string> = {
@@ -61,13 +61,18 @@ const FOLDERS: Record<string, string> = {
 const SUFFIX_SEQS = Object.entries(SUFFIXES).map(([k, why]) => ({ name: k, seq: k.split('/'), why }));
 const FOLDER_SEQS = Object.entries(FOLDERS).map(([k, why]) => ({ name: k, seq: k.split('/'), why }));
 
+// Plain loops: this runs for every file of a snapshot, often before V8 has optimised anything.
 function splitLower(relPath: string): string[] {
-  return relPath.replace(/\\/g, '/').split('/').filter((c) => c !== '' && c !== '.').map((c) => c.toLowerCase());
+  const parts: string[] = [];
+  for (const c of relPath.toLowerCase().split(/[\\/]/)) if (c !== '' && c !== '.') parts.push(c);
+  return parts;
 }
 
 function endsWithSeq(parts: string[], seq: string[], at: number): boolean {
-  if (at + 1 < seq.length) return false;
-  return seq.every((s, i) => parts[at - seq.length + 1 + i] === s);
+  const start = at - seq.length + 1;
+  if (start < 0) return false;
+  for (let i = 0; i < seq.length; i++) if (parts[start + i] !== seq[i]) return false;
+  return true;
 }
 
 function folderReason(dirs: string[]): string | null {
@@ -86,7 +91,7 @@ export function neverShareReason(relPath: string): string | null {
   if (inFolder) return inFolder;
   if (NAMES[name]) return `${NAMES[name]} (${name})`;
   for (const f of SUFFIX_SEQS) if (endsWithSeq(parts, f.seq, parts.length - 1)) return `${f.why} (${f.name})`;
-  for (const rule of NAME_PATTERNS) if (rule.test(name)) return `${rule.why} (${name})`;
+  if (ANY_NAME_PATTERN.test(name)) for (const rule of NAME_PATTERNS) if (rule.re.test(name)) return `${rule.why} (${name})`;
   return null;
 }
 

@@ -47,7 +47,7 @@ const SPECIFIC: SecretPattern[] = [
 
 /** Generic shapes: only where no specific pattern already matched. */
 const GENERIC: SecretPattern[] = [
-  { kind: 'url_password', anchors: ['://'], re: /(?<=[a-z0-9+.-]):\/\/[^/\s:@]+:([^@\s/]+)@/dgi, group: 1 },
+  { kind: 'url_password', anchors: ['://'], re: /:\/\/(?<=[a-z0-9+.-]:\/\/)[^/\s:@]+:([^@\s/]+)@/dgi, group: 1 },
   { kind: 'authorization', re: /authorization:\s*(?:bearer|basic|token)\s+(\S+)/dgi, group: 1 },
   {
     kind: 'secret_assignment',
@@ -76,12 +76,18 @@ const ALL_ANCHORS = [...new Set(ANCHORED.flatMap((p) => p.anchors!))].sort((a, b
 // One pass over the text finds which anchored patterns can match at all (ordinary output: none).
 const ANCHOR_RE = new RegExp(ALL_ANCHORS.map(escapeRe).join('|'), 'g');
 
+// Which patterns a hit may start: the alternation above matches one anchor exactly, the longest first, so
+// a hit also stands for the anchors it starts with or that start with it ('sk-ant-' and 'sk-').
+const BY_ANCHOR = new Map(ALL_ANCHORS.map((hit) => [hit,
+  ANCHORED.filter((p) => p.anchors!.some((a) => a.startsWith(hit) || hit.startsWith(a)))]));
+const UNANCHORED = [...SPECIFIC, ...GENERIC].filter((p) => !p.anchors);
+
 function patternsToTry(text: string): Set<SecretPattern> {
-  const live = new Set<SecretPattern>([...SPECIFIC, ...GENERIC].filter((p) => !p.anchors));
+  const live = new Set<SecretPattern>(UNANCHORED);
+  const all = SPECIFIC.length + GENERIC.length;
   ANCHOR_RE.lastIndex = 0;
-  for (let m = ANCHOR_RE.exec(text); m && live.size < SPECIFIC.length + GENERIC.length; m = ANCHOR_RE.exec(text)) {
-    const hit = m[0];
-    for (const p of ANCHORED) if (p.anchors!.some((a) => a.startsWith(hit) || hit.startsWith(a))) live.add(p);
+  for (let m = ANCHOR_RE.exec(text); m && live.size < all; m = ANCHOR_RE.exec(text)) {
+    for (const p of BY_ANCHOR.get(m[0])!) live.add(p);
   }
   return live;
 }
