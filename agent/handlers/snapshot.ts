@@ -34,7 +34,7 @@ export const snapshot: Feature = (router, agent) => {
         query: { projectId: config.projectId },
         contentType: 'application/zip',
         headers: { trailer: SNAPSHOT_SHA256_HEADER },
-        body: () => snap.stream,
+        body: { writeTo: (req) => snap.writeTo(req, { end: false }) },
         trailers: async () => ({ [SNAPSHOT_SHA256_HEADER]: await snap.sha256 }),
         signal: ctx.signal,
       });
@@ -47,7 +47,7 @@ export const snapshot: Feature = (router, agent) => {
         redactions,
       };
     } catch (e) {
-      snap.stream.destroy();
+      snap.abort(e instanceof Error ? e : undefined);
       progress({ kind: 'end', message: 'upload failed' });
       throw e;
     }

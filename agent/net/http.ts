@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import tls from 'node:tls';
 import type * as z from 'zod';
 import type { BodyIn, EndpointDef, ResponseOf } from '../../protocol/backend/define.js';
@@ -53,8 +53,8 @@ export interface RequestOptions {
 }
 
 export interface UploadOptions extends Omit<RequestOptions, 'body' | 'timeoutMs'> {
-  /** A fresh stream per attempt (a stream can be read only once). */
-  body: () => Readable;
+  /** A fresh stream per attempt (a stream can be read only once), or a writer that writes the body into the request. */
+  body: (() => Readable) | BodyWriter;
   contentType?: string;
   contentLength?: number;
   /** An upload may take long; it fails when no byte moves for this long. */
@@ -63,8 +63,11 @@ export interface UploadOptions extends Omit<RequestOptions, 'body' | 'timeoutMs'
   trailers?: () => Promise<Record<string, string>>;
 }
 
+/** Writes a body into the request and resolves once every byte is written (the client ends the request). */
+export interface BodyWriter { writeTo(dest: Writable): Promise<unknown> }
+
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
-type Streamed = { stream: () => Readable; trailers?: () => Promise<Record<string, string>> };
+type Streamed = { stream: (() => Readable) | BodyWriter; trailers?: () => Promise<Record<string, string>> };
 type Body = Buffer | Streamed | undefined;
 interface Limits { totalMs?: number; idleMs?: number }
 
@@ -240,15 +243,19 @@ export class HttpClient {
         });
       });
       if (body && !Buffer.isBuffer(body)) {
-        const src = body.stream();
-        src.on('error', (err) => { sourceError = err; fail(err); });
+        const sourceFailed = (err: unknown) => { sourceError = err; fail(err); };
         const trailers = body.trailers;
-        if (!trailers) src.pipe(req);
+        const finish = () => {
+          if (!trailers) req.end();
+          else trailers().then((t) => { req.addTrailers(t); req.end(); }, sourceFailed);
+        };
+        // A writer that failed because the request went away: the request's own error or answer says why.
+        if (typeof body.stream !== 'function') body.stream.writeTo(req).then(finish, (err) => { if (!req.destroyed) sourceFailed(err); });
         else {
+          const src = body.stream();
+          src.on('error', sourceFailed);
           src.pipe(req, { end: false });
-          src.once('end', () => {
-            trailers().then((t) => { req.addTrailers(t); req.end(); }, (err) => { sourceError = err; fail(err); });
-          });
+          src.once('end', finish);
         }
       } else {
         req.end(body);

@@ -1,10 +1,8 @@
-// A project snapshot: the manifest (what goes in, what stays out and why), and the zip as a stream
-// whose SHA-256 is computed as the bytes go by.
-import { createHash } from 'node:crypto';
-import { Transform, type Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// A project snapshot: the manifest (what goes in, what stays out and why), and the zip, written into a
+// file, socket or HTTP request with its SHA-256 computed as the bytes go by.
+import { Readable, Writable } from 'node:stream';
 import { DEFAULT_MAX_FILE_BYTES, listSnapshotFiles, type ListOptions, type SnapshotManifest } from './list.js';
-import { zipFiles, type ZipOptions } from './zip.js';
+import { writeZip, type ZipOptions } from './zip.js';
 
 export type { ExcludedFile, IncludedFile, SnapshotManifest } from './list.js';
 export type { SnapshotProgress } from './zip.js';
@@ -24,67 +22,89 @@ export interface SnapshotResult {
 export interface Snapshot {
   /** Known before any byte is zipped; `result.manifest` adds what changed while reading. */
   manifest: SnapshotManifest;
-  /** The zip bytes. Read it (or use `pipeTo`) exactly once. */
-  stream: Readable;
-  /** Pipes the zip into `dest` and resolves when `dest` has finished. */
+  /**
+   * Writes the zip into `dest` and resolves once `dest` has taken every byte (and finished, unless
+   * `end: false`). Files, sockets and HTTP requests get the zip without copies. Once per snapshot.
+   */
+  writeTo(dest: Writable, opts?: { end?: boolean; signal?: AbortSignal }): Promise<SnapshotResult>;
+  /** `writeTo(dest)`. */
   pipeTo(dest: Writable): Promise<SnapshotResult>;
-  /** Hex SHA-256 of the zip, when the last byte has gone through `stream`. */
+  /** The zip as a stream (copied chunk by chunk): an alternative to `writeTo`, not both. Nothing is read until it is. */
+  readonly stream: Readable;
+  /** Hex SHA-256 of the zip, once its last byte is written. */
   sha256: Promise<string>;
   result: Promise<SnapshotResult>;
+  /** Stops zipping: `result` rejects with `reason`. */
+  abort(reason?: Error): void;
 }
 
-function hasher(): { t: Transform; digest: Promise<{ sha256: string; bytes: number }> } {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let resolve!: (v: { sha256: string; bytes: number }) => void;
-  let reject!: (e: Error) => void;
-  const digest = new Promise<{ sha256: string; bytes: number }>((res, rej) => { resolve = res; reject = rej; });
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) { hash.update(chunk); bytes += chunk.length; cb(null, chunk); },
-    flush(cb) { resolve({ sha256: hash.digest('hex'), bytes }); cb(); },
-  });
-  t.once('error', reject);
-  t.once('close', () => reject(new Error('The snapshot stream was closed before the zip was complete.')));
-  digest.catch(() => undefined);
-  return { t, digest };
-}
-
-/** Lists the files of the git project at `root` and starts zipping them into `stream`. */
+/** Lists the files of the git project at `root`; the zip is made when it is written somewhere. */
 export async function createSnapshot(root: string, opts: SnapshotOptions = {}): Promise<Snapshot> {
   const manifest = await listSnapshotFiles(root, opts);
-  const { t, digest } = hasher();
-  let started: Promise<SnapshotResult> | null = null;
-  // Nothing is read from disk until someone reads the zip.
-  const start = () => {
-    if (started) return started;
+  const stop = new AbortController();
+  let resolveResult!: (r: SnapshotResult) => void;
+  let rejectResult!: (e: unknown) => void;
+  const result = new Promise<SnapshotResult>((resolve, reject) => { resolveResult = resolve; rejectResult = reject; });
+  result.catch(() => undefined); // whoever awaits it still sees the error
+  stop.signal.addEventListener('abort', () => rejectResult(stop.signal.reason), { once: true });
+  let used = false;
+  let stream: Readable | undefined;
+
+  const writeTo: Snapshot['writeTo'] = async (dest, o = {}) => {
+    if (used) throw new Error('A snapshot can be written only once.');
+    used = true;
     const redactions: SnapshotResult['redactions'] = [];
-    const run = zipFiles(manifest.root, manifest.included, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, {
-      ...opts, onRedacted: (path, count, kinds) => { redactions.push({ path, count, kinds }); opts.onRedacted?.(path, count, kinds); },
-    });
-    run.output.on('error', (err) => t.destroy(err));
-    run.output.pipe(t);
-    started = Promise.all([digest, run.done]).then(([d, skipped]) => ({ ...d, manifest: finalManifest(manifest, skipped), redactions }));
-    started.catch(() => undefined); // reported through `result`
-    return started;
+    o.signal?.addEventListener('abort', () => stop.abort(o.signal!.reason), { once: true });
+    try {
+      const z = await writeZip(manifest.root, manifest.included, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, dest, {
+        ...opts, onRedacted: (path, count, kinds) => { redactions.push({ path, count, kinds }); opts.onRedacted?.(path, count, kinds); },
+      }, o.end ?? true, stop.signal);
+      const r = { sha256: z.sha256, bytes: z.bytes, manifest: finalManifest(manifest, z.skipped), redactions };
+      resolveResult(r);
+      return r;
+    } catch (err) {
+      if ((o.end ?? true) && !dest.destroyed) dest.destroy(err as Error);
+      rejectResult(err);
+      throw err;
+    }
   };
-  const read = t._read.bind(t);
-  t._read = (n: number) => { void start(); read(n); };
-  let resolveResult!: (r: Promise<SnapshotResult>) => void;
-  const result = new Promise<SnapshotResult>((resolve) => { resolveResult = resolve; });
-  digest.then(() => resolveResult(start()), (err) => resolveResult(Promise.reject(err)));
-  result.catch(() => undefined);
+
   const sha256 = result.then((r) => r.sha256);
-  sha256.catch(() => undefined); // whoever awaits it still sees the error; nobody awaiting it is fine
+  sha256.catch(() => undefined);
   return {
     manifest,
-    stream: t,
+    writeTo,
+    pipeTo: (dest) => writeTo(dest),
+    get stream() {
+      stream ??= readableOf((w) => { writeTo(w).catch((err: Error) => stream!.destroy(err)); });
+      return stream;
+    },
     sha256,
     result,
-    async pipeTo(dest: Writable) {
-      await pipeline(t, dest);
-      return result;
-    },
+    abort(reason) { stop.abort(reason ?? new Error('The snapshot was cancelled.')); },
   };
+}
+
+/** A Readable fed by a Writable that the zip is written into; zipping starts at the first read. */
+function readableOf(start: (w: Writable) => void): Readable {
+  let pending: (() => void) | null = null;
+  let started = false;
+  const w = new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _enc, cb) { if (r.push(chunk)) cb(); else pending = cb; },
+    final(cb) { r.push(null); cb(); },
+  });
+  const r: Readable = new Readable({
+    highWaterMark: 1024 * 1024,
+    read() {
+      if (!started) { started = true; start(w); }
+      const p = pending;
+      pending = null;
+      p?.();
+    },
+    destroy(err, cb) { if (!w.destroyed) w.destroy(); cb(err); },
+  });
+  return r;
 }
 
 function finalManifest(m: SnapshotManifest, skipped: SnapshotManifest['excluded']): SnapshotManifest {

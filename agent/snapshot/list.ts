@@ -113,7 +113,10 @@ async function judgeAll(root: string, paths: string[], ignored: Set<string>, max
     const rel = paths[i];
     if (ignored.has(rel)) out.push({ path: rel, reason: 'codevfignore', detail: `matched by ${CODEVF_IGNORE}` });
     else if (inCreds && isInCredentialsDir(path.join(root, rel))) out.push({ path: rel, reason: 'never_share', detail: "CodeVF's credentials folder" });
-    else out.push(await judge(root, rel, maxFile));
+    else {
+      const v = judge(root, rel, maxFile);
+      out.push(v instanceof Promise ? await v : v); // only links need the thread pool
+    }
     if (i % 512 === 511) await new Promise((resolve) => setImmediate(resolve));
   }
   return out;

@@ -1,14 +1,21 @@
-// Streams the manifest's files into a zip with yazl. Small files go in as buffers (yazl deflates them on
-// the thread pool, several at once); big ones stream from disk. Memory is bounded by a byte budget that
-// a file's bytes hold from the moment it is read until yazl has written its entry out.
-import type { Readable } from 'node:stream';
-import yazl from 'yazl';
+// Writes the manifest's files as a zip into a destination, one entry after another on the calling
+// thread, in short slices that give the event loop back. Memory stays flat whatever the project's size:
+// one read buffer, one deflate context, one packed-entry buffer and a few output chunks, all reused;
+// only the central directory (about 100 bytes per file) grows.
+//
+// A file up to `streamAbove` bytes is read whole, its secrets masked, deflated (or stored when that is
+// not smaller) and written with its sizes in the local header. A bigger file is read and deflated in
+// chunks and its sizes follow in a data descriptor; a big file in an already-compressed format is stored,
+// its CRC taken in a first pass.
+import { StreamRedactor } from '../security/redact.js';
 import { looksBinary, redactBytes } from '../security/redact-bytes.js';
-import { createRedactStream } from '../security/redact.js';
-import { Arena } from './arena.js';
-import { Budget } from './budget.js';
+import { crc32, createDeflater, type Deflater } from './deflate.js';
 import type { ExcludedFile, IncludedFile } from './list.js';
-import { ReadAhead, type Loaded } from './read-ahead.js';
+import { ZipOutput, type OutputOptions } from './output.js';
+import { FileSource, readAt } from './source.js';
+import { centralBound, dataDescriptor, DEFLATE, endRecords, localHeader, SIZES_AFTER, STORE, writeCentral, type EntryHead, type EntryTail } from './zip-format.js';
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
 
 export interface SnapshotProgress {
   filesDone: number;
@@ -18,16 +25,11 @@ export interface SnapshotProgress {
 }
 
 export interface ZipOptions {
-  /** Files read at once (default 16). */
-  concurrency?: number;
-  /** Bytes read ahead and not yet written out (default 8 MiB). */
-  maxBytesInFlight?: number;
-  /** Files above this size stream from disk (default 1 MiB). */
+  /**
+   * Files above this size are read and deflated in chunks (default 256 KiB). Smaller files are read whole,
+   * and masking secrets turns each into a string of its size: bigger ones would leave big garbage behind.
+   */
   streamAbove?: number;
-  /** Files up to this size are read with synchronous calls, bigger ones concurrently (default 64 KiB). */
-  syncBelow?: number;
-  /** Entries added to yazl and not yet written out (default 16). */
-  entriesInFlight?: number;
   /** zlib level (default 5: ~15% less CPU than `git archive`'s 6 for under 1% more bytes on source code). */
   compressionLevel?: number;
   onProgress?: (p: SnapshotProgress) => void;
@@ -35,159 +37,250 @@ export interface ZipOptions {
   onRedacted?: (path: string, count: number, kinds: string[]) => void;
   /** At most one progress call per interval, plus the last (default 100 ms). */
   progressIntervalMs?: number;
+  /** Longest stretch of zipping before the event loop gets a turn (default 8 ms). */
+  sliceMs?: number;
+  output?: OutputOptions;
+  /** 'portable' forces the public-zlib path (tests). */
+  deflater?: 'auto' | 'portable';
+  /** Zip64 records even where classic ones fit (tests). */
+  forceZip64?: boolean;
+}
+
+export interface ZipResult {
+  sha256: string;
+  /** Size of the zip. */
+  bytes: number;
+  /** Files that vanished or changed between the listing and the zip. */
+  skipped: ExcludedFile[];
 }
 
 // Formats that are already compressed: deflating them again costs time and gains nothing.
 const STORED = /\.(png|jpe?g|gif|webp|avif|ico|mp[34]|m4a|mov|webm|ogg|zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|woff2?|pdf|whl|docx|xlsx|pptx)$/i;
-const OUTPUT_HIGH_WATER = 1024 * 1024;
+const MAX32 = 0xffffffff;
+const TEXT_PROBE = 64 * 1024;
+const TEXT_CHUNK = 64 * 1024;
 
-/** Waits while the zip output holds more than OUTPUT_HIGH_WATER bytes nobody has read yet. */
-async function outputRoom(out: NodeJS.WritableStream & Readable): Promise<void> {
-  const w = out as unknown as { writableLength: number; destroyed: boolean };
-  while (w.writableLength > OUTPUT_HIGH_WATER && !w.destroyed) {
-    await new Promise<void>((resolve) => {
-      const done = () => { out.off('drain', done); out.off('close', done); resolve(); };
-      out.on('drain', done);
-      out.on('close', done);
-    });
-  }
-}
-
-export interface ZipRun {
-  output: Readable;
-  /** Resolves when every entry was handed to yazl, with the files that had to be skipped while reading. */
-  done: Promise<ExcludedFile[]>;
-}
-
-/** Starts zipping at once: pipe `output` somewhere in the same tick. */
-export function zipFiles(root: string, files: IncludedFile[], maxFileBytes: number, opts: ZipOptions = {}): ZipRun {
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable & NodeJS.WritableStream;
-  zip.on('error', (err: Error) => (output as Readable).destroy(err));
-  const done = feed(zip, output, root, files, maxFileBytes, opts).catch((err: Error) => {
-    (output as Readable).destroy(err);
-    throw err;
-  });
-  done.catch(() => undefined); // surfaced through `output`'s error as well
-  return { output, done };
-}
-
-interface YazlEntry { state: number; doFileDataPump?: unknown }
-const ENTRY_DONE = 3; // yazl's Entry.FILE_DATA_DONE
-
-/**
- * Frees what yazl holds for entries it has written: their budget, and the compressed buffer that its
- * per-entry closure would otherwise keep until the zip ends (memory would grow with the repository).
- * Relies on yazl 3 internals (`entries`, `state`, `doFileDataPump`); the tests fail if they change.
- */
-class WrittenEntries {
-  private queue: ({ entry: YazlEntry; cost: number; release?: () => void } | undefined)[] = [];
-  private head = 0;
-  private scheduled = false;
-
-  constructor(private readonly zip: yazl.ZipFile & { entries?: YazlEntry[] }, private readonly bytes: Budget, private readonly slots: Budget) {
-    if (!Array.isArray(zip.entries)) throw new Error('yazl internals changed: ZipFile.entries is missing');
-    // Checked after each output chunk, once yazl has marked the entry done.
-    zip.outputStream.on('data', () => this.schedule());
-  }
-
-  /** Tracks the entry just added. */
-  track(cost: number, release?: () => void): void {
-    this.queue.push({ entry: this.zip.entries![this.zip.entries!.length - 1], cost, release });
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => { this.scheduled = false; this.sweep(); });
-  }
-
-  private sweep(): void {
-    while (this.head < this.queue.length && this.queue[this.head]!.entry.state >= ENTRY_DONE) {
-      const { entry, cost, release } = this.queue[this.head]!;
-      entry.doFileDataPump = undefined;
-      release?.();
-      this.bytes.release(cost);
-      this.slots.release(1);
-      this.queue[this.head++] = undefined;
-    }
-    if (this.head > 4096) { this.queue = this.queue.slice(this.head); this.head = 0; }
-  }
-}
-
-async function feed(zip: yazl.ZipFile, output: Readable & NodeJS.WritableStream, root: string, files: IncludedFile[],
-  maxFileBytes: number, opts: ZipOptions): Promise<ExcludedFile[]> {
-  const bytes = new Budget(opts.maxBytesInFlight ?? 8 * 1024 * 1024);
-  const streamAbove = opts.streamAbove ?? 1024 * 1024;
-  const syncBelow = Math.min(opts.syncBelow ?? 64 * 1024, streamAbove);
-  // Content that yazl only deflates can live in a reused ring; stored content is written out by reference.
-  const arena = new Arena(bytes.max + streamAbove);
+/** Writes the zip of `files` (under `root`) into `dest`; ends `dest` when `end` is set. */
+export async function writeZip(root: string, files: IncludedFile[], maxFileBytes: number, dest: Writable,
+  opts: ZipOptions = {}, end = true, signal?: AbortSignal): Promise<ZipResult> {
+  const out = new ZipOutput(dest, opts.output);
+  const onAbort = () => out.fail(signal!.reason instanceof Error ? signal!.reason : new Error('The snapshot was cancelled.'));
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   const level = opts.compressionLevel ?? 5;
-  const levelFor = (f: IncludedFile) => (STORED.test(f.path) ? 0 : level);
-  const reader = new ReadAhead({ root, concurrency: opts.concurrency ?? 16, bytes, streamAbove, syncBelow, maxFileBytes,
-    arenaFor: (f) => (levelFor(f) > 0 ? arena : null) });
-  // Each entry being deflated holds ~300 KiB of zlib state: bound how many are added but not yet written.
-  const slots = new Budget(opts.entriesInFlight ?? 16);
-  const written = new WrittenEntries(zip, bytes, slots);
-  // Nobody reads any more: wake every wait so the loop sees it and the read-ahead closes its files.
-  output.once('close', () => { slots.release(1e9); bytes.release(1e12); });
-  const progress = progressReporter(files, opts);
-  const skipped: ExcludedFile[] = [];
-  for await (const l of reader.load(files)) {
-    if (l.kind === 'skip') { skipped.push(l.excluded); progress(l.file, true); continue; }
-    await outputRoom(output);
-    await slots.take(1);
-    if ((output as Readable).destroyed) { // nobody reads any more
-      if (l.kind === 'stream') await l.fh.close();
-      return skipped;
-    }
-    const entry = { mode: l.file.mode, compressionLevel: levelFor(l.file) };
-    if (l.kind === 'link') {
-      zip.addBuffer(Buffer.from(l.file.linkTarget!), l.file.path, { ...entry, compressionLevel: 0 });
-      written.track(l.cost);
-    } else if (l.kind === 'buffer') {
-      // Secrets are masked before anything leaves the machine, snapshots included (security.md section 5).
-      let data = l.data;
-      if (!looksBinary(data)) {
-        const r = redactBytes(data);
-        if (r.count) { data = r.data; opts.onRedacted?.(l.file.path, r.count, r.kinds); }
-      }
-      zip.addBuffer(data, l.file.path, { ...entry, mtime: l.mtime });
-      written.track(l.cost, l.release);
-    } else {
-      addStream(zip, l, entry, bytes, slots, opts.onRedacted);
-    }
-    progress(l.file, false);
+  const z = new Zipper(out, new FileSource(root, maxFileBytes), createDeflater(level, opts.deflater), files, opts, level);
+  try {
+    await z.run();
+    const sha256 = await out.finish(end);
+    return { sha256, bytes: out.offset, skipped: z.skipped };
+  } catch (err) {
+    out.fail(err as Error);
+    throw err;
+  } finally {
+    z.close();
+    signal?.removeEventListener('abort', onAbort);
   }
-  zip.end();
-  progress(null, true);
-  return skipped;
 }
 
-/** A big file: yazl opens the stream when its turn comes; its budget returns when the stream closes. */
-function addStream(zip: yazl.ZipFile, l: Extract<Loaded, { kind: 'stream' }>, entry: { mode: number; compressionLevel: number },
-  bytes: Budget, slots: Budget, onRedacted?: ZipOptions['onRedacted']): void {
-  zip.addReadStreamLazy(l.file.path, { ...entry, mtime: l.mtime }, (cb) => {
-    void utf8Text(l.fh).then((text) => {
-      const stream = l.fh.createReadStream({ highWaterMark: 1024 * 1024, start: 0, end: l.size - 1, autoClose: true });
-      stream.once('close', () => { bytes.release(l.cost); slots.release(1); });
-      stream.once('error', (err) => zip.emit('error', err)); // yazl does not watch lazy streams for errors
-      if (!text) return cb(null, stream); // binary, or not UTF-8: its bytes go in unchanged
-      // A big text file streams through the redactor; its size in the zip is what comes out.
-      const red = createRedactStream();
-      red.once('end', () => { if (red.redactor.count) onRedacted?.(l.file.path, red.redactor.count, red.redactor.kinds); });
-      cb(null, stream.pipe(red));
-    }, (err) => zip.emit('error', err));
-  });
-}
+class Zipper {
+  readonly skipped: ExcludedFile[] = [];
+  private readonly streamAbove: number;
+  private readonly sliceMs: number;
+  private readonly progress: (file: IncludedFile | null, force: boolean) => void;
+  private readonly started = new Date();
+  /** File content, read whole (small files) or chunk by chunk. */
+  private slab: Buffer;
+  /** A small file's deflated bytes, until we know whether they beat storing it. */
+  private packed: Buffer;
+  private central: Buffer;
+  private centralLength = 0;
+  private count = 0;
+  private sliceStart = performance.now();
 
-/** Whether a big file reads as UTF-8 text: no NUL and valid UTF-8 in its first 64 KiB. */
-async function utf8Text(fh: import('node:fs/promises').FileHandle): Promise<boolean> {
-  const head = Buffer.alloc(64 * 1024);
-  const { bytesRead } = await fh.read(head, 0, head.length, 0);
-  const part = head.subarray(0, bytesRead);
-  if (looksBinary(part)) return false;
-  try { new TextDecoder('utf-8', { fatal: true }).decode(part, { stream: true }); return true; } catch { return false; }
+  constructor(private readonly out: ZipOutput, private readonly source: FileSource, private readonly deflater: Deflater,
+    private readonly files: IncludedFile[], private readonly opts: ZipOptions, private readonly level: number) {
+    this.streamAbove = Math.max(opts.streamAbove ?? 256 * 1024, 1024);
+    this.sliceMs = opts.sliceMs ?? 8;
+    const largest = files.reduce((m, f) => Math.max(m, f.size), 0);
+    this.slab = Buffer.allocUnsafeSlow(Math.max(TEXT_PROBE, Math.min(largest, this.streamAbove)));
+    this.packed = Buffer.allocUnsafeSlow(this.slab.length);
+    this.central = Buffer.allocUnsafeSlow(Math.min(centralBound(files.length, 0) + files.length * 64, 1 << 20));
+    this.progress = progressReporter(files, opts);
+  }
+
+  async run(): Promise<void> {
+    for (const file of this.files) {
+      await this.turn();
+      if (file.linkTarget !== undefined) this.link(file);
+      else await this.file(file);
+      this.progress(file, false);
+    }
+    await this.finishCentral();
+    this.progress(null, true);
+  }
+
+  close(): void {
+    this.deflater.close();
+  }
+
+  /** Between pieces of work: stop if the output failed, wait for room, and give the event loop a turn now and then. */
+  private async turn(): Promise<void> {
+    if (this.out.failed) throw this.out.failed;
+    if (this.out.full) await this.out.room();
+    if (performance.now() - this.sliceStart >= this.sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.sliceStart = performance.now();
+    }
+    if (this.out.failed) throw this.out.failed;
+  }
+
+  private head(file: IncludedFile, method: number, flags: number, mtime: Date): EntryHead {
+    return { name: Buffer.from(file.path, 'utf8'), method, flags, mtime, mode: file.mode };
+  }
+
+  private link(file: IncludedFile): void {
+    const target = Buffer.from(file.linkTarget!, 'utf8');
+    this.whole(this.head(file, STORE, 0, this.started), target, target, crc32(target));
+  }
+
+  /** An entry whose bytes are all known: sizes in the local header. */
+  private whole(h: EntryHead, body: Buffer, original: Buffer, crc: number): void {
+    const tail = { crc, compressed: body.length, size: original.length, offset: this.out.offset };
+    this.out.write(localHeader(h, tail));
+    this.out.write(body);
+    this.addCentral(h, tail);
+  }
+
+  private async file(file: IncludedFile): Promise<void> {
+    const o = this.source.open(file);
+    if (o.kind === 'skip') { this.skipped.push(o.excluded); return; }
+    try {
+      if (o.size > this.streamAbove) await this.big(file, o.fd, o.size, o.mtime);
+      else this.small(file, o.fd, o.size, o.mtime);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code || this.out.failed) throw err;
+      throw Object.assign(new Error(`Cannot read ${file.path} for the snapshot (${code}).`), { code });
+    } finally {
+      fs.closeSync(o.fd);
+    }
+  }
+
+  private small(file: IncludedFile, fd: number, size: number, mtime: Date): void {
+    if (this.slab.length < size) this.slab = Buffer.allocUnsafeSlow(size);
+    let data: Buffer;
+    try {
+      data = this.slab.subarray(0, readAt(fd, this.slab.subarray(0, size), 0));
+    } catch (err) { // nothing of the entry is written yet: leave it out, reported
+      this.skipped.push({ path: file.path, reason: 'unreadable', detail: `cannot read (${(err as NodeJS.ErrnoException).code})` });
+      return;
+    }
+    // Secrets are masked before anything leaves the machine, snapshots included (security.md section 5).
+    if (data.length > 0 && !looksBinary(data)) {
+      const r = redactBytes(data);
+      if (r.count) { data = r.data; this.opts.onRedacted?.(file.path, r.count, r.kinds); }
+    }
+    const crc = crc32(data);
+    if (this.level === 0 || data.length === 0 || STORED.test(file.path)) {
+      this.whole(this.head(file, STORE, 0, mtime), data, data, crc);
+      return;
+    }
+    if (this.packed.length < data.length) this.packed = Buffer.allocUnsafeSlow(data.length);
+    let packed = 0;
+    let bigger = false;
+    this.deflater.write(data, true, (c) => {
+      if (bigger || packed + c.length >= data.length) { bigger = true; return; }
+      packed += c.copy(this.packed, packed);
+    });
+    if (bigger) this.whole(this.head(file, STORE, 0, mtime), data, data, crc);
+    else this.whole(this.head(file, DEFLATE, 0, mtime), this.packed.subarray(0, packed), data, crc);
+  }
+
+  private async big(file: IncludedFile, fd: number, size: number, mtime: Date): Promise<void> {
+    const probe = this.slab.subarray(0, readAt(fd, this.slab.subarray(0, TEXT_PROBE), 0));
+    // Text, whatever its encoding, is masked like small files are: byte for byte as Latin-1 (secrets are
+    // ASCII), UTF-16 with a byte-order mark as UTF-16. Binary formats go in unchanged.
+    const text = !looksBinary(probe);
+    const enc: BufferEncoding = probe[0] === 0xff && probe[1] === 0xfe ? 'utf16le' : 'latin1';
+    // Text goes through the redactor as strings: small pieces keep that garbage young and cheap to collect.
+    const chunk = this.slab.subarray(0, Math.min(this.slab.length, this.streamAbove, text ? TEXT_CHUNK : Infinity));
+    if (!text && STORED.test(file.path)) return this.bigStored(file, fd, chunk, mtime);
+    // Zip64 sizes when the file may pass 4 GiB (masking can lengthen text a little).
+    const zip64 = size >= MAX32 - 64 * 1024 * 1024;
+    const h = this.head(file, DEFLATE, SIZES_AFTER, mtime);
+    const offset = this.out.offset;
+    this.out.write(localHeader(h, null, zip64));
+    const redactor = text ? new StreamRedactor() : null;
+    let crc = 0;
+    let length = 0;
+    let compressed = 0;
+    const emit = (c: Buffer) => { compressed += c.length; this.out.write(c); };
+    const feed = (piece: Buffer, last: boolean) => {
+      crc = crc32(piece, crc);
+      length += piece.length;
+      this.deflater.write(piece, last, emit);
+    };
+    for (let pos = 0; ;) {
+      const n = readAt(fd, chunk, pos);
+      if (n === 0) break;
+      pos += n;
+      const piece = chunk.subarray(0, n);
+      feed(redactor ? Buffer.from(redactor.push(piece.toString(enc)), enc) : piece, false);
+      await this.turn();
+    }
+    feed(redactor ? Buffer.from(redactor.flush(), enc) : Buffer.alloc(0), true);
+    if (redactor?.count) this.opts.onRedacted?.(file.path, redactor.count, redactor.kinds);
+    const tail = { crc, compressed, size: length, offset };
+    this.out.write(dataDescriptor(tail, zip64));
+    this.addCentral(h, tail);
+  }
+
+  /** Stored with its sizes up front (readers that stream a zip need them for stored data): CRC first, then the bytes. */
+  private async bigStored(file: IncludedFile, fd: number, chunk: Buffer, mtime: Date): Promise<void> {
+    let crc = 0;
+    let length = 0;
+    for (let n = readAt(fd, chunk, 0); n > 0; n = readAt(fd, chunk, length)) {
+      crc = crc32(chunk.subarray(0, n), crc);
+      length += n;
+      await this.turn();
+    }
+    const h = this.head(file, STORE, 0, mtime);
+    const tail = { crc, compressed: length, size: length, offset: this.out.offset };
+    this.out.write(localHeader(h, tail, length >= MAX32));
+    let again = 0;
+    let copied = 0;
+    while (copied < length) {
+      const n = readAt(fd, chunk.subarray(0, Math.min(chunk.length, length - copied)), copied);
+      if (n === 0) break;
+      again = crc32(chunk.subarray(0, n), again);
+      this.out.write(chunk.subarray(0, n));
+      copied += n;
+      await this.turn();
+    }
+    if (copied !== length || again !== crc) throw new Error(`${file.path} changed while it was being zipped. Try again once it is written.`);
+    this.addCentral(h, tail);
+  }
+
+  private addCentral(h: EntryHead, t: EntryTail): void {
+    const need = 46 + h.name.length + 9 + 28;
+    if (this.centralLength + need > this.central.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.central.length * 2, this.centralLength + need));
+      this.central.copy(grown, 0, 0, this.centralLength);
+      this.central = grown;
+    }
+    this.centralLength = writeCentral(this.central, this.centralLength, h, t, this.opts.forceZip64);
+    this.count++;
+  }
+
+  private async finishCentral(): Promise<void> {
+    const at = this.out.offset;
+    const step = 256 * 1024;
+    for (let i = 0; i < this.centralLength; i += step) {
+      this.out.write(this.central.subarray(i, Math.min(i + step, this.centralLength)));
+      await this.turn();
+    }
+    this.out.write(endRecords(this.count, at, this.centralLength, this.opts.forceZip64));
+  }
 }
 
 function progressReporter(files: IncludedFile[], opts: ZipOptions): (file: IncludedFile | null, force: boolean) => void {

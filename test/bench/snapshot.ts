@@ -16,11 +16,17 @@ const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 // ---- child modes: the measured work, in a bundled script run by plain node ----
 async function child(mode: string, args: string[]): Promise<void> {
   if (mode === 'snapshot') {
+    // The first snapshot of a fresh process is an agent's first upload (code not yet optimised by V8);
+    // with `twice`, a second one shows the steady state. Modules load once per agent, before either.
     const { createSnapshot } = await import('../../agent/snapshot/index.js');
-    const t0 = performance.now(); // modules load once per agent, not per snapshot
-    const snap = await createSnapshot(args[0]);
-    const r = await snap.pipeTo(fs.createWriteStream(args[1]));
-    report({ ms: performance.now() - t0, bytes: r.bytes, files: r.manifest.included.length });
+    const once = async () => {
+      const t0 = performance.now();
+      const r = await (await createSnapshot(args[0])).pipeTo(fs.createWriteStream(args[1]));
+      return { ms: performance.now() - t0, bytes: r.bytes, files: r.manifest.included.length };
+    };
+    const first = await once();
+    const again = args[2] === 'twice' ? await once() : null;
+    report({ ...first, ...(again ? { warmMs: again.ms } : {}) });
   } else if (mode === 'upload') {
     // The product's upload path: the agent's HttpClient, reading the file in 1 MiB chunks.
     const { HttpClient } = await import('../../agent/net/http.js');
@@ -60,7 +66,7 @@ async function serve(dir: string, discard: boolean): Promise<void> {
 }
 
 // ---- measuring ----
-interface Run { wallMs: number; rssMiB: number; inProcMs?: number }
+interface Run { wallMs: number; rssMiB: number; inProcMs?: number; warmMs?: number }
 
 function measure(cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
   const t0 = performance.now();
@@ -69,15 +75,11 @@ function measure(cmd: string, args: string[], cwd?: string, env?: NodeJS.Process
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const child = /^\{.*\}$/m.exec(r.stdout ?? '')?.[0];
-  const parsed = child ? JSON.parse(child) as { ms: number; maxRssKiB: number } : null;
+  const parsed = child ? JSON.parse(child) as { ms: number; warmMs?: number; maxRssKiB: number } : null;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '')?.[1];
   const rssKiB = rss ? Number(rss) : parsed?.maxRssKiB ?? NaN;
-  return { wallMs, rssMiB: rssKiB / 1024, inProcMs: parsed?.ms };
+  return { wallMs, rssMiB: rssKiB / 1024, inProcMs: parsed?.ms, warmMs: parsed?.warmMs };
 }
-
-// Process settings that cut the snapshot's peak memory (young generation size, glibc arenas of the zlib threads).
-const TUNED_FLAGS = ['--max-semi-space-size=1'];
-const TUNED_ENV = { MALLOC_ARENA_MAX: '2' };
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -97,25 +99,26 @@ function compareZip(name: string, repo: string, bundle: string, dir: string, run
   const ourZip = path.join(dir, `${name}-snap.zip`);
   const g: Run[] = [];
   const s: Run[] = [];
-  const tuned: Run[] = [];
+  const twice: Run[] = [];
   for (let i = 0; i < runs; i++) {
     g.push(measure('git', ['archive', '--format=zip', '-o', gitZip, 'HEAD'], repo));
     s.push(measure(process.execPath, [bundle, 'snapshot', repo, ourZip]));
-    tuned.push(measure(process.execPath, [...TUNED_FLAGS, bundle, 'snapshot', repo, ourZip], undefined, TUNED_ENV));
+    twice.push(measure(process.execPath, [bundle, 'snapshot', repo, ourZip, 'twice']));
   }
-  const [gw, sw, si] = [median(g.map((r) => r.wallMs)), median(s.map((r) => r.wallMs)), median(s.map((r) => r.inProcMs!))];
-  const [gr, sr] = [median(g.map((r) => r.rssMiB)), median(s.map((r) => r.rssMiB))];
+  const gw = median(g.map((r) => r.wallMs));
+  const [sw, first, warm] = [median(s.map((r) => r.wallMs)), median(s.map((r) => r.inProcMs!)), median(twice.map((r) => r.warmMs!))];
+  const [gr, sr] = [median(g.map((r) => r.rssMiB)), Math.max(...s.map((r) => r.rssMiB))];
   const [gs, ss] = [fs.statSync(gitZip).size, fs.statSync(ourZip).size];
   const list = (zip: string) => execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter((l) => l && !l.endsWith('/'));
   const [ours, theirs] = [list(ourZip), list(gitZip)];
   return [
     `${name}: ${ours.length} files in the snapshot zip, ${theirs.length} in git archive's (which also holds folder entries)`,
-    `  git archive           ${fmt(gw)} ms   ${fmt(gr)} MiB   ${fmt(gs / 1e6, 2)} MB`,
-    `  snapshot (process)    ${fmt(sw)} ms   ${fmt(sr)} MiB   ${fmt(ss / 1e6, 2)} MB`,
-    `  snapshot (in-process) ${fmt(si)} ms  (node startup excluded: the agent is already running)`,
-    `  snapshot, tuned node  ${fmt(median(tuned.map((r) => r.inProcMs!)))} ms in-process   ${fmt(median(tuned.map((r) => r.rssMiB)))} MiB   (${TUNED_FLAGS.join(' ')}, MALLOC_ARENA_MAX=2)`,
-    `  ratios: time ${fmt(sw / gw, 2)}x process, ${fmt(si / gw, 2)}x in-process (goal <= 1.5x); `
-      + `peak RSS ${fmt(sr)} MiB (goal <= 100); size ${fmt((ss / gs - 1) * 100, 2)}% (goal within 2%)`,
+    `  git archive                                  ${fmt(gw)} ms   ${fmt(gr)} MiB   ${fmt(gs / 1e6, 2)} MB`,
+    `  snapshot, an agent's first (in-process)      ${fmt(first)} ms   ${fmt(sr)} MiB (highest of ${runs})   ${fmt(ss / 1e6, 2)} MB`,
+    `  snapshot, an agent's next (in-process)       ${fmt(warm)} ms`,
+    `  snapshot, whole process with node's startup  ${fmt(sw)} ms`,
+    `  ratios to git archive: time ${fmt(first / gw, 2)}x first, ${fmt(warm / gw, 2)}x next, ${fmt(sw / gw, 2)}x whole process (goal <= 1.5x); `
+      + `peak RSS ${fmt(sr)} MiB (goal <= 100); size ${(ss >= gs ? '+' : '') + fmt((ss / gs - 1) * 100, 2)}% (goal within 2%)`,
   ];
 }
 

@@ -98,7 +98,7 @@ test('a folder that is not a git repository is a clear error', async ({ base }) 
   assert.equal(err.data.reason, 'not_a_git_repository');
 });
 
-test('hundreds of mixed files through a tiny read-ahead budget and a slow reader come out intact', async ({ base }) => {
+test('hundreds of mixed files in small output chunks, big ones streamed, through a slow reader come out intact', async ({ base }) => {
   const repo = path.join(base, 'many');
   await fs.mkdir(repo);
   git(repo, 'init', '-q');
@@ -106,7 +106,7 @@ test('hundreds of mixed files through a tiny read-ahead budget and a slow reader
   for (let i = 0; i < 300; i++) files[`d${i % 7}/f${i}.${i % 5 === 0 ? 'png' : 'txt'}`] = i % 3 ? Buffer.from(`line ${i}\n`.repeat(i * 13)) : noise(i * 97, i + 1);
   await writeTree(repo, files);
   const zip = path.join(base, 'many.zip');
-  const snap = await createSnapshot(repo, { maxBytesInFlight: 32 * 1024, streamAbove: 4 * 1024, concurrency: 3 });
+  const snap = await createSnapshot(repo, { streamAbove: 4 * 1024, output: { chunkBytes: 1024, maxInFlight: 4096 } });
   const out = createWriteStream(zip);
   const slow = new Writable({
     highWaterMark: 1024,
@@ -121,7 +121,7 @@ test('hundreds of mixed files through a tiny read-ahead budget and a slow reader
 
 test('a reader that gives up mid-zip ends the snapshot with an error instead of hanging', async ({ base }) => {
   const repo = path.join(base, 'many');
-  const snap = await createSnapshot(repo, { maxBytesInFlight: 32 * 1024, streamAbove: 4 * 1024, concurrency: 3 });
+  const snap = await createSnapshot(repo, { streamAbove: 4 * 1024, output: { chunkBytes: 1024, maxInFlight: 4096 } });
   const first = await within(new Promise<Buffer>((resolve) => snap.stream.once('data', resolve)), 60_000, 'the first chunk');
   assert.ok(first.length > 0);
   snap.stream.destroy();

@@ -1,0 +1,121 @@
+// Where the zip's bytes go: gathered into a few fixed chunks, hashed, and written to the destination.
+// For a file, socket or HTTP request, a chunk is reused once its write has called back (the bytes have
+// left), so the zip allocates nothing per byte. Any other Writable may hold on to what it is given, so
+// it gets copies.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { Writable } from 'node:stream';
+
+export interface OutputOptions {
+  /** Size of each chunk written to the destination (default 256 KiB). */
+  chunkBytes?: number;
+  /** Bytes written and not yet called back before `room()` waits (default 1 MiB). */
+  maxInFlight?: number;
+}
+
+/** Destinations that are done with a buffer when its write calls back. */
+function releasesOnCallback(dest: Writable): boolean {
+  return dest instanceof fs.WriteStream || dest instanceof net.Socket || dest instanceof http.OutgoingMessage;
+}
+
+export class ZipOutput {
+  /** Bytes of zip so far: the offset of whatever comes next. */
+  offset = 0;
+  private readonly hash = createHash('sha256');
+  private readonly chunkBytes: number;
+  private readonly maxInFlight: number;
+  private readonly reuse: boolean;
+  private readonly spare: Buffer[] = [];
+  private chunk: Buffer;
+  private pos = 0;
+  private inFlight = 0;
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  private finished = false;
+
+  constructor(private readonly dest: Writable, opts: OutputOptions = {}) {
+    this.chunkBytes = opts.chunkBytes ?? 256 * 1024;
+    this.maxInFlight = opts.maxInFlight ?? 1024 * 1024;
+    this.reuse = releasesOnCallback(dest);
+    this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
+    const gone = (err?: Error) => {
+      if (!this.finished) this.fail(err ?? new Error('The snapshot stream was closed before the zip was complete.'));
+    };
+    dest.on('error', gone);
+    dest.once('close', () => gone());
+    if (!this.reuse) dest.on('drain', () => this.wakeUp());
+  }
+
+  /** Set when the destination failed or went away, or `fail` was called: nothing more should be zipped. */
+  get failed(): Error | null { return this.failure; }
+
+  fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.wakeUp();
+  }
+
+  /** Copies `data` into the zip (the caller may reuse `data` right after). */
+  write(data: Buffer): void {
+    let at = 0;
+    while (at < data.length) {
+      const n = data.copy(this.chunk, this.pos, at);
+      this.pos += n;
+      at += n;
+      if (this.pos === this.chunkBytes) this.send();
+    }
+    this.offset += data.length;
+  }
+
+  /** Whether the zip should wait for `room()` before adding more. */
+  get full(): boolean {
+    return this.reuse ? this.inFlight >= this.maxInFlight : this.dest.writableNeedDrain;
+  }
+
+  /** Resolves when there is room for more (or the output failed). */
+  async room(): Promise<void> {
+    while (this.full && !this.failure) await new Promise<void>((resolve) => { this.wake = resolve; });
+  }
+
+  /** Writes what is left and waits until the destination has taken every byte; ends it if `end`. */
+  async finish(end: boolean): Promise<string> {
+    if (this.pos > 0) this.send();
+    if (this.reuse) while (this.inFlight > 0 && !this.failure) await new Promise<void>((resolve) => { this.wake = resolve; });
+    if (this.failure) throw this.failure;
+    this.finished = true;
+    if (end) {
+      await new Promise<void>((resolve, reject) => {
+        this.dest.once('error', reject);
+        this.dest.end(() => resolve());
+      });
+    }
+    return this.hash.digest('hex');
+  }
+
+  private send(): void {
+    const full = this.pos === this.chunkBytes ? this.chunk : this.chunk.subarray(0, this.pos);
+    this.hash.update(full);
+    this.pos = 0;
+    if (this.failure) return; // the bytes count for the offset but go nowhere
+    if (!this.reuse) {
+      this.dest.write(Buffer.from(full), () => this.wakeUp());
+      return;
+    }
+    const chunk = this.chunk;
+    this.inFlight += full.length;
+    this.dest.write(full, () => {
+      this.inFlight -= full.length;
+      this.spare.push(chunk);
+      this.wakeUp();
+    });
+    this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes);
+  }
+
+  private wakeUp(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
