@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { DEFAULT_MAX_FILE_BYTES, listSnapshotFiles, type ListOptions, type SnapshotManifest } from './list.js';
 import { writeZip, type ZipOptions } from './zip.js';
 
-export type { ExcludedFile, IncludedFile, SnapshotManifest } from './list.js';
+export type { ExcludedFile, FileList, IncludedFile, SnapshotManifest } from './list.js';
 export type { SnapshotProgress } from './zip.js';
 
 export interface SnapshotOptions extends ListOptions, ZipOptions {}
@@ -109,7 +109,8 @@ function readableOf(start: (w: Writable) => void): Readable {
 
 function finalManifest(m: SnapshotManifest, skipped: SnapshotManifest['excluded']): SnapshotManifest {
   if (skipped.length === 0) return m;
-  const gone = new Set(skipped.map((s) => s.path));
-  const included = m.included.filter((f) => !gone.has(f.path));
-  return { ...m, included, excluded: [...m.excluded, ...skipped], totalBytes: included.reduce((n, f) => n + f.size, 0) };
+  const included = m.included.without(new Set(skipped.map((s) => s.path)));
+  let totalBytes = 0;
+  for (let i = 0; i < included.length; i++) totalBytes += included.size(i);
+  return { ...m, included, excluded: [...m.excluded, ...skipped], totalBytes };
 }

@@ -34,10 +34,69 @@ export interface ExcludedFile {
 
 export interface SnapshotManifest {
   root: string;
-  included: IncludedFile[];
+  included: FileList;
   excluded: ExcludedFile[];
   /** Sum of the included files' sizes (before compression). */
   totalBytes: number;
+}
+
+/**
+ * The included files, kept compact: their names stay in git's output and each file costs about 20 bytes
+ * of typed arrays, not an object and a string. A manifest of 100k files would otherwise fill V8's young
+ * generation with survivors and grow the heap by tens of MiB. `at(i)` makes an IncludedFile on demand.
+ */
+export class FileList implements Iterable<IncludedFile> {
+  private count = 0;
+  private starts = new Uint32Array(256);
+  private ends = new Uint32Array(256);
+  private sizes = new Float64Array(256);
+  private modes = new Uint32Array(256);
+  private readonly links = new Map<number, string>();
+
+  constructor(private readonly names: Buffer) {}
+
+  get length(): number { return this.count; }
+
+  at(i: number): IncludedFile {
+    const f: IncludedFile = { path: this.path(i), size: this.sizes[i], mode: this.modes[i] };
+    const target = this.links.get(i);
+    if (target !== undefined) f.linkTarget = target;
+    return f;
+  }
+
+  path(i: number): string { return this.names.toString('utf8', this.starts[i], this.ends[i]); }
+
+  size(i: number): number { return this.sizes[i]; }
+
+  *[Symbol.iterator](): Iterator<IncludedFile> {
+    for (let i = 0; i < this.count; i++) yield this.at(i);
+  }
+
+  /** Adds the file whose name is `names[start, end)`. */
+  add(start: number, end: number, size: number, mode: number, linkTarget?: string): void {
+    if (this.count === this.starts.length) this.grow();
+    const i = this.count++;
+    [this.starts[i], this.ends[i], this.sizes[i], this.modes[i]] = [start, end, size, mode];
+    if (linkTarget !== undefined) this.links.set(i, linkTarget);
+  }
+
+  /** The same list less the files at `paths`. */
+  without(paths: Set<string>): FileList {
+    const out = new FileList(this.names);
+    for (let i = 0; i < this.count; i++) {
+      if (!paths.has(this.path(i))) out.add(this.starts[i], this.ends[i], this.sizes[i], this.modes[i], this.links.get(i));
+    }
+    return out;
+  }
+
+  private grow(): void {
+    const n = this.starts.length * 2;
+    const bigger = <T extends Uint32Array | Float64Array>(a: T, make: new (n: number) => T): T => { const b = new make(n); b.set(a); return b; };
+    this.starts = bigger(this.starts, Uint32Array);
+    this.ends = bigger(this.ends, Uint32Array);
+    this.sizes = bigger(this.sizes, Float64Array);
+    this.modes = bigger(this.modes, Uint32Array);
+  }
 }
 
 export interface ListOptions {
@@ -50,7 +109,8 @@ function useSystemGit(): void {
   process.env.GIT_EXEC_PATH ??= '/usr/lib/git-core';
 }
 
-async function gitPaths(root: string, args: string[]): Promise<string[]> {
+/** `git ls-files -z` output as it came: NUL-terminated names. */
+async function gitList(root: string, args: string[]): Promise<Buffer> {
   useSystemGit();
   const r = await exec(['-c', 'core.quotePath=false', 'ls-files', '-z', ...args], root,
     { encoding: 'buffer', env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' }, maxBuffer: 512 * 1024 * 1024 });
@@ -58,18 +118,16 @@ async function gitPaths(root: string, args: string[]): Promise<string[]> {
     const err = r.stderr.toString('utf8').trim().split('\n')[0];
     throw new RpcError(ErrorCode.Conflict, `Cannot list the project's files with git: ${err}`, /not a git repository/i.test(err) ? 'not_a_git_repository' : 'git_failed');
   }
-  return r.stdout.toString('utf8').split('\0').filter((p) => p !== '');
+  return r.stdout;
 }
 
 /** `git ls-files` with `.codevfignore` read like `.gitignore` in every folder: exact git semantics, nested files, `!`. */
-async function listCandidates(root: string): Promise<{ paths: string[]; ignored: Set<string> }> {
-  const [all, ignored] = await Promise.all([
-    gitPaths(root, ['--cached', '--others', '--exclude-standard']),
-    gitPaths(root, ['--cached', '--others', '--ignored', `--exclude-per-directory=${CODEVF_IGNORE}`]),
+async function listCandidates(root: string): Promise<{ names: Buffer; ignored: Set<string> }> {
+  const [names, ignored] = await Promise.all([
+    gitList(root, ['--cached', '--others', '--exclude-standard']),
+    gitList(root, ['--cached', '--others', '--ignored', `--exclude-per-directory=${CODEVF_IGNORE}`]),
   ]);
-  // The agent's own folder (config, audit log, session state) is CodeVF's, not the project's code: left out like a gitignored one.
-  const own = `${PROJECT_CONFIG_DIR}/`;
-  return { paths: [...new Set(all)].filter((p) => !p.startsWith(own)), ignored: new Set(ignored) };
+  return { names, ignored: new Set(ignored.toString('utf8').split('\0').filter((p) => p !== '')) };
 }
 
 type Verdict = IncludedFile | ExcludedFile;
@@ -105,39 +163,42 @@ function judge(root: string, rel: string, maxFileBytes: number): Verdict | Promi
   return { path: rel, size: st.size, mode: st.mode };
 }
 
-async function judgeAll(root: string, paths: string[], ignored: Set<string>, maxFile: number): Promise<Verdict[]> {
-  // Per-file credential checks only when the project and CodeVF's credentials folder overlap.
-  const inCreds = credentialsDirs().some((d) => isInside(d, root) || isInside(root, d));
-  const out: Verdict[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    const rel = paths[i];
-    if (ignored.has(rel)) out.push({ path: rel, reason: 'codevfignore', detail: `matched by ${CODEVF_IGNORE}` });
-    else if (inCreds && isInCredentialsDir(path.join(root, rel))) out.push({ path: rel, reason: 'never_share', detail: "CodeVF's credentials folder" });
-    else {
-      const v = judge(root, rel, maxFile);
-      out.push(v instanceof Promise ? await v : v); // only links need the thread pool
-    }
-    if (i % 512 === 511) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return out;
-}
-
 /** Decides, without reading any content, which files go into the snapshot of `root`. */
 export async function listSnapshotFiles(rootIn: string, opts: ListOptions = {}): Promise<SnapshotManifest> {
   const root = await fsp.realpath(rootIn);
   const maxFile = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxTotal = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
-  const { paths, ignored } = await listCandidates(root);
-  const verdicts = await judgeAll(root, paths, ignored, maxFile);
-  const manifest: SnapshotManifest = { root, included: [], excluded: [], totalBytes: 0 };
-  for (const v of verdicts) {
-    if ('reason' in v) { manifest.excluded.push(v); continue; }
-    if (manifest.totalBytes + v.size > maxTotal) {
-      manifest.excluded.push({ path: v.path, reason: 'total_size_limit', detail: `would pass the ${maxTotal}-byte limit for the whole snapshot` });
-      continue;
+  const { names, ignored } = await listCandidates(root);
+  // Per-file credential checks only when the project and CodeVF's credentials folder overlap.
+  const inCreds = credentialsDirs().some((d) => isInside(d, root) || isInside(root, d));
+  // The agent's own folder (config, audit log, session state) is CodeVF's, not the project's code: left out like a gitignored one.
+  const own = `${PROJECT_CONFIG_DIR}/`;
+  const manifest: SnapshotManifest = { root, included: new FileList(names), excluded: [], totalBytes: 0 };
+  let previous = '';
+  for (let start = 0, n = 0; start < names.length; n++) {
+    let end = names.indexOf(0, start);
+    if (end < 0) end = names.length;
+    const rel = names.toString('utf8', start, end);
+    const at = start;
+    start = end + 1;
+    if (n % 512 === 511) await new Promise((resolve) => setImmediate(resolve));
+    // A conflicted file is listed once per stage, one after the other.
+    if (rel === '' || rel === previous || rel.startsWith(own)) continue;
+    previous = rel;
+    let v: Verdict;
+    if (ignored.has(rel)) v = { path: rel, reason: 'codevfignore', detail: `matched by ${CODEVF_IGNORE}` };
+    else if (inCreds && isInCredentialsDir(path.join(root, rel))) v = { path: rel, reason: 'never_share', detail: "CodeVF's credentials folder" };
+    else {
+      const j = judge(root, rel, maxFile);
+      v = j instanceof Promise ? await j : j; // only links need the thread pool
     }
-    manifest.totalBytes += v.size;
-    manifest.included.push(v);
+    if ('reason' in v) manifest.excluded.push(v);
+    else if (manifest.totalBytes + v.size > maxTotal) {
+      manifest.excluded.push({ path: v.path, reason: 'total_size_limit', detail: `would pass the ${maxTotal}-byte limit for the whole snapshot` });
+    } else {
+      manifest.totalBytes += v.size;
+      manifest.included.add(at, end, v.size, v.mode, v.linkTarget);
+    }
   }
   return manifest;
 }

@@ -10,7 +10,7 @@
 import { StreamRedactor } from '../security/redact.js';
 import { looksBinary, redactBytes } from '../security/redact-bytes.js';
 import { crc32, createDeflater, type Deflater } from './deflate.js';
-import type { ExcludedFile, IncludedFile } from './list.js';
+import type { ExcludedFile, FileList, IncludedFile } from './list.js';
 import { ZipOutput, type OutputOptions } from './output.js';
 import { FileSource, readAt } from './source.js';
 import { centralBound, dataDescriptor, DEFLATE, endRecords, localHeader, SIZES_AFTER, STORE, writeCentral, type EntryHead, type EntryTail } from './zip-format.js';
@@ -61,7 +61,7 @@ const TEXT_PROBE = 64 * 1024;
 const TEXT_CHUNK = 64 * 1024;
 
 /** Writes the zip of `files` (under `root`) into `dest`; ends `dest` when `end` is set. */
-export async function writeZip(root: string, files: IncludedFile[], maxFileBytes: number, dest: Writable,
+export async function writeZip(root: string, files: FileList, maxFileBytes: number, dest: Writable,
   opts: ZipOptions = {}, end = true, signal?: AbortSignal): Promise<ZipResult> {
   const out = new ZipOutput(dest, opts.output);
   const onAbort = () => out.fail(signal!.reason instanceof Error ? signal!.reason : new Error('The snapshot was cancelled.'));
@@ -98,10 +98,11 @@ class Zipper {
   private sliceStart = performance.now();
 
   constructor(private readonly out: ZipOutput, private readonly source: FileSource, private readonly deflater: Deflater,
-    private readonly files: IncludedFile[], private readonly opts: ZipOptions, private readonly level: number) {
+    private readonly files: FileList, private readonly opts: ZipOptions, private readonly level: number) {
     this.streamAbove = Math.max(opts.streamAbove ?? 256 * 1024, 1024);
     this.sliceMs = opts.sliceMs ?? 8;
-    const largest = files.reduce((m, f) => Math.max(m, f.size), 0);
+    let largest = 0;
+    for (let i = 0; i < files.length; i++) largest = Math.max(largest, files.size(i));
     this.slab = Buffer.allocUnsafeSlow(Math.max(TEXT_PROBE, Math.min(largest, this.streamAbove)));
     this.packed = Buffer.allocUnsafeSlow(this.slab.length);
     this.central = Buffer.allocUnsafeSlow(Math.min(centralBound(files.length, 0) + files.length * 64, 1 << 20));
@@ -109,7 +110,8 @@ class Zipper {
   }
 
   async run(): Promise<void> {
-    for (const file of this.files) {
+    for (let i = 0; i < this.files.length; i++) {
+      const file = this.files.at(i);
       await this.turn();
       if (file.linkTarget !== undefined) this.link(file);
       else await this.file(file);
@@ -283,8 +285,10 @@ class Zipper {
   }
 }
 
-function progressReporter(files: IncludedFile[], opts: ZipOptions): (file: IncludedFile | null, force: boolean) => void {
-  const p: SnapshotProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0) };
+function progressReporter(files: FileList, opts: ZipOptions): (file: IncludedFile | null, force: boolean) => void {
+  let bytesTotal = 0;
+  for (let i = 0; i < files.length; i++) bytesTotal += files.size(i);
+  const p: SnapshotProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal };
   const every = opts.progressIntervalMs ?? 100;
   let last = 0;
   let lastDone = -1;

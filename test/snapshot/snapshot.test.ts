@@ -51,7 +51,7 @@ test('.env, id_rsa, links out of the repository and files over the limit are exc
     'docs/private/notes.md': 'codevfignore', 'scratch.tmp': 'codevfignore', 'src/b.gen.ts': 'codevfignore',
     '..\\..\\evil.txt': 'unsupported_name',
   });
-  assert.deepEqual(manifest.included.map((f) => f.path).sort(), INCLUDED);
+  assert.deepEqual([...manifest.included].map((f) => f.path).sort(), INCLUDED);
   assert.match(manifest.excluded.find((e) => e.path === 'id_rsa')!.detail, /private key/);
 });
 
@@ -77,7 +77,7 @@ test('progress reports every file and byte by the end', async ({ repo }) => {
   const snap = await createSnapshot(repo, { maxFileBytes: LIMIT, onProgress: (p) => seen.push(p) });
   snap.stream.resume();
   const { manifest } = await within(snap.result, 60_000, 'the snapshot');
-  const total = manifest.included.reduce((n, f) => n + f.size, 0);
+  const total = [...manifest.included].reduce((n, f) => n + f.size, 0);
   assert.deepEqual(seen.at(-1), { filesDone: INCLUDED.length, filesTotal: INCLUDED.length, bytesDone: total, bytesTotal: total });
 });
 
@@ -157,6 +157,30 @@ test('files swapped for a link, a FIFO or a folder link after listing are skippe
   const reasons = Object.fromEntries(r.manifest.excluded.map((e) => [e.path, e.reason]));
   assert.deepEqual(reasons, { 'a.txt': 'unreadable', 'b.txt': 'not_a_regular_file', 'dir/c.txt': 'symlink_outside_project' });
   assert.deepEqual(zipListing(zip), ['ok.txt']);
+});
+
+test('a file in a merge conflict (listed by git once per stage) goes in once, as it is in the working tree', async ({ base }) => {
+  const repo = path.join(base, 'conflict');
+  await fs.mkdir(repo);
+  git(repo, 'init', '-q');
+  await writeTree(repo, { 'a.txt': 'base\n', 'b.txt': 'b\n' });
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-qm', 'base');
+  git(repo, 'checkout', '-qb', 'other');
+  await writeTree(repo, { 'a.txt': 'other\n' });
+  git(repo, 'commit', '-qam', 'other');
+  git(repo, 'checkout', '-q', 'main');
+  await writeTree(repo, { 'a.txt': 'main\n' });
+  git(repo, 'commit', '-qam', 'main');
+  assert.throws(() => git(repo, 'merge', '-q', 'other'));
+  assert.match(git(repo, 'ls-files', '--cached'), /a\.txt\na\.txt\n/, 'git lists the conflicted file more than once');
+  const zip = path.join(base, 'conflict.zip');
+  const r = await within((await createSnapshot(repo)).pipeTo(createWriteStream(zip)), 60_000, 'the snapshot');
+  assert.deepEqual(zipListing(zip), ['a.txt', 'b.txt']);
+  assert.equal(r.manifest.included.length, 2);
+  const dest = path.join(base, 'conflict-x');
+  unzipTo(zip, dest);
+  assert.match(await fs.readFile(path.join(dest, 'a.txt'), 'utf8'), /<<<<<<<[\s\S]*>>>>>>>/);
 });
 
 test.run();
