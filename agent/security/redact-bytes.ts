@@ -1,13 +1,15 @@
-// Redaction for content that leaves as bytes (snapshot entries, files that are not UTF-8): secrets are
-// ASCII, so text is matched as Latin-1, which maps each byte to one character. Every byte around a secret
-// comes back unchanged, whatever the file's encoding.
+// Redaction for content that leaves as bytes (snapshot entries, files that are not UTF-8). Every byte
+// around a secret comes back unchanged, whatever the file's encoding: valid UTF-8 is matched as UTF-8
+// (so a secret with non-ASCII characters is masked whole), UTF-16 with its mark as UTF-16, and anything
+// else as Latin-1, which maps each byte to one character (secrets are ASCII).
+import { isUtf8 } from 'node:buffer';
 import { redact } from './redact.js';
 
 export interface BytesRedaction { data: Buffer; count: number; kinds: string[] }
 
-/** UTF-16 with a byte-order mark as UTF-16, anything else byte for byte as Latin-1. */
+/** Masks the secrets in `data`; the result's bytes equal `data`'s outside them. */
 export function redactBytes(data: Buffer): BytesRedaction {
-  const enc: BufferEncoding = data[0] === 0xff && data[1] === 0xfe ? 'utf16le' : 'latin1';
+  const enc: BufferEncoding = data[0] === 0xff && data[1] === 0xfe && data.length % 2 === 0 ? 'utf16le' : isUtf8(data) ? 'utf8' : 'latin1';
   const r = redact(data.toString(enc));
   return r.count ? { data: Buffer.from(r.text, enc), count: r.count, kinds: r.kinds } : { data, count: 0, kinds: [] };
 }

@@ -21,6 +21,8 @@ export interface EntryHead {
   mtime: Date;
   /** Unix mode with the file type bits (regular file, link). */
   mode: number;
+  /** The local header carries Zip64 sizes (the central record then says so too). */
+  local64?: boolean;
 }
 
 export interface EntryTail {
@@ -39,7 +41,8 @@ function dosTime(d: Date): { time: number; date: number } {
   };
 }
 
-const unixSeconds = (d: Date) => Math.max(0, Math.min(MAX32, Math.floor(d.getTime() / 1000)));
+// Readers take the "UT" time as signed 32 bits: clamp to 2038 rather than wrap to 1901.
+const unixSeconds = (d: Date) => Math.max(0, Math.min(0x7fffffff, Math.floor(d.getTime() / 1000)));
 
 /** Bytes the central directory can take for `nameBytes` of names over `count` entries (an upper bound). */
 export function centralBound(count: number, nameBytes: number): number {
@@ -98,7 +101,7 @@ export function writeCentral(out: Buffer, at: number, h: EntryHead, t: EntryTail
   const { time, date } = dosTime(h.mtime);
   out.writeUInt32LE(0x02014b50, at);
   out.writeUInt16LE(MADE_BY_UNIX, at + 4);
-  out.writeUInt16LE(zip64 ? NEEDS_ZIP64 : NEEDS_V2, at + 6);
+  out.writeUInt16LE(zip64 || h.local64 ? NEEDS_ZIP64 : NEEDS_V2, at + 6);
   out.writeUInt16LE(h.flags | UTF8_NAMES, at + 8);
   out.writeUInt16LE(h.method, at + 10);
   out.writeUInt16LE(time, at + 12);

@@ -5,10 +5,11 @@
 //
 // A file up to `streamAbove` bytes is read whole, its secrets masked, deflated (or stored when that is
 // not smaller) and written with its sizes in the local header. A bigger file is read and deflated in
-// chunks and its sizes follow in a data descriptor; a big file in an already-compressed format is stored,
-// its CRC taken in a first pass.
+// chunks, never past the size it had when opened, and its sizes follow in a data descriptor; a big file
+// in an already-compressed format goes through deflate's level 0 (stored blocks, one pass).
 import { StreamRedactor } from '../security/redact.js';
 import { looksBinary, redactBytes } from '../security/redact-bytes.js';
+import { isUtf8 } from 'node:buffer';
 import { crc32, createDeflater, type Deflater } from './deflate.js';
 import type { ExcludedFile, FileList, IncludedFile } from './list.js';
 import { ZipOutput, type OutputOptions } from './output.js';
@@ -78,6 +79,7 @@ export async function writeZip(root: string, files: FileList, maxFileBytes: numb
     throw err;
   } finally {
     z.close();
+    out.detach();
     signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -96,6 +98,8 @@ class Zipper {
   private centralLength = 0;
   private count = 0;
   private sliceStart = performance.now();
+  /** Level 0, for big files in compressed formats. */
+  private storer: Deflater | null = null;
 
   constructor(private readonly out: ZipOutput, private readonly source: FileSource, private readonly deflater: Deflater,
     private readonly files: FileList, private readonly opts: ZipOptions, private readonly level: number) {
@@ -123,6 +127,7 @@ class Zipper {
 
   close(): void {
     this.deflater.close();
+    this.storer?.close();
   }
 
   /** Between pieces of work: stop if the output failed, wait for room, and give the event loop a turn now and then. */
@@ -148,7 +153,8 @@ class Zipper {
   /** An entry whose bytes are all known: sizes in the local header. */
   private whole(h: EntryHead, body: Buffer, original: Buffer, crc: number): void {
     const tail = { crc, compressed: body.length, size: original.length, offset: this.out.offset };
-    this.out.write(localHeader(h, tail));
+    h.local64 = this.opts.forceZip64;
+    this.out.write(localHeader(h, tail, h.local64));
     this.out.write(body);
     this.addCentral(h, tail);
   }
@@ -200,19 +206,20 @@ class Zipper {
 
   private async big(file: IncludedFile, fd: number, size: number, mtime: Date): Promise<void> {
     const probe = this.slab.subarray(0, readAt(fd, this.slab.subarray(0, TEXT_PROBE), 0));
-    // Text, whatever its encoding, is masked like small files are: byte for byte as Latin-1 (secrets are
-    // ASCII), UTF-16 with a byte-order mark as UTF-16. Binary formats go in unchanged.
     const text = !looksBinary(probe);
-    const enc: BufferEncoding = probe[0] === 0xff && probe[1] === 0xfe ? 'utf16le' : 'latin1';
-    // Text goes through the redactor as strings: small pieces keep that garbage young and cheap to collect.
     const chunk = this.slab.subarray(0, Math.min(this.slab.length, this.streamAbove, text ? TEXT_CHUNK : Infinity));
-    if (!text && STORED.test(file.path)) return this.bigStored(file, fd, chunk, mtime);
-    // Zip64 sizes when the file may pass 4 GiB (masking can lengthen text a little).
-    const zip64 = size >= MAX32 - 64 * 1024 * 1024;
-    const h = this.head(file, DEFLATE, SIZES_AFTER, mtime);
+    // Text is masked like small files are, its bytes kept: UTF-8 as UTF-8, UTF-16 (with its mark) as
+    // UTF-16, anything else byte for byte as Latin-1 (secrets are ASCII). Binary goes in unchanged, an
+    // already-compressed format through level 0.
+    const enc: BufferEncoding | null = !text ? null : probe[0] === 0xff && probe[1] === 0xfe && size % 2 === 0 ? 'utf16le'
+      : await this.utf8File(fd, size, chunk) ? 'utf8' : 'latin1';
+    const deflater = !text && STORED.test(file.path) ? (this.storer ??= createDeflater(0, this.opts.deflater)) : this.deflater;
+    // Zip64 sizes when the entry may pass 4 GiB (masking can lengthen text, deflate can add a little).
+    const zip64 = Boolean(this.opts.forceZip64) || size >= MAX32 - 64 * 1024 * 1024;
+    const h = { ...this.head(file, DEFLATE, SIZES_AFTER, mtime), local64: zip64 };
     const offset = this.out.offset;
     this.out.write(localHeader(h, null, zip64));
-    const redactor = text ? new StreamRedactor() : null;
+    const redactor = enc ? new StreamRedactor() : null;
     let crc = 0;
     let length = 0;
     let compressed = 0;
@@ -220,47 +227,39 @@ class Zipper {
     const feed = (piece: Buffer, last: boolean) => {
       crc = crc32(piece, crc);
       length += piece.length;
-      this.deflater.write(piece, last, emit);
+      deflater.write(piece, last, emit);
     };
-    for (let pos = 0; ;) {
-      const n = readAt(fd, chunk, pos);
+    // Up to the size it had when opened: a file still being written can neither stall the zip nor pass the limits.
+    for (let pos = 0; pos < size;) {
+      const n = readAt(fd, chunk.subarray(0, Math.min(chunk.length, size - pos)), pos);
       if (n === 0) break;
       pos += n;
       const piece = chunk.subarray(0, n);
-      feed(redactor ? Buffer.from(redactor.push(piece.toString(enc)), enc) : piece, false);
+      feed(!redactor ? piece : enc === 'utf8' ? Buffer.from(redactor.push(piece), 'utf8') : Buffer.from(redactor.push(piece.toString(enc!)), enc!), false);
       await this.turn();
     }
-    feed(redactor ? Buffer.from(redactor.flush(), enc) : Buffer.alloc(0), true);
+    feed(redactor ? Buffer.from(redactor.flush(), enc!) : Buffer.alloc(0), true);
     if (redactor?.count) this.opts.onRedacted?.(file.path, redactor.count, redactor.kinds);
     const tail = { crc, compressed, size: length, offset };
     this.out.write(dataDescriptor(tail, zip64));
     this.addCentral(h, tail);
   }
 
-  /** Stored with its sizes up front (readers that stream a zip need them for stored data): CRC first, then the bytes. */
-  private async bigStored(file: IncludedFile, fd: number, chunk: Buffer, mtime: Date): Promise<void> {
-    let crc = 0;
-    let length = 0;
-    for (let n = readAt(fd, chunk, 0); n > 0; n = readAt(fd, chunk, length)) {
-      crc = crc32(chunk.subarray(0, n), crc);
-      length += n;
-      await this.turn();
-    }
-    const h = this.head(file, STORE, 0, mtime);
-    const tail = { crc, compressed: length, size: length, offset: this.out.offset };
-    this.out.write(localHeader(h, tail, length >= MAX32));
-    let again = 0;
-    let copied = 0;
-    while (copied < length) {
-      const n = readAt(fd, chunk.subarray(0, Math.min(chunk.length, length - copied)), copied);
+  /** Whether the file's first `size` bytes are valid UTF-8 (a first pass, `chunk` at a time). */
+  private async utf8File(fd: number, size: number, chunk: Buffer): Promise<boolean> {
+    let carry = 0; // the start of a character cut at the end of the last piece, moved to the front
+    for (let pos = 0; pos < size;) {
+      const n = readAt(fd, chunk.subarray(carry, carry + Math.min(chunk.length - carry, size - pos)), pos);
       if (n === 0) break;
-      again = crc32(chunk.subarray(0, n), again);
-      this.out.write(chunk.subarray(0, n));
-      copied += n;
+      pos += n;
+      const end = carry + n;
+      const cut = pos < size ? wholeCharacters(chunk, end) : end;
+      if (!isUtf8(chunk.subarray(0, cut))) return false;
+      chunk.copy(chunk, 0, cut, end);
+      carry = end - cut;
       await this.turn();
     }
-    if (copied !== length || again !== crc) throw new Error(`${file.path} changed while it was being zipped. Try again once it is written.`);
-    this.addCentral(h, tail);
+    return true;
   }
 
   private addCentral(h: EntryHead, t: EntryTail): void {
@@ -283,6 +282,17 @@ class Zipper {
     }
     this.out.write(endRecords(this.count, at, this.centralLength, this.opts.forceZip64));
   }
+}
+
+/** Where the last whole UTF-8 character of `buf[0, end)` ends (a lead byte whose sequence is cut stays out). */
+function wholeCharacters(buf: Buffer, end: number): number {
+  for (let i = end - 1; i >= Math.max(0, end - 4); i--) {
+    const b = buf[i];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return i + length > end ? i : end;
+  }
+  return end;
 }
 
 function progressReporter(files: FileList, opts: ZipOptions): (file: IncludedFile | null, force: boolean) => void {

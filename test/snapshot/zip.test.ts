@@ -4,20 +4,22 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { suite } from 'uvu';
 import { crc32, crc32Portable, createDeflater } from '../../agent/snapshot/deflate.js';
 import { createSnapshot } from '../../agent/snapshot/index.js';
+import { ZipOutput } from '../../agent/snapshot/output.js';
 import { git, noise, tempDir, unzipTo, within, writeTree } from './helpers.js';
 
 const test = suite<{ base: string; repo: string; files: Record<string, Buffer> }>('zip writer');
 const AWS = 'AKIAIOSFODNN7EXAMPLE';
+const PASSWORD = 'Zq8#\u00e0k2Lm9$x\u00e9Qr';
 
 test.before(async (ctx) => {
   ctx.base = await tempDir('cvf-zip-');
@@ -42,18 +44,24 @@ test.before(async (ctx) => {
     // Big text that is not UTF-8: masked all the same, every other byte kept.
     'big/latin1.txt': Buffer.from(`caf\u00e9 ${'\u00e9t\u00e9 '.repeat(60_000)}${AWS} fin\n`, 'latin1'),
     'big/utf16.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${'\u00e9t\u00e9 \u4e2d '.repeat(40_000)}${AWS} end\n`, 'utf16le')]),
+    // A secret with non-ASCII characters: as Latin-1, the UTF-8 bytes of 'à' (C3 A0) would read as a space.
+    'i18n.js': `const password = "${PASSWORD}";\n`,
+    'big/i18n.log': `${'r\u00e9sum\u00e9 ok\n'.repeat(30_000)}const password = "${PASSWORD}";\n`,
   });
+  // Starts like UTF-16 but has an odd length: every byte must come back.
+  ctx.files['big/odd.bin'] = Buffer.concat([Buffer.from([0xff, 0xfe]), noise(300_001, 29)]);
+  await writeTree(ctx.repo, { 'big/odd.bin': ctx.files['big/odd.bin'] });
 });
 test.after(async (ctx) => { await fs.rm(ctx.base, { recursive: true, force: true }); });
 
 /** Entries as Python's zipfile sees them (it also checks every CRC). */
-function pythonView(zip: string): Record<string, { method: number; size: number }> {
+function pythonView(zip: string): Record<string, { method: number; size: number; packed: number }> {
   const script = [
     'import json, sys, zipfile',
     'z = zipfile.ZipFile(sys.argv[1])',
     'bad = z.testzip()',
     'if bad: sys.exit("bad CRC: " + bad)',
-    'print(json.dumps({i.filename: {"method": i.compress_type, "size": i.file_size} for i in z.infolist()}))',
+    'print(json.dumps({i.filename: {"method": i.compress_type, "size": i.file_size, "packed": i.compress_size} for i in z.infolist()}))',
   ].join('\n');
   return JSON.parse(execFileSync('python3', ['-c', script, zip], { encoding: 'utf8' }));
 }
@@ -97,15 +105,19 @@ test('two readers agree on every entry: stored where deflate does not help, stre
   await checkContent(zip, path.join(base, 'a'), files);
   const view = pythonView(zip);
   assert.equal(view['noise.dat'].method, 0);
-  assert.equal(view['big/photo.png'].method, 0);
+  // A big file in a compressed format: deflate's stored blocks, a few bytes per 64 KiB.
+  assert.equal(view['big/photo.png'].method, 8);
+  assert.ok(view['big/photo.png'].packed - view['big/photo.png'].size < 100, 'level 0 adds only block headers');
   assert.equal(view['big/blob.bin'].method, 8);
   assert.equal(view['big/text.log'].method, 8);
   assert.equal(view['small.ts'].method, 8);
   assert.equal(Object.keys(view).length, r.manifest.included.length);
-  assert.deepEqual(r.redactions.map((x) => x.path).sort(), ['big/latin1.txt', 'big/secret.log', 'big/utf16.txt', 'secret.env.js']);
-  for (const [f, enc] of [['big/secret.log', 'utf8'], ['secret.env.js', 'utf8'], ['big/latin1.txt', 'latin1'], ['big/utf16.txt', 'utf16le']] as const) {
+  assert.deepEqual(r.redactions.map((x) => x.path).sort(), ['big/i18n.log', 'big/latin1.txt', 'big/secret.log', 'big/utf16.txt', 'i18n.js', 'secret.env.js']);
+  const cases = [['big/secret.log', 'utf8', AWS, 'aws_access_key'], ['secret.env.js', 'utf8', AWS, 'aws_access_key'], ['big/latin1.txt', 'latin1', AWS, 'aws_access_key'],
+    ['big/utf16.txt', 'utf16le', AWS, 'aws_access_key'], ['i18n.js', 'utf8', PASSWORD, 'secret_assignment'], ['big/i18n.log', 'utf8', PASSWORD, 'secret_assignment']] as const;
+  for (const [f, enc, secret, kind] of cases) {
     const original = await fs.readFile(path.join(repo, f));
-    const masked = Buffer.from(original.toString(enc).replace(AWS, '[REDACTED:aws_access_key]'), enc);
+    const masked = Buffer.from(original.toString(enc).replace(secret, `[REDACTED:${kind}]`), enc);
     assert.ok((await fs.readFile(path.join(base, 'a', f))).equals(masked), `${f}: the secret masked, every other byte as it was`);
   }
   const bytes = await fs.readFile(zip);
@@ -120,10 +132,42 @@ test('Zip64 records, and the portable deflate path, give a zip both readers acce
   assert.equal(pythonView(zip)['small.ts'].size, files['small.ts'].length);
   const tail = (await fs.readFile(zip)).subarray(-22 - 20 - 56);
   assert.equal(tail.readUInt32LE(0), 0x06064b50, 'the Zip64 end record precedes the locator and the classic record');
+  // Forced, every local header carries Zip64 sizes and streamed entries a 24-byte descriptor: the fast path too.
+  const fast = path.join(base, 'z64-fast.zip');
+  await within((await createSnapshot(repo, { forceZip64: true })).pipeTo(createWriteStream(fast)), 60_000, 'the snapshot');
+  await checkContent(fast, path.join(base, 'z64-fast'), files);
+  assert.equal(Object.keys(pythonView(fast)).length, Object.keys(pythonView(zip)).length);
+});
+
+test('a file still being written goes in as it was when opened: it cannot pass the limits or stall the zip', async ({ base }) => {
+  const repo = path.join(base, 'growing');
+  await fs.mkdir(repo);
+  git(repo, 'init', '-q');
+  const log = path.join(repo, 'app.log');
+  await fs.writeFile(log, noise(512 * 1024, 31));
+  const limit = 1024 * 1024;
+  const snap = await createSnapshot(repo, { maxFileBytes: limit, output: { chunkBytes: 4096, maxInFlight: 4096 } });
+  let appends = 0;
+  const appender = setInterval(() => { if (appends++ < 40) appendFileSync(log, noise(128 * 1024, appends)); }, 1);
+  const zip = path.join(base, 'growing.zip');
+  const out = createWriteStream(zip, { highWaterMark: 1024 });
+  const slow = new Writable({ highWaterMark: 1024, write(c, _e, cb) { out.write(c, () => setTimeout(cb, 1)); }, final(cb) { out.end(cb); } });
+  try {
+    const r = await within(snap.pipeTo(slow), 60_000, 'the snapshot');
+    assert.ok(appends > 3, 'the file grew while it was zipped');
+    const view = pythonView(zip);
+    if (view['app.log']) assert.ok(view['app.log'].size <= limit, `${view['app.log'].size} bytes went in, over the ${limit}-byte limit`);
+    else assert.equal(r.manifest.excluded.find((e) => e.path === 'app.log')?.reason, 'too_large');
+  } finally {
+    clearInterval(appender);
+  }
 });
 
 test('output chunks reused under pressure: into a file, and into an HTTP request read slowly', async ({ base, repo, files }) => {
   const output = { chunkBytes: 4096, maxInFlight: 8192 };
+  const probe = createWriteStream(path.join(base, 'probe'));
+  assert.deepEqual([new ZipOutput(probe).reusesChunks, new ZipOutput(new PassThrough()).reusesChunks], [true, false]);
+  probe.destroy();
   const zip = path.join(base, 'tight.zip');
   await within((await createSnapshot(repo, { output })).pipeTo(createWriteStream(zip, { highWaterMark: 1024 })), 60_000, 'the snapshot');
   await checkContent(zip, path.join(base, 'tight'), files);
@@ -137,6 +181,7 @@ test('output chunks reused under pressure: into a file, and into an HTTP request
   try {
     const snap = await createSnapshot(repo, { output });
     const req = http.request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'POST', path: '/' });
+    assert.ok(new ZipOutput(req).reusesChunks, 'an HTTP request takes the chunks as they are');
     const answered = new Promise<void>((resolve, reject) => { req.on('response', (res) => { res.resume(); res.on('end', resolve); }); req.on('error', reject); });
     const r = await within(snap.writeTo(req), 60_000, 'the upload');
     await within(answered, 60_000, 'the answer');
@@ -157,6 +202,22 @@ test('any other Writable gets copies: a PassThrough read late still holds the ri
   for await (const c of pass) chunks.push(c as Buffer);
   await fs.writeFile(path.join(base, 'pass.zip'), Buffer.concat(chunks));
   await checkContent(path.join(base, 'pass.zip'), path.join(base, 'pass'), files);
+});
+
+test('a destination closed before or while the zip is written fails it, never a success or a hang', async ({ base, repo }) => {
+  const gone = createWriteStream(path.join(base, 'gone.zip'));
+  gone.destroy();
+  await new Promise<void>((resolve) => gone.once('close', () => resolve()));
+  await assert.rejects(within((await createSnapshot(repo)).pipeTo(gone), 60_000, 'the snapshot'), /closed before the zip was complete/);
+
+  for (const ms of [0, 2, 10]) {
+    const out = createWriteStream(path.join(base, `cut-${ms}.zip`));
+    const snap = await createSnapshot(repo, { output: { chunkBytes: 4096, maxInFlight: 4096 } });
+    const run = snap.pipeTo(out);
+    setTimeout(() => out.destroy(), ms);
+    await assert.rejects(within(run, 60_000, 'the snapshot'), /closed before the zip was complete/, `destroyed after ${ms} ms`);
+    await assert.rejects(snap.result);
+  }
 });
 
 test('abort stops the zip and rejects the result; a snapshot is written only once', async ({ base, repo }) => {
