@@ -32,7 +32,8 @@ class ReusedContext implements Deflater {
   private readonly binding: Binding;
   private readonly state: Uint32Array;
   private readonly out: Buffer;
-  private error: Error | null = null;
+  /** Mid-entry: the next write continues a deflate stream. */
+  private open = false;
 
   constructor(level: number, private readonly outBytes = OUT_BYTES) {
     this.out = Buffer.allocUnsafeSlow(outBytes);
@@ -46,16 +47,23 @@ class ReusedContext implements Deflater {
     }
     this.binding = internals._handle;
     this.state = internals._writeState;
-    this.stream.on('error', (err) => { this.error = err; });
+    this.stream.on('error', () => undefined); // reported synchronously through `errored`, below
   }
 
   write(input: Buffer, last: boolean, emit: Emit): void {
+    // A zlib error destroys the stream and closes its handle at once; writing to it again would abort
+    // the process, so every write checks first.
+    const failed = () => (this.stream.destroyed ? this.stream.errored ?? new Error('zlib failed') : null);
+    if (failed()) throw failed();
+    // An entry that ended early (an error while it was being zipped) leaves a stream half written.
+    if (!this.open) this.binding.reset();
+    this.open = true;
     const flush = last ? Z_FINISH : Z_NO_FLUSH;
     let inOff = 0;
     let inLen = input.length;
     for (;;) {
       this.binding.writeSync(flush, input, inOff, inLen, this.out, 0, this.outBytes);
-      if (this.error) throw this.error;
+      if (failed()) throw failed();
       const [outLeft, inLeft] = this.state;
       if (outLeft < this.outBytes) emit(this.out.subarray(0, this.outBytes - outLeft));
       inOff += inLen - inLeft;
@@ -63,7 +71,7 @@ class ReusedContext implements Deflater {
       // Room left in the output means zlib took all the input it could (and, with Z_FINISH, ended the stream).
       if (outLeft !== 0) break;
     }
-    if (last) this.binding.reset();
+    if (last) this.open = false;
   }
 
   close(): void { this.stream.close(); }

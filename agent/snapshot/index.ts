@@ -54,7 +54,8 @@ export async function createSnapshot(root: string, opts: SnapshotOptions = {}): 
     if (used) throw new Error('A snapshot can be written only once.');
     used = true;
     const redactions: SnapshotResult['redactions'] = [];
-    o.signal?.addEventListener('abort', () => stop.abort(o.signal!.reason), { once: true });
+    const onAbort = () => stop.abort(o.signal!.reason);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const z = await writeZip(manifest.root, manifest.included, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, dest, {
         ...opts, onRedacted: (path, count, kinds) => { redactions.push({ path, count, kinds }); opts.onRedacted?.(path, count, kinds); },
@@ -66,6 +67,8 @@ export async function createSnapshot(root: string, opts: SnapshotOptions = {}): 
       if ((o.end ?? true) && !dest.destroyed) dest.destroy(err as Error);
       rejectResult(err);
       throw err;
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
     }
   };
 
