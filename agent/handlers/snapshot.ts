@@ -24,17 +24,20 @@ export const snapshot: Feature = (router, agent) => {
     const progress = (value: Parameters<typeof ctx.notify<typeof Progress>>[1]['value']) => {
       if (token !== undefined) void ctx.notify(Progress, { token, value });
     };
-    const snap = await createSnapshot(root, {
+    const make = () => createSnapshot(root, {
       onProgress: (x) => progress({ kind: 'report', message: `${x.filesDone}/${x.filesTotal} files`,
         percentage: x.bytesTotal ? Math.min(100, Math.round((x.bytesDone / x.bytesTotal) * 100)) : 100 }),
     });
+    let snap = await make();
+    let attempts = 0;
     progress({ kind: 'begin', title: 'Uploading snapshot', message: `${snap.manifest.included.length} files`, percentage: 0 });
     try {
       const raw = await backend.http.upload('POST', routes.projects.uploadSnapshot.path(), {
         query: { projectId: config.projectId },
         contentType: 'application/zip',
         headers: { trailer: SNAPSHOT_SHA256_HEADER },
-        body: { writeTo: (req) => snap.writeTo(req, { end: false }) },
+        // A second attempt (after a token refresh) zips again: a snapshot is written once.
+        body: { writeTo: async (req) => { if (attempts++ > 0) { snap.abort(); snap = await make(); } return snap.writeTo(req, { end: false }); } },
         trailers: async () => ({ [SNAPSHOT_SHA256_HEADER]: await snap.sha256 }),
         signal: ctx.signal,
       });

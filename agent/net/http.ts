@@ -63,7 +63,10 @@ export interface UploadOptions extends Omit<RequestOptions, 'body' | 'timeoutMs'
   trailers?: () => Promise<Record<string, string>>;
 }
 
-/** Writes a body into the request and resolves once every byte is written (the client ends the request). */
+/**
+ * Writes a body into the request and resolves once every byte is written (the client ends the request).
+ * Called once per attempt: after a 401 and a token refresh the body is sent again.
+ */
 export interface BodyWriter { writeTo(dest: Writable): Promise<unknown> }
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
@@ -236,6 +239,8 @@ export class HttpClient {
         });
         res.on('error', fail);
         res.on('end', () => {
+          // Answered before the whole body was sent (401, 413...): stop sending it.
+          if (body && !Buffer.isBuffer(body) && !req.writableFinished) req.destroy();
           if (settled) return;
           settled = true;
           clearTimeout(timer);

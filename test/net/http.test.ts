@@ -217,6 +217,21 @@ test('a 401 calls onUnauthorized once and sends again with the new token, even a
   assert.equal([refreshes, srv.seen.map((s) => s.headers.authorization)], [1, ['Bearer cvf_old', 'Bearer cvf_new']]);
 });
 
+test('an upload whose body is a writer writes it again after a 401 and a token refresh', async () => {
+  srv.handle((req, res, body) => (req.headers.authorization === 'Bearer cvf_new' ? json(res, 200, { size: body.length }) : json(res, 401, {})));
+  let token = 'cvf_old';
+  const c = client({ token: () => token, onUnauthorized: async () => { token = 'cvf_new'; return true; } });
+  let writes = 0;
+  const writer = {
+    async writeTo(dest: import('node:stream').Writable) {
+      writes++;
+      for (let i = 0; i < 4; i++) await new Promise<void>((resolve, reject) => dest.write(Buffer.alloc(25_000, i), (err) => (err ? reject(err) : resolve())));
+    },
+  };
+  assert.equal(await c.upload('POST', '/upload', { body: writer }), { size: 100_000 });
+  assert.equal([writes, srv.seen.map((x) => x.headers.authorization)], [2, ['Bearer cvf_old', 'Bearer cvf_new']]);
+});
+
 test('a refresh that fails leaves the 401 as auth_required after one request', async () => {
   srv.handle((_q, res) => json(res, 401, { error: { code: 'token_revoked', message: 'revoked' } }));
   const err = await rejection(client({ onUnauthorized: async () => false }).request('GET', '/x'));
