@@ -116,9 +116,12 @@ class Zipper {
   async run(): Promise<void> {
     for (let i = 0; i < this.files.length; i++) {
       const file = this.files.at(i);
-      await this.turn();
+      if (this.mustPause()) await this.turn();
       if (file.linkTarget !== undefined) this.link(file);
-      else await this.file(file);
+      else {
+        const big = this.file(file);
+        if (big) await big; // small files are done synchronously: no promise per file
+      }
       this.progress(file, false);
     }
     await this.finishCentral();
@@ -131,6 +134,12 @@ class Zipper {
   }
 
   /** Between pieces of work: stop if the output failed, wait for room, and give the event loop a turn now and then. */
+  /** Whether `turn()` has anything to do: most files need no pause at all. */
+  private mustPause(): boolean {
+    if (this.out.failed) throw this.out.failed;
+    return this.out.full || performance.now() - this.sliceStart >= this.sliceMs;
+  }
+
   private async turn(): Promise<void> {
     if (this.out.failed) throw this.out.failed;
     if (this.out.full) await this.out.room();
@@ -159,19 +168,24 @@ class Zipper {
     this.addCentral(h, tail);
   }
 
-  private async file(file: IncludedFile): Promise<void> {
+  /** Zips a regular file: synchronously when it is small, else through the returned promise. */
+  private file(file: IncludedFile): Promise<void> | undefined {
     const o = this.source.open(file);
-    if (o.kind === 'skip') { this.skipped.push(o.excluded); return; }
-    try {
-      if (o.size > this.streamAbove) await this.big(file, o.fd, o.size, o.mtime);
-      else this.small(file, o.fd, o.size, o.mtime);
-    } catch (err) {
+    if (o.kind === 'skip') { this.skipped.push(o.excluded); return undefined; }
+    const failed = (err: unknown): never => {
       const code = (err as NodeJS.ErrnoException).code;
       if (!code || this.out.failed) throw err;
       throw Object.assign(new Error(`Cannot read ${file.path} for the snapshot (${code}).`), { code });
+    };
+    if (o.size > this.streamAbove) return this.big(file, o.fd, o.size, o.mtime).catch(failed).finally(() => fs.closeSync(o.fd));
+    try {
+      this.small(file, o.fd, o.size, o.mtime);
+    } catch (err) {
+      failed(err);
     } finally {
       fs.closeSync(o.fd);
     }
+    return undefined;
   }
 
   private small(file: IncludedFile, fd: number, size: number, mtime: Date): void {
