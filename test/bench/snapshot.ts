@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     const bundle = await bundleSelf(dir);
     const self = path.join(dir, 'self');
     execFileSync('git', ['clone', '-q', '--no-hardlinks', process.cwd(), self]);
-    const { generateRepo } = await import('../snapshot/gen-repo.js');
+    const { generateManyFiles, generateRepo } = await import('../snapshot/gen-repo.js');
     const real = ['zod', 'ajv', 'typescript', 'playwright-core', '@types/node', 'vscode-jsonrpc', 'ws']
       .map((p) => path.join(process.cwd(), 'node_modules', p)).filter((p) => fs.existsSync(p));
     const gen = await generateRepo(path.join(dir, 'gen'), { copyFrom: real });
@@ -200,6 +200,10 @@ async function main(): Promise<void> {
     const big = await generateRepo(path.join(dir, 'gen3'), { scale: 3 });
     lines.push(...compareZip(`generated x3 (${big.files} files, ${fmt(big.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'gen3'), bundle, dir, 3));
     fs.rmSync(path.join(dir, 'gen3'), { recursive: true, force: true });
+    // Many small files: the manifest and the central directory grow with the count; does memory?
+    const many = await generateManyFiles(path.join(dir, 'many'), 60_000);
+    lines.push(...compareZip(`generated, ${many.files} small files (${fmt(many.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'many'), bundle, dir, 3));
+    fs.rmSync(path.join(dir, 'many'), { recursive: true, force: true });
     const file = path.join(dir, 'upload.zip');
     const sha = await writeBigFile(file);
     lines.push(...await compareUpload(bundle, dir, file, sha, false));

@@ -72,6 +72,24 @@ export async function generateRepo(root: string, opts: GenerateOptions = {}): Pr
   return { files, bytes };
 }
 
+/** A repository of `count` small source files in 1,300 folders: a big monorepo's shape, where file count, not bytes, weighs. */
+export async function generateManyFiles(root: string, count: number): Promise<GeneratedRepo> {
+  const rand = rng(7);
+  let bytes = 0;
+  await fs.mkdir(root, { recursive: true });
+  git(root, 'init', '-q');
+  for (let i = 0; i < count; i++) {
+    const dir = path.join(root, `pkg${i % 100}`, `mod${i % 13}`);
+    if (i < 1300) await fs.mkdir(dir, { recursive: true });
+    const text = sourceText(200 + Math.floor(rand() * 3000), rand);
+    await fs.writeFile(path.join(dir, `file${i}.ts`), text);
+    bytes += text.length;
+  }
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'generated');
+  return { files: count, bytes };
+}
+
 /** Regular files under `dir` (relative), never-share names left out so both zips hold the same files. */
 async function realFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
