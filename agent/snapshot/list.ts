@@ -123,11 +123,35 @@ async function gitList(root: string, args: string[]): Promise<Buffer> {
 
 /** `git ls-files` with `.codevfignore` read like `.gitignore` in every folder: exact git semantics, nested files, `!`. */
 async function listCandidates(root: string): Promise<{ names: Buffer; ignored: Set<string> }> {
-  const [names, ignored] = await Promise.all([
-    gitList(root, ['--cached', '--others', '--exclude-standard']),
-    gitList(root, ['--cached', '--others', '--ignored', `--exclude-per-directory=${CODEVF_IGNORE}`]),
-  ]);
+  const names = await gitList(root, ['--cached', '--others', '--exclude-standard']);
+  // Most projects have no .codevfignore: then the second git run (a process, and on a big tree a full walk) is skipped.
+  if (!hasCodevfIgnore(root, names)) return { names, ignored: new Set() };
+  const ignored = await gitList(root, ['--cached', '--others', '--ignored', `--exclude-per-directory=${CODEVF_IGNORE}`]);
   return { names, ignored: new Set(ignored.toString('utf8').split('\0').filter((p) => p !== '')) };
+}
+
+/**
+ * Whether a `.codevfignore` sits in any folder that holds a listed file (or above it). One anywhere else
+ * can only concern files git already leaves out.
+ */
+function hasCodevfIgnore(root: string, names: Buffer): boolean {
+  const seen = new Set<string>();
+  for (let start = 0; start < names.length;) {
+    let end = names.indexOf(0, start);
+    if (end < 0) end = names.length;
+    const slash = names.subarray(start, end).lastIndexOf(0x2f);
+    let dir = slash >= 0 ? names.toString('utf8', start, start + slash) : '';
+    start = end + 1;
+    for (;;) {
+      if (seen.has(dir)) break;
+      seen.add(dir);
+      if (fs.existsSync(path.join(root, dir, CODEVF_IGNORE))) return true;
+      if (dir === '') break;
+      const up = dir.lastIndexOf('/');
+      dir = up < 0 ? '' : dir.slice(0, up);
+    }
+  }
+  return false;
 }
 
 type Verdict = IncludedFile | ExcludedFile;

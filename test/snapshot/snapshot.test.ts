@@ -159,6 +159,18 @@ test('files swapped for a link, a FIFO or a folder link after listing are skippe
   assert.deepEqual(zipListing(zip), ['ok.txt']);
 });
 
+test('a .codevfignore that git itself ignores still applies to the files beside it', async ({ base }) => {
+  const repo = path.join(base, 'hidden-ignore');
+  await fs.mkdir(repo);
+  git(repo, 'init', '-q');
+  await writeTree(repo, { '.gitignore': 'deep/dir/.codevfignore\n', 'deep/dir/.codevfignore': 'private.txt\n', 'deep/dir/private.txt': 'mine\n', 'deep/dir/ok.txt': 'ok\n' });
+  const snap = await createSnapshot(repo);
+  snap.stream.resume();
+  const { manifest } = await within(snap.result, 60_000, 'the snapshot');
+  assert.deepEqual([...manifest.included].map((f) => f.path).sort(), ['.gitignore', 'deep/dir/ok.txt']);
+  assert.equal(manifest.excluded.find((e) => e.path === 'deep/dir/private.txt')?.reason, 'codevfignore');
+});
+
 test('a file in a merge conflict (listed by git once per stage) goes in once, as it is in the working tree', async ({ base }) => {
   const repo = path.join(base, 'conflict');
   await fs.mkdir(repo);
