@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** BENCH_PART=upload runs only the upload and redactor parts. */
+const PART = process.env.BENCH_PART ?? 'all';
 const UPLOAD_MB = 200;
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
@@ -31,7 +33,7 @@ async function child(mode: string, args: string[]): Promise<void> {
     // The product's upload path: the agent's HttpClient, reading the file in 1 MiB chunks.
     const { HttpClient } = await import('../../agent/net/http.js');
     const url = new URL(args[1]);
-    const http = new HttpClient({ baseUrl: url.origin });
+    const http = new HttpClient({ baseUrl: url.origin, token: args[3] ? () => args[3] : undefined });
     const t0 = performance.now();
     const size = fs.statSync(args[0]).size;
     await http.upload('POST', url.pathname + url.search, {
@@ -143,25 +145,47 @@ async function compareUpload(bundle: string, dir: string, file: string, sha: str
       server.once('exit', () => reject(new Error('upload server exited')));
     });
     const url = `http://127.0.0.1:${port}/api/cli/upload-repo-snapshot?projectId=bench`;
-    const ours: Run[] = [];
-    const curl: Run[] = [];
-    for (let i = 0; i < Math.max(3, RUNS - 2); i++) {
-      ours.push(measure(process.execPath, [bundle, 'upload', file, url, sha]));
-      curl.push(measure('curl', ['-sS', '-o', '/dev/null', '-T', file, '-H', `x-content-sha256: ${sha}`, url]));
-    }
-    const size = fs.statSync(file).size;
-    const mbps = size / 1e6 / (median(ours.map((r) => r.inProcMs!)) / 1000);
-    const curlMbps = size / 1e6 / (median(curl.map((r) => r.wallMs)) / 1000);
-    return [
-      `upload of ${UPLOAD_MB} MiB to a loopback server ${discard ? 'that discards the body (client limit)' : 'streaming to disk'}`,
-      `  curl -T (whole process)     ${fmt(curlMbps)} MB/s   ${fmt(median(curl.map((r) => r.rssMiB)))} MiB`,
-      `  HttpClient.upload (in-process) ${fmt(mbps)} MB/s   ${fmt(median(ours.map((r) => r.rssMiB)))} MiB peak (goal >= 500 MB/s, flat memory)`,
-      `  ratio to curl: ${fmt(mbps / curlMbps, 2)}x`,
-    ];
+    return uploadRuns(bundle, file, sha, url, undefined, `a loopback server ${discard ? 'that discards the body (client limit)' : 'streaming to disk'}`);
   } finally {
     server.stdin.end();
     server.kill();
   }
+}
+
+/** The sandbox's own route: token and project checked, SHA-256 verified from the header, the zip stored on disk. */
+async function uploadToSandbox(bundle: string, file: string, sha: string): Promise<string[]> {
+  const { startSandbox } = await import('../helpers/sandbox.js');
+  const sb = await startSandbox({ args: ['--max-snapshot-mb', String(UPLOAD_MB * 2)] });
+  try {
+    const res = await fetch(`${sb.url}/api/cli/project/init`, {
+      method: 'POST', headers: { authorization: `Bearer ${sb.customerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', type: 'node', uploadCode: true }),
+    });
+    const { projectId } = await res.json() as { projectId: string };
+    const url = `${sb.url}/api/cli/upload-repo-snapshot?projectId=${projectId}`;
+    return await uploadRuns(bundle, file, sha, url, sb.customerToken, 'the sandbox (its upload route: auth, project, SHA-256 verified, stored on disk)');
+  } finally {
+    await sb.stop();
+  }
+}
+
+async function uploadRuns(bundle: string, file: string, sha: string, url: string, token: string | undefined, where: string): Promise<string[]> {
+  const ours: Run[] = [];
+  const curl: Run[] = [];
+  const auth = token ? ['-H', `authorization: Bearer ${token}`] : [];
+  for (let i = 0; i < Math.max(3, RUNS - 2); i++) {
+    ours.push(measure(process.execPath, [bundle, 'upload', file, url, sha, ...(token ? [token] : [])]));
+    curl.push(measure('curl', ['-sS', '-f', '-o', '/dev/null', '-X', 'POST', '-T', file, '-H', `x-content-sha256: ${sha}`, ...auth, url]));
+  }
+  const size = fs.statSync(file).size;
+  const mbps = size / 1e6 / (median(ours.map((r) => r.inProcMs!)) / 1000);
+  const curlMbps = size / 1e6 / (median(curl.map((r) => r.wallMs)) / 1000);
+  return [
+    `upload of ${UPLOAD_MB} MiB to ${where}`,
+    `  curl -T (whole process)     ${fmt(curlMbps)} MB/s   ${fmt(median(curl.map((r) => r.rssMiB)))} MiB`,
+    `  HttpClient.upload (in-process) ${fmt(mbps)} MB/s   ${fmt(median(ours.map((r) => r.rssMiB)))} MiB peak (goal >= 500 MB/s, flat memory)`,
+    `  ratio to curl: ${fmt(mbps / curlMbps, 2)}x`,
+  ];
 }
 
 /** The streaming redactor on 200 MB of ordinary command output (it must keep up with >= 100 MB/s). */
@@ -183,29 +207,34 @@ async function redactThroughput(): Promise<string[]> {
   });
 }
 
+async function zipComparisons(bundle: string, dir: string, lines: string[]): Promise<void> {
+  const self = path.join(dir, 'self');
+  execFileSync('git', ['clone', '-q', '--no-hardlinks', process.cwd(), self]);
+  const { generateManyFiles, generateRepo } = await import('../snapshot/gen-repo.js');
+  const real = ['zod', 'ajv', 'typescript', 'playwright-core', '@types/node', 'vscode-jsonrpc', 'ws']
+    .map((p) => path.join(process.cwd(), 'node_modules', p)).filter((p) => fs.existsSync(p));
+  const gen = await generateRepo(path.join(dir, 'gen'), { copyFrom: real });
+  lines.push(...compareZip('this repository (clean clone)', self, bundle, dir));
+  lines.push(...compareZip(`generated + installed packages' real code (${gen.files} files, ${fmt(gen.bytes / 1e6, 1)} MB)`, path.join(dir, 'gen'), bundle, dir));
+  // Three times more files and bytes: does peak memory stay flat?
+  const big = await generateRepo(path.join(dir, 'gen3'), { scale: 3 });
+  lines.push(...compareZip(`generated x3 (${big.files} files, ${fmt(big.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'gen3'), bundle, dir, 3));
+  fs.rmSync(path.join(dir, 'gen3'), { recursive: true, force: true });
+  // Many small files: the manifest and the central directory grow with the count; does memory?
+  const many = await generateManyFiles(path.join(dir, 'many'), 60_000);
+  lines.push(...compareZip(`generated, ${many.files} small files (${fmt(many.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'many'), bundle, dir, 3));
+  fs.rmSync(path.join(dir, 'many'), { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cvf-bench-snap-')));
   try {
     const bundle = await bundleSelf(dir);
-    const self = path.join(dir, 'self');
-    execFileSync('git', ['clone', '-q', '--no-hardlinks', process.cwd(), self]);
-    const { generateManyFiles, generateRepo } = await import('../snapshot/gen-repo.js');
-    const real = ['zod', 'ajv', 'typescript', 'playwright-core', '@types/node', 'vscode-jsonrpc', 'ws']
-      .map((p) => path.join(process.cwd(), 'node_modules', p)).filter((p) => fs.existsSync(p));
-    const gen = await generateRepo(path.join(dir, 'gen'), { copyFrom: real });
     const lines = [`bench:snapshot (${RUNS} runs each, medians; peak memory from ${TIME ? '/usr/bin/time -v' : 'resourceUsage'})`];
-    lines.push(...compareZip('this repository (clean clone)', self, bundle, dir));
-    lines.push(...compareZip(`generated + installed packages' real code (${gen.files} files, ${fmt(gen.bytes / 1e6, 1)} MB)`, path.join(dir, 'gen'), bundle, dir));
-    // Three times more files and bytes: does peak memory stay flat?
-    const big = await generateRepo(path.join(dir, 'gen3'), { scale: 3 });
-    lines.push(...compareZip(`generated x3 (${big.files} files, ${fmt(big.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'gen3'), bundle, dir, 3));
-    fs.rmSync(path.join(dir, 'gen3'), { recursive: true, force: true });
-    // Many small files: the manifest and the central directory grow with the count; does memory?
-    const many = await generateManyFiles(path.join(dir, 'many'), 60_000);
-    lines.push(...compareZip(`generated, ${many.files} small files (${fmt(many.bytes / 1e6, 1)} MB), 3 runs`, path.join(dir, 'many'), bundle, dir, 3));
-    fs.rmSync(path.join(dir, 'many'), { recursive: true, force: true });
+    if (PART !== 'upload') await zipComparisons(bundle, dir, lines);
     const file = path.join(dir, 'upload.zip');
     const sha = await writeBigFile(file);
+    lines.push(...await uploadToSandbox(bundle, file, sha));
     lines.push(...await compareUpload(bundle, dir, file, sha, false));
     lines.push(...await compareUpload(bundle, dir, file, sha, true));
     lines.push(...await redactThroughput());
