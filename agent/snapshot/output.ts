@@ -36,9 +36,10 @@ export class ZipOutput {
   private inFlight = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
+  private onFail: ((err: Error) => void) | null = null;
   private done = false;
   private readonly onError = (err: Error) => this.fail(err);
-  private readonly onClose = () => { if (!this.done) this.fail(closedEarly()); };
+  private readonly onClose = () => { if (!this.done && !this.dest.writableFinished) this.fail(closedEarly()); };
   private readonly onDrain = () => this.wakeUp();
 
   constructor(private readonly dest: Writable, opts: OutputOptions = {}) {
@@ -59,6 +60,7 @@ export class ZipOutput {
     if (this.failure || this.done) return;
     this.failure = err;
     this.wakeUp();
+    this.onFail?.(err);
   }
 
   /** Copies `data` into the zip (the caller may reuse `data` right after). */
@@ -95,6 +97,7 @@ export class ZipOutput {
       if (end) {
         await new Promise<void>((resolve, reject) => {
           finished(this.dest, { readable: false }, (err) => (err ? reject(err) : resolve()));
+          this.onFail = reject; // an abort (or error) while the destination finishes
           this.dest.end();
         });
       } else if (this.dest.destroyed) {

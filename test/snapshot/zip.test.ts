@@ -220,6 +220,17 @@ test('a destination closed before or while the zip is written fails it, never a 
   }
 });
 
+test('an abort while the destination is still finishing is not lost', async ({ repo }) => {
+  let ending!: () => void;
+  const ended = new Promise<void>((resolve) => { ending = resolve; });
+  const stuck = new Writable({ write(_c, _e, cb) { cb(); }, final() { ending(); /* and never finishes */ } });
+  const snap = await createSnapshot(repo);
+  const run = snap.writeTo(stuck).then(() => null, (e: Error) => e);
+  await within(ended, 60_000, 'the end of the zip');
+  snap.abort(new Error('stop while finishing'));
+  assert.match(String(await within(run, 10_000, 'the aborted snapshot')), /stop while finishing/);
+});
+
 test('abort stops the zip and rejects the result; a snapshot is written only once', async ({ base, repo }) => {
   const snap = await createSnapshot(repo, { output: { chunkBytes: 1024, maxInFlight: 1024 } });
   const slow = new PassThrough({ highWaterMark: 1024 });
