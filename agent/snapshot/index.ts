@@ -2,7 +2,7 @@
 // file, socket or HTTP request with its SHA-256 computed as the bytes go by.
 import { Readable, Writable } from 'node:stream';
 import { DEFAULT_MAX_FILE_BYTES, listSnapshotFiles, type ListOptions, type SnapshotManifest } from './list.js';
-import { writeZip, type ZipOptions } from './zip.js';
+import { cancelled, writeZip, type ZipOptions } from './zip.js';
 
 export type { ExcludedFile, FileList, IncludedFile, SnapshotManifest } from './list.js';
 export type { SnapshotProgress } from './zip.js';
@@ -84,7 +84,7 @@ export async function createSnapshot(root: string, opts: SnapshotOptions = {}): 
     },
     sha256,
     result,
-    abort(reason) { stop.abort(reason ?? new Error('The snapshot was cancelled.')); },
+    abort(reason) { stop.abort(reason ?? cancelled()); },
   };
 }
 

@@ -11,7 +11,7 @@ export const SIZES_AFTER = 1 << 3;
 const MADE_BY_UNIX = (3 << 8) | 63;
 const NEEDS_V2 = 20;
 const NEEDS_ZIP64 = 45;
-const MAX32 = 0xffffffff;
+export const MAX32 = 0xffffffff;
 const MAX16 = 0xffff;
 
 export interface EntryHead {

@@ -8,13 +8,13 @@
 // chunks, never past the size it had when opened, and its sizes follow in a data descriptor; a big file
 // in an already-compressed format goes through deflate's level 0 (stored blocks, one pass).
 import { StreamRedactor } from '../security/redact.js';
-import { looksBinary, redactBytes } from '../security/redact-bytes.js';
+import { isUtf16, looksBinary, redactBytes } from '../security/redact-bytes.js';
 import { isUtf8 } from 'node:buffer';
 import { crc32, createDeflater, type Deflater } from './deflate.js';
 import type { ExcludedFile, FileList, IncludedFile } from './list.js';
 import { ZipOutput, type OutputOptions } from './output.js';
 import { FileSource, readAt } from './source.js';
-import { centralBound, dataDescriptor, DEFLATE, endRecords, localHeader, SIZES_AFTER, STORE, writeCentral, type EntryHead, type EntryTail } from './zip-format.js';
+import { centralBound, dataDescriptor, DEFLATE, endRecords, localHeader, MAX32, SIZES_AFTER, STORE, writeCentral, type EntryHead, type EntryTail } from './zip-format.js';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -57,7 +57,7 @@ export interface ZipResult {
 
 // Formats that are already compressed: deflating them again costs time and gains nothing.
 const STORED = /\.(png|jpe?g|gif|webp|avif|ico|mp[34]|m4a|mov|webm|ogg|zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|woff2?|pdf|whl|docx|xlsx|pptx)$/i;
-const MAX32 = 0xffffffff;
+export const cancelled = () => new Error('The snapshot was cancelled.');
 const TEXT_PROBE = 64 * 1024;
 const TEXT_CHUNK = 64 * 1024;
 
@@ -65,7 +65,7 @@ const TEXT_CHUNK = 64 * 1024;
 export async function writeZip(root: string, files: FileList, maxFileBytes: number, dest: Writable,
   opts: ZipOptions = {}, end = true, signal?: AbortSignal): Promise<ZipResult> {
   const out = new ZipOutput(dest, opts.output);
-  const onAbort = () => out.fail(signal!.reason instanceof Error ? signal!.reason : new Error('The snapshot was cancelled.'));
+  const onAbort = () => out.fail(signal!.reason instanceof Error ? signal!.reason : cancelled());
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const level = opts.compressionLevel ?? 5;
@@ -225,7 +225,7 @@ class Zipper {
     // Text is masked like small files are, its bytes kept: UTF-8 as UTF-8, UTF-16 (with its mark) as
     // UTF-16, anything else byte for byte as Latin-1 (secrets are ASCII). Binary goes in unchanged, an
     // already-compressed format through level 0.
-    const enc: BufferEncoding | null = !text ? null : probe[0] === 0xff && probe[1] === 0xfe && size % 2 === 0 ? 'utf16le'
+    const enc: BufferEncoding | null = !text ? null : isUtf16(probe, size) ? 'utf16le'
       : await this.utf8File(fd, size, chunk) ? 'utf8' : 'latin1';
     const deflater = !text && STORED.test(file.path) ? (this.storer ??= createDeflater(0, this.opts.deflater)) : this.deflater;
     // Zip64 sizes when the entry may pass 4 GiB (masking can lengthen text, deflate can add a little).
