@@ -1,0 +1,89 @@
+// Remote text (the engineer's, the backend's, a command's output) made safe to print on a terminal
+// (security.md section 7). Pure: no I/O, so the agent, every front end and the tests share one rule.
+// Every control is shown as a visible escape instead of being dropped, so an attempt stays visible; without
+// its ESC (or 8-bit C1 introducer) no CSI, OSC, DCS, APC, PM or SOS sequence can take effect.
+
+// C0 except \t and \n, DEL, C1 (U+0080-U+009F, the decoded 8-bit CSI/OSC/DCS...), soft hyphen, Arabic letter
+// mark, Mongolian vowel separator, zero-width and directional marks, line/paragraph separators, bidi embeddings,
+// overrides and isolates, word joiner and invisible operators, BOM/ZWNBSP, interlinear annotations, and the
+// invisible tag characters U+E0000-U+E007F (a surrogate pair). Lone surrogates are escaped too.
+const UNSAFE = '[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\xad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb]'
+  + '|\\udb40[\\udc00-\\udc7f]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+const UNSAFE_RE = new RegExp(UNSAFE, 'g');
+const UNSAFE_TEST = new RegExp(UNSAFE);
+// For command output: a CRLF ends a line like LF; an SGR sequence is a candidate for the colour whitelist.
+const OUTPUT_RE = new RegExp(`\\x1b\\[[0-9;]{0,48}m|\\r\\n|${UNSAFE}`, 'g');
+const OUTPUT_TEST = new RegExp(`\\r|${UNSAFE}`);
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/** One character (or surrogate pair) as a visible escape: `\x1b`, `\u202e`, `\u{e0001}`. */
+function shown(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  if (cp <= 0xff) return `\\x${hex(cp, 2)}`;
+  if (cp <= 0xffff) return `\\u${hex(cp, 4)}`;
+  return `\\u{${cp.toString(16)}}`;
+}
+
+/** Remote text with every control, escape introducer, bidi and invisible character shown visibly.
+ *  Keeps `\n` and `\t`; `\r` is a control. The result cannot move the cursor, erase, set a title,
+ *  touch the clipboard, draw a hyperlink or reorder what is shown. */
+export function neutralize(text: string): string {
+  if (!UNSAFE_TEST.test(text)) return text;
+  return text.replace(UNSAFE_RE, shown);
+}
+
+/** Neutralised, on one line: `\n` and `\t` are shown as escapes too (for names, titles, paths, URLs). */
+export function neutralizeLine(text: string): string {
+  return neutralize(text).replace(/[\n\t]/g, shown);
+}
+
+const SGR_SINGLE = new Set([0, 1, 2, 3, 4, 7, 9, 21, 22, 23, 24, 27, 29, 39, 49]);
+const isColour = (n: number) => (n >= 30 && n <= 37) || (n >= 40 && n <= 47) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107);
+const byte = (s: string | undefined) => s !== undefined && /^\d{1,3}$/.test(s) && Number(s) <= 255;
+
+/** An SGR parameter list re-emitted if every code is a whitelisted colour or weight, else null.
+ *  Concealed text (8), blink (5, 6) and anything unknown are refused. */
+function sgr(params: string): string | null {
+  const p = params === '' ? ['0'] : params.split(';');
+  const out: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    if (!/^\d{1,3}$/.test(p[i] === '' ? '0' : p[i])) return null;
+    const n = Number(p[i] === '' ? '0' : p[i]);
+    if (SGR_SINGLE.has(n) || isColour(n)) { out.push(n); continue; }
+    if (n !== 38 && n !== 48) return null;
+    if (p[i + 1] === '5' && byte(p[i + 2])) { out.push(n, 5, Number(p[i + 2])); i += 2; continue; }
+    if (p[i + 1] === '2' && byte(p[i + 2]) && byte(p[i + 3]) && byte(p[i + 4])) {
+      out.push(n, 2, Number(p[i + 2]), Number(p[i + 3]), Number(p[i + 4])); i += 4; continue;
+    }
+    return null;
+  }
+  return `\x1b[${out.join(';')}m`;
+}
+
+/** Command output for a terminal: like `neutralize`, but SGR colour sequences from a whitelist are parsed
+ *  and re-emitted (never passed through), and CRLF is a line end. Text that used colour ends with a reset
+ *  (`\x1b[0m`) so nothing bleeds into what the product prints next. */
+export function neutralizeOutput(text: string): string {
+  if (!OUTPUT_TEST.test(text)) return text;
+  let coloured = false;
+  const out = text.replace(OUTPUT_RE, (m) => {
+    if (m === '\r\n') return '\n';
+    if (m.length > 2 && m.charCodeAt(0) === 0x1b) {
+      const kept = sgr(m.slice(2, -1));
+      if (kept === null) return shown('\x1b') + m.slice(1);
+      coloured = true;
+      return kept;
+    }
+    return shown(m);
+  });
+  return coloured ? `${out}\x1b[0m` : out;
+}
+
+/** Remote text as attributed lines: each line neutralised and prefixed, so a multi-line message cannot draw
+ *  a line that looks like the product's own. `output` keeps whitelisted colours, reset on every line. */
+export function attributedLines(prefix: string, text: string, opts: { output?: boolean } = {}): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => prefix + (opts.output ? neutralizeOutput(l) : neutralize(l)));
+}
