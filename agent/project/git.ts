@@ -1,8 +1,8 @@
-// Git state for `sync`, read through dugite with the system git: branch, HEAD commit, dirty tree.
+// Git state for `sync` (through git-exec.ts: dugite's git or the one on PATH): branch, HEAD commit, dirty tree.
 // Each way a repository can be unfit for sync is its own error with the fix in the message.
-import { exec } from 'dugite';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { PROJECT_CONFIG_DIR } from '../../protocol/project.js';
+import { runGit } from './git-exec.js';
 
 export const SYNC_BRANCH = 'codevf';
 
@@ -33,16 +33,10 @@ export interface GitState {
 
 const MAX_LISTED = 50;
 
-function useSystemGit(): void {
-  process.env.LOCAL_GIT_DIRECTORY ??= '/usr';
-  process.env.GIT_EXEC_PATH ??= '/usr/lib/git-core';
-}
-
 async function git(args: string[], cwd: string): Promise<{ out: string; err: string; code: number }> {
-  useSystemGit();
   try {
     // LC_ALL=C keeps git's messages in English so that they can be recognised.
-    const r = await exec(args, cwd, { env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' } });
+    const r = await runGit(args, cwd, { env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' } });
     return { out: r.stdout, err: r.stderr, code: r.exitCode };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { exec } from 'dugite';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { PROJECT_CONFIG_DIR } from '../../protocol/project.js';
+import { runGitBuffer } from '../project/git-exec.js';
 import { credentialsDirs, isInCredentialsDir, neverShareReason } from '../security/never-share.js';
 import { isInside } from '../security/paths.js';
 
@@ -104,16 +104,10 @@ export interface ListOptions {
   maxTotalBytes?: number;
 }
 
-function useSystemGit(): void {
-  process.env.LOCAL_GIT_DIRECTORY ??= '/usr';
-  process.env.GIT_EXEC_PATH ??= '/usr/lib/git-core';
-}
-
 /** `git ls-files -z` output as it came: NUL-terminated names. */
 async function gitList(root: string, args: string[]): Promise<Buffer> {
-  useSystemGit();
-  const r = await exec(['-c', 'core.quotePath=false', 'ls-files', '-z', ...args], root,
-    { encoding: 'buffer', env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' }, maxBuffer: 512 * 1024 * 1024 });
+  const r = await runGitBuffer(['-c', 'core.quotePath=false', 'ls-files', '-z', ...args], root,
+    { env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' }, maxBuffer: 512 * 1024 * 1024 });
   if (r.exitCode !== 0) {
     const err = r.stderr.toString('utf8').trim().split('\n')[0];
     throw new RpcError(ErrorCode.Conflict, `Cannot list the project's files with git: ${err}`, /not a git repository/i.test(err) ? 'not_a_git_repository' : 'git_failed');
