@@ -37,7 +37,7 @@ process.stdout.write(JSON.stringify({ info, out: r.stdout.trim(), code: r.exitCo
 
 test('without dugite\'s git, the git on PATH runs with the exec path it reports; process.env is left alone', async () => {
   const { bin, log } = await fakeGit();
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   delete env.GIT_EXEC_PATH;
   const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], { cwd: ROOT, env, encoding: 'utf8' }));
   assert.equal(out, {
