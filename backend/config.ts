@@ -19,6 +19,8 @@ export interface Config {
   authRateLimit: number;
   maxSnapshotBytes: number;
   seedCredits: number;
+  /** Free AI sessions per account and UTC day (`--ai-daily-sessions`). */
+  aiDailySessions: number;
   /** Also seed a second customer and engineer (tests of who may see what). */
   seedExtra: boolean;
   /** Exit when stdin closes: a test runner that dies cannot leave the sandbox behind. */
@@ -54,6 +56,7 @@ export function parseConfig(argv: string[]): Config {
     authRateLimit: num('auth-rate-limit', 30),
     maxSnapshotBytes: num('max-snapshot-mb', 200) * 1024 * 1024,
     seedCredits: num('seed-credits', 120),
+    aiDailySessions: num('ai-daily-sessions', 20),
     seedExtra: Boolean(a['seed-extra']),
     exitWithStdin: Boolean(a['exit-with-stdin']),
   };

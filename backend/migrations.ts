@@ -54,4 +54,13 @@ export const migrations: string[] = [
    CREATE TABLE idempotency (
      user_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
      response TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, key)) WITHOUT ROWID;`,
+  // AI sessions (hybrid mode): the mode a task started in, when it went to the human queue, and one row per
+  // AI session for the free daily allowance (counted per account and UTC day).
+  `ALTER TABLE tasks ADD COLUMN mode TEXT NOT NULL DEFAULT 'human';
+   ALTER TABLE tasks ADD COLUMN ai_tool TEXT;
+   ALTER TABLE tasks ADD COLUMN handed_off_at INTEGER;
+   CREATE TABLE ai_sessions (
+     task_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), day TEXT NOT NULL, tool TEXT,
+     started_at INTEGER NOT NULL);
+   CREATE INDEX ai_sessions_user_day ON ai_sessions(user_id, day);`,
 ];

@@ -12,6 +12,7 @@ import { Idempotency } from './idempotency.js';
 import { Projects } from './projects/service.js';
 import { Snapshots } from './projects/snapshots.js';
 import { Actions } from './tasks/actions.js';
+import { AiHandoff } from './tasks/ai.js';
 import { FrameBatch } from './tasks/batch.js';
 import { Files } from './tasks/files.js';
 import { EventLog } from './tasks/log.js';
@@ -40,6 +41,7 @@ export function createServices(config: Config, baseUrl: () => string) {
     accounts: new Accounts(store, config, baseUrl),
     actions: new Actions(store, log, tasks, files),
     billing: new Billing(store, log, tasks, config),
+    ai: new AiHandoff(store, log, tasks, config),
     limits: { auth: new RateLimiter(config.authRateLimit, 60_000) },
   };
 }

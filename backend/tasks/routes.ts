@@ -43,6 +43,7 @@ export function registerTaskRoutes(api: Api, s: Services): void {
     s.tasks.forCustomer(principal.user.id, params.taskId);
     return s.tasks.end(params.taskId, 'customer_ended');
   });
+  api.register(r.handoff, ({ principal, params, body }) => s.ai.handoff(principal.user, params.taskId, body), { maxBody: 2 * 1024 * 1024 });
   api.register(r.rate, ({ principal, params, body }) => s.tasks.rate(principal.user.id, params.taskId, body.rating, body.comment));
 
   const e = routes.engineer;

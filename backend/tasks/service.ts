@@ -8,6 +8,7 @@ import type { Projects } from '../projects/service.js';
 import type { Snapshots } from '../projects/snapshots.js';
 import type { User, Users } from '../users.js';
 import { iso, isoOrNull, newId } from '../util.js';
+import { aiSessionsToday, allowanceExhausted, recordAiSession } from './ai.js';
 import type { EventLog } from './log.js';
 
 export interface TaskRow {
@@ -15,6 +16,7 @@ export interface TaskRow {
   issue: string; status: 'open' | 'active' | 'ended'; credits_per_minute: number; credits_used: number;
   billed_minutes: number; last_seq: number; rating: number | null; rating_comment: string | null; created_at: number;
   claimed_at: number | null; first_connected_at: number | null; ended_at: number | null; end_reason: string | null;
+  mode: 'human' | 'ai' | 'hybrid'; ai_tool: string | null; handed_off_at: number | null;
 }
 export type EndReason = z.output<typeof SessionSummary>['reason'];
 
@@ -43,6 +45,7 @@ export class Tasks {
   /** Claimed by this engineer; an open task is readable so the console can preview it before claiming. */
   forEngineer(userId: string, id: string, mustOwn = true): TaskRow {
     const r = this.row(id);
+    if (r.mode !== 'human' && !r.handed_off_at) throw new ApiError(404, 'not_found', `Task ${id} not found`);
     if (r.engineer_id ? r.engineer_id !== userId : mustOwn) throw notYourTask();
     return r;
   }
@@ -54,6 +57,7 @@ export class Tasks {
       customer: { id: customer.id, name: customer.name }, engineer: this.person(r.engineer_id),
       creditsPerMinute: r.credits_per_minute, creditsUsed: r.credits_used, lastSeq: r.last_seq, rating: r.rating,
       createdAt: iso(r.created_at), claimedAt: isoOrNull(r.claimed_at), endedAt: isoOrNull(r.ended_at),
+      mode: r.mode, aiTool: r.ai_tool, handedOffAt: isoOrNull(r.handed_off_at),
     };
   }
 
@@ -64,15 +68,28 @@ export class Tasks {
 
   create(user: User, b: z.output<typeof CreateTaskRequest>) {
     const rate = this.config.creditsPerMinute;
+    // An AI session is free within the daily allowance; past it, `ai` is refused and `hybrid` goes to a human at once.
+    const aiFirst = b.mode !== 'human' && aiSessionsToday(this.store, user.id) < this.config.aiDailySessions;
+    if (b.mode === 'ai' && !aiFirst) throw allowanceExhausted(this.config);
     const balance = this.users.get(user.id)!.balance;
-    if (balance < rate) throw new ApiError(402, 'insufficient_credits', `Your balance (${balance}) is below one minute (${rate}); top up first.`);
+    if (!aiFirst && balance < rate) throw new ApiError(402, 'insufficient_credits', `Your balance (${balance}) is below one minute (${rate}); top up first.`);
     if (b.projectId) this.projects.row(user.id, b.projectId);
     if (b.snapshotId && !(b.projectId && this.snapshots.owned(b.projectId, b.snapshotId))) {
       throw new ApiError(400, 'invalid_body', 'body.snapshotId: no such snapshot in body.projectId');
     }
     const id = newId('tsk');
-    this.store.stmt(`INSERT INTO tasks (id, customer_id, project_id, snapshot_id, issue, status, credits_per_minute, created_at)
-      VALUES (?,?,?,?,?, 'open', ?, ?)`).run(id, user.id, b.projectId ?? null, b.snapshotId ?? null, b.issue, rate, Date.now());
+    const now = Date.now();
+    const tool = b.mode === 'human' ? null : b.aiTool ?? null;
+    this.store.tx(() => {
+      this.store.stmt(`INSERT INTO tasks (id, customer_id, project_id, snapshot_id, issue, status, credits_per_minute, created_at, mode, ai_tool, handed_off_at)
+        VALUES (?,?,?,?,?, 'open', ?, ?, ?, ?, ?)`).run(id, user.id, b.projectId ?? null, b.snapshotId ?? null, b.issue, rate, now,
+        b.mode, tool, b.mode !== 'human' && !aiFirst ? now : null);
+      if (aiFirst) recordAiSession(this.store, user.id, id, tool);
+      else if (b.mode === 'hybrid') {
+        this.log.append(id, 'handoff', { reason: 'ai_allowance_exhausted', aiTool: tool, entries: 0,
+          detail: `The free AI allowance (${this.config.aiDailySessions} sessions a day) is used up; a human engineer takes the task.` });
+      }
+    });
     return this.view(this.row(id));
   }
 
@@ -82,7 +99,8 @@ export class Tasks {
   }
 
   listForEngineer(userId: string) {
-    const rows = this.store.stmt(`SELECT * FROM tasks WHERE status = 'open' OR (status = 'active' AND engineer_id = ?)
+    const rows = this.store.stmt(`SELECT * FROM tasks WHERE (status = 'open' AND (mode = 'human' OR handed_off_at IS NOT NULL))
+      OR (status = 'active' AND engineer_id = ?)
       ORDER BY created_at LIMIT 200`).all(userId) as TaskRow[];
     return { tasks: rows.map((r) => this.view(r)) };
   }
@@ -91,6 +109,7 @@ export class Tasks {
     return this.store.tx(() => {
       const r = this.row(id);
       if (r.status === 'ended') throw taskEnded();
+      if (r.mode !== 'human' && !r.handed_off_at) throw new ApiError(409, 'ai_session', 'An AI agent is working on this task; it reaches the queue when handed off.');
       if (r.engineer_id && r.engineer_id !== engineerId) throw new ApiError(409, 'already_claimed', 'Another engineer took this task.');
       if (!r.engineer_id) {
         this.store.stmt(`UPDATE tasks SET engineer_id = ?, status = 'active', claimed_at = ? WHERE id = ?`).run(engineerId, Date.now(), id);

@@ -43,7 +43,7 @@ dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; ma
 .console { display:grid; grid-template-columns: 1fr 360px; gap:18px; align-items:start; }
 #timeline { list-style:none; margin:0; padding:0; max-height:62vh; overflow-y:auto; }
 #timeline li { padding:8px 10px; border-bottom:1px solid var(--line); }
-#timeline li.me { background:#f0f6ff; } #timeline li.customer { background:#f6fff2; } #timeline li.system { color:var(--muted); font-size:13px; }
+#timeline li.me { background:#f0f6ff; } #timeline li.ai, .transcript li.ai { background:#f5f0ff; } .badge.ai { background:#efe6ff; color:#6639ba; } #timeline li.customer { background:#f6fff2; } #timeline li.system { color:var(--muted); font-size:13px; }
 #timeline .meta { font-size:12px; color:var(--muted); }
 #timeline pre { background:#0d1117; color:#e6edf3; padding:8px; border-radius:6px; white-space:pre-wrap; word-break:break-all; margin:6px 0 0; max-height:260px; overflow:auto; }
 #timeline pre .stderr { color:#ff9492; }

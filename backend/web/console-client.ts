@@ -111,6 +111,19 @@ export const CONSOLE_JS = String.raw`'use strict';
       if (r) { r.badge.textContent = 'received'; r.badge.className = 'badge allowed'; r.badge.setAttribute('data-status', 'received'); }
     },
     billing_update: function (ev, p) { bill(p); line(item(ev, 'system', 'billing'), 'Minute ' + p.minutes + ' billed; customer balance ' + p.balance + ' credits' + (p.lowBalance ? ' (low)' : '')); },
+    // The AI session before the hand-off: who spoke is always named (the AI and which, or the customer).
+    ai_transcript: function (ev, p) {
+      var ai = 'AI (' + (root.getAttribute('data-ai-tool') || 'agent') + ')';
+      var li;
+      if (p.type === 'message') { li = item(ev, p.from === 'ai' ? 'ai' : 'customer', p.from === 'ai' ? ai : 'Customer'); line(li, p.text, 'text'); }
+      else if (p.type === 'request') { li = item(ev, 'ai', ai + ' asked'); var d = line(li, p.kind + ' '); d.appendChild(el('code', '', p.subject)); if (p.reason) line(li, 'Reason: ' + p.reason, 'muted'); }
+      else if (p.type === 'decision') { li = item(ev, 'customer', 'Customer'); line(li, (p.decision === 'allow' ? 'allowed' : 'denied') + ' (' + p.decidedBy + ')'); }
+      else if (p.type === 'output') { li = item(ev, 'system', 'output' + (p.exitCode === undefined || p.exitCode === null ? '' : ' (exit ' + p.exitCode + ')')); li.appendChild(el('pre', 'output', p.text)); }
+      if (li) li.setAttribute('data-entry', p.type);
+    },
+    handoff: function (ev, p) {
+      line(item(ev, 'system', 'hand-off'), 'Handed off from ' + (p.aiTool || 'the AI') + ' to a human: ' + p.reason.replace(/_/g, ' ') + (p.detail ? ' (' + p.detail + ')' : '') + '; ' + p.entries + ' transcript entries above');
+    },
     session_end: function (ev, p) {
       ended = true;
       line(item(ev, 'system', 'system'), 'Session ended (' + p.reason.replace(/_/g, ' ') + '): ' + p.minutes + ' min, ' + p.creditsUsed + ' credits');

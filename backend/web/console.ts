@@ -11,6 +11,7 @@ import type { Services } from '../services.js';
 import { html, when, type Html } from './html.js';
 import { ASSETS, buttonForm, csrfField, layout } from './layout.js';
 import { redirect, sendPage, signedIn } from './respond.js';
+import { transcriptSection } from './transcript.js';
 
 type Task = ReturnType<Services['tasks']['view']>;
 const BASE = pages.console.path();
@@ -20,7 +21,8 @@ function queuePage(session: WebSession, tasks: Task[]) {
   const open = tasks.filter((t) => t.status === 'open');
   const mine = tasks.filter((t) => t.status === 'active');
   const row = (t: Task, action: Html) => html`<tr data-task-id="${t.taskId}">
-    <td>${t.issue.length > 160 ? t.issue.slice(0, 160) + '…' : t.issue}</td><td>${t.customer.name}</td>
+    <td>${t.issue.length > 160 ? t.issue.slice(0, 160) + '…' : t.issue}${t.handedOffAt
+      ? html` <span class="badge ai" data-mode="${t.mode}">after AI (${t.aiTool ?? 'AI'})</span> <a href="${taskPath(t.taskId)}/preview">AI transcript</a>` : ''}</td><td>${t.customer.name}</td>
     <td>${when(t.createdAt)}</td><td>${t.creditsPerMinute}/min</td><td>${action}</td></tr>`;
   const table = (list: Task[], action: (t: Task) => Html, empty: string) => list.length
     ? html`<table><thead><tr><th>Issue</th><th>Customer</th><th>Created</th><th>Rate</th><th></th></tr></thead>
@@ -43,12 +45,19 @@ function actionForm(session: WebSession, t: Task, type: string, title: string, f
     ${fields}<p><button type="submit" class="${cls}" ${t.status === 'ended' ? html`disabled` : ''}>${button}</button></p></form>`;
 }
 
+function previewPage(session: WebSession, t: Task, transcript: Html | string) {
+  return layout({ title: 'Task preview', session, wide: true, body: html`
+    <div class="card"><p><strong>${t.customer.name}</strong>: ${t.issue}</p><p class="muted">Task <code>${t.taskId}</code> · ${t.status}</p>
+      ${t.status === 'open' ? buttonForm(session, `${taskPath(t.taskId)}/claim`, 'Claim') : html`<a href="${taskPath(t.taskId)}">Open</a>`}</div>
+    ${transcript}` });
+}
+
 function taskPage(session: WebSession, t: Task, balance: number) {
   const field = (form: string, name: string, label: string, type = 'text', required = true) => html`
     <label for="${form}-${name}">${label}</label><input id="${form}-${name}" name="${name}" type="${type}" ${required ? html`required` : ''}>`;
   const ended = t.status === 'ended';
   return layout({ title: 'Live session', session, wide: true, scripts: [ASSETS.console], body: html`
-    <div id="console" class="console" data-task-id="${t.taskId}" data-ws="${routes.engineer.events.path(t.taskId)}">
+    <div id="console" class="console" data-task-id="${t.taskId}" data-ai-tool="${t.aiTool ?? ''}" data-ws="${routes.engineer.events.path(t.taskId)}">
       <section>
         <div class="card"><p><strong>${t.customer.name}</strong>: ${t.issue}</p>
           <p class="muted">Task <code>${t.taskId}</code> · <span id="conn" class="conn">${ended ? 'session ended' : 'connecting…'}</span></p></div>
@@ -88,6 +97,12 @@ function actionFrom(form: URLSearchParams) {
 export function registerConsole(router: Router, s: Services): void {
   router.raw('GET', pages.console.pattern, signedIn(s, 'engineer', ({ req, res, session }) => {
     sendPage(req, res, queuePage(session, s.tasks.listForEngineer(session.user.id).tasks));
+  }));
+
+  // Readable before claiming (an open task in the queue), like the engineer task route.
+  router.raw('GET', `${BASE}/tasks/:taskId/preview`, signedIn(s, 'engineer', ({ req, res, params, session }) => {
+    const t = s.tasks.view(s.tasks.forEngineer(session.user.id, params.taskId, false));
+    sendPage(req, res, previewPage(session, t, transcriptSection(s.log.after(params.taskId, 0, 1000))));
   }));
 
   router.raw('POST', `${BASE}/tasks/:taskId/claim`, signedIn(s, 'engineer', ({ res, params, session }) => {

@@ -2,6 +2,7 @@
 // Engineer-side names follow the spec (section 7); customer-side events carry what the customer sent.
 import * as z from 'zod';
 import { Id, Timestamp } from './define.js';
+import { Handoff, TranscriptEntry } from './ai.js';
 
 const RequestId = z.string().min(1).max(64).describe('Id of the engineer request this refers to.');
 const Person = z.object({ id: Id, name: z.string(), title: z.string().nullable() });
@@ -86,6 +87,8 @@ export const eventPayloads = {
   command_result: CommandResult,
   file_decision: FileDecision,
   file_upload: FileUpload,
+  ai_transcript: TranscriptEntry,
+  handoff: Handoff,
 } as const;
 export type EventType = keyof typeof eventPayloads;
 export type EventPayload<T extends EventType> = z.output<(typeof eventPayloads)[T]>;

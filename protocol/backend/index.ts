@@ -6,6 +6,7 @@ import * as account from './account.js';
 import * as projects from './projects.js';
 import * as tasks from './tasks.js';
 import * as events from './events.js';
+import * as ai from './ai.js';
 
 export * from './define.js';
 export * from './auth.js';
@@ -13,6 +14,7 @@ export * from './account.js';
 export * from './projects.js';
 export * from './tasks.js';
 export * from './events.js';
+export * from './ai.js';
 export * from './routes.js';
 
 function pascal(type: string): string {
@@ -60,6 +62,9 @@ export const backendSchemas: Record<string, z.ZodType> = {
   EngineerFrame: tasks.EngineerFrame,
   AckFrame: tasks.AckFrame,
   ErrorFrame: tasks.ErrorFrame,
+  HandoffRequest: ai.HandoffRequest,
+  Handoff: ai.Handoff,
+  TranscriptEntry: ai.TranscriptEntry,
   SessionSummary: events.SessionSummary,
   TaskEvent: events.TaskEvent,
   ...eventSchemas,

@@ -4,6 +4,7 @@ import { accountRoutes } from './account.js';
 import { authRoutes } from './auth.js';
 import { projectRoutes } from './projects.js';
 import { engineerRoutes, taskRoutes } from './tasks.js';
+import { aiTaskRoutes } from './ai.js';
 
 function page(pattern: string) {
   return { method: 'GET' as const, pattern, path: (...params: string[]) => fillPath(pattern, params) };
@@ -23,7 +24,7 @@ export const routes = {
   auth: authRoutes,
   account: accountRoutes,
   projects: projectRoutes,
-  tasks: taskRoutes,
+  tasks: { ...taskRoutes, ...aiTaskRoutes },
   engineer: engineerRoutes,
   pages,
 };

@@ -5,11 +5,14 @@ import {
   CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileDecision,
   SessionSummary, ShareUrl, TaskEvent,
 } from './events.js';
+import { AiToolName, TaskMode } from './ai.js';
 
 export const CreateTaskRequest = z.object({
   issue: z.string().min(1).max(4000).describe('What is wrong, in the customer\'s words.'),
   projectId: Id.optional(),
   snapshotId: Id.optional(),
+  mode: TaskMode.default('human'),
+  aiTool: AiToolName.optional().describe('The AI agent (an `allowedTools` name) in `ai` and `hybrid` mode.'),
 });
 export const Task = z.object({
   taskId: Id,
@@ -26,6 +29,9 @@ export const Task = z.object({
   createdAt: Timestamp,
   claimedAt: Timestamp.nullable(),
   endedAt: Timestamp.nullable(),
+  mode: TaskMode,
+  aiTool: z.string().nullable(),
+  handedOffAt: Timestamp.nullable().describe('When an AI or hybrid task went to the human queue; null while only the AI works.'),
 });
 export const TaskList = z.object({ tasks: z.array(Task) });
 
