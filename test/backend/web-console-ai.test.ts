@@ -45,7 +45,7 @@ test('a task the AI still works on is not in the queue; after the hand-off its t
   assert.match(items[0][1], '<img src=x onerror=alert(1)>', 'shown as text');
   assert.match(items[1][1], 'file src/login.js');
   assert.match(items[2][1], 'denied by customer');
-  assert.match(items[3][1], 'Customer please get me a human');
+  assert.match(items[3][1], /^Customer\s*please get me a human/);
   await shot(page, 'console-ai-preview');
   assert.equal(pageProblems(page), []);
 });
