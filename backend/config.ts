@@ -21,6 +21,10 @@ export interface Config {
   seedCredits: number;
   /** Free AI sessions per account and UTC day (`--ai-daily-sessions`). */
   aiDailySessions: number;
+  /** Longest time a task socket may go without flushing what it was sent before it is closed. */
+  socketStallMs: number;
+  /** Most sockets one account may hold open on one task. */
+  socketsPerTask: number;
   /** Also seed a second customer and engineer (tests of who may see what). */
   seedExtra: boolean;
   /** Exit when stdin closes: a test runner that dies cannot leave the sandbox behind. */
@@ -57,6 +61,8 @@ export function parseConfig(argv: string[]): Config {
     maxSnapshotBytes: num('max-snapshot-mb', 200) * 1024 * 1024,
     seedCredits: num('seed-credits', 120),
     aiDailySessions: num('ai-daily-sessions', 20),
+    socketStallMs: num('socket-stall-ms', 30_000),
+    socketsPerTask: num('sockets-per-task', 4),
     seedExtra: Boolean(a['seed-extra']),
     exitWithStdin: Boolean(a['exit-with-stdin']),
   };

@@ -1,6 +1,7 @@
 // Wires services, API routes, task sockets and web pages onto one Node http server.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SocketClose } from '../protocol/backend/index.js';
 import { registerAccountRoutes } from './account/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { Config } from './config.js';
@@ -39,7 +40,7 @@ export async function startServer(config: Config): Promise<Running> {
   let closing: Promise<void> | undefined;
   const close = () => closing ??= (async () => {
     services.billing.stopAll();
-    for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+    for (const ws of wss.clients) ws.close(SocketClose.serverShutdown.code, SocketClose.serverShutdown.reason);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

@@ -17,6 +17,7 @@ import { FrameBatch } from './tasks/batch.js';
 import { Files } from './tasks/files.js';
 import { EventLog } from './tasks/log.js';
 import { Tasks } from './tasks/service.js';
+import { TaskSockets } from './tasks/sockets.js';
 import { Users } from './users.js';
 import { pages } from '../protocol/backend/index.js';
 
@@ -37,6 +38,7 @@ export function createServices(config: Config, baseUrl: () => string) {
   return {
     config, baseUrl, store, users, tokens, sessions, auth, device, log, projects, snapshots, tasks, files,
     idem: new Idempotency(store),
+    sockets: new TaskSockets(config.socketsPerTask),
     frames: new FrameBatch(store),
     accounts: new Accounts(store, config, baseUrl),
     actions: new Actions(store, log, tasks, files),

@@ -2,7 +2,7 @@
 // full jitter; long polling when the WebSocket cannot connect at all, upgrading again when it can.
 // Every event is validated (a bad one is logged and skipped) and handed on in seq order, none twice.
 import type WebSocket from 'ws';
-import { routes, TaskEvent } from '../../protocol/backend/index.js';
+import { routes, SocketClose, TaskEvent } from '../../protocol/backend/index.js';
 import { RpcError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import type { SessionBackend } from './backend.js';
@@ -120,7 +120,9 @@ export class EventStream {
       ws.on('error', (err) => { reason = err.message || reason; });
       ws.on('close', (code, why) => {
         if (code === 1000 && opened) reason = 'closed by the server';
-        if (code === 1000 && String(why) === 'session ended') this.ended = true;
+        if (code === SocketClose.sessionEnded.code && String(why) === SocketClose.sessionEnded.reason) this.ended = true;
+        // Not a failure: the backend stopped sending while this side was busy; the rest is replayed.
+        if (code === SocketClose.readerBehind.code) reason = `fell behind the server; resuming after seq ${this.lastSeq}`;
         if (this.ws === ws) this.ws = undefined;
         resolve({ opened, reason });
       });

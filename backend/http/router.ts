@@ -28,10 +28,23 @@ function match<H>(entries: Entry<H>[], method: string, path: string): { entry?: 
     pathKnown = true;
     if (e.method !== method && !(method === 'HEAD' && e.method === 'GET')) continue;
     const params: Params = {};
-    e.keys.forEach((k, i) => { params[k] = decodeURIComponent(m[i + 1]); });
+    e.keys.forEach((k, i) => { params[k] = decodePart(m[i + 1]); });
     return { entry: e, params, pathKnown };
   }
   return { params: {}, pathKnown };
+}
+
+function decodePart(part: string): string {
+  try { return decodeURIComponent(part); } catch {
+    throw new ApiError(400, 'invalid_path', 'The path has a malformed percent-encoding.');
+  }
+}
+
+/** The request's URL; a request target that does not parse is the client's error. */
+function requestUrl(req: IncomingMessage): URL {
+  const url = URL.parse(req.url ?? '/', 'http://localhost');
+  if (!url) throw new ApiError(400, 'invalid_path', 'The request target is not a valid path.');
+  return url;
 }
 
 export class Router {
@@ -47,8 +60,8 @@ export class Router {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     try {
+      const url = requestUrl(req);
       const { entry, params, pathKnown } = match(this.routes, req.method ?? 'GET', url.pathname);
       if (!entry) {
         throw pathKnown
@@ -63,10 +76,14 @@ export class Router {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const { entry, params } = match(this.upgrades, 'GET', url.pathname);
-    if (!entry) return rejectUpgrade(socket, new ApiError(404, 'route_not_found', `No WebSocket at ${url.pathname}`));
-    new Promise((resolve) => resolve(entry.handler(req, socket, head, params, url))).catch((e) => rejectUpgrade(socket, e));
+    // A client that resets mid-handshake must not become an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    new Promise((resolve) => {
+      const url = requestUrl(req);
+      const { entry, params } = match(this.upgrades, 'GET', url.pathname);
+      if (!entry) throw new ApiError(404, 'route_not_found', `No WebSocket at ${url.pathname}`);
+      resolve(entry.handler(req, socket, head, params, url));
+    }).catch((e) => rejectUpgrade(socket, e));
   }
 }
 

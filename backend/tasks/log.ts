@@ -4,11 +4,17 @@ import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/
 import type { Store } from '../db.js';
 import { iso } from '../util.js';
 
-type Listener = (e: TaskEvent) => void;
+/** A listener gets the event and its wire text, serialised once for every socket. */
+type Listener = (e: TaskEvent, text: string) => void;
 interface Row { task_id: string; seq: number; type: string; payload: string; created_at: number }
+/** An event as sent on a socket: its seq, type and JSON text. */
+export interface WireEvent { seq: number; type: string; text: string }
 
 const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, timestamp: iso(r.created_at),
   payload: JSON.parse(r.payload) }) as TaskEvent;
+// The same text JSON.stringify(toEvent(r)) gives (same key order), without parsing the stored payload.
+const toText = (r: Row) => `{"type":${JSON.stringify(r.type)},"seq":${r.seq},"taskId":${JSON.stringify(r.task_id)},`
+  + `"timestamp":"${iso(r.created_at)}","payload":${r.payload}}`;
 
 export class EventLog {
   private listeners = new Map<string, Set<Listener>>();
@@ -44,6 +50,11 @@ export class EventLog {
     return (this.q.after.all(taskId, seq, limit) as Row[]).map(toEvent);
   }
 
+  /** A page of events as wire text, for socket replay. */
+  wireAfter(taskId: string, seq: number, limit: number): WireEvent[] {
+    return (this.q.after.all(taskId, seq, limit) as Row[]).map((r) => ({ seq: r.seq, type: r.type, text: toText(r) }));
+  }
+
   subscribe(taskId: string, fn: Listener): () => void {
     let set = this.listeners.get(taskId);
     if (!set) this.listeners.set(taskId, (set = new Set()));
@@ -64,8 +75,11 @@ export class EventLog {
   }
 
   private publish(e: TaskEvent): void {
-    for (const fn of [...(this.listeners.get(e.taskId) ?? [])]) {
-      try { fn(e); } catch (err) { process.stderr.write(`sandbox: event listener failed: ${String(err)}\n`); }
+    const set = this.listeners.get(e.taskId);
+    if (!set) return;
+    const text = JSON.stringify(e);
+    for (const fn of [...set]) {
+      try { fn(e, text); } catch (err) { process.stderr.write(`sandbox: event listener failed: ${String(err)}\n`); }
     }
   }
 }

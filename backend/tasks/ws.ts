@@ -1,21 +1,20 @@
-// Task WebSockets for both sides. On connect: replay the stored events after `?after=SEQ`, then live ones.
-// Replay and subscription happen in one synchronous step (SQLite reads are synchronous), and every send
-// checks seq > last sent, so nothing is missed and nothing is sent twice.
+// Task WebSockets for both sides. On connect: replay the stored events after `?after=SEQ`, then live ones
+// (`delivery.ts`: in seq order, none twice, with backpressure). At most a few sockets per account and task.
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z, ZodError } from 'zod';
-import { CustomerAction, EngineerAction, EventsQuery, routes, type TaskEvent } from '../../protocol/backend/index.js';
+import { CustomerAction, EngineerAction, EventsQuery, routes } from '../../protocol/backend/index.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../errors.js';
 import { describeZodError, toApiError } from '../http/reply.js';
 import type { Router } from '../http/router.js';
 import type { Services } from '../services.js';
+import { Delivery } from './delivery.js';
 
 const MAX_FRAME = 15 * 1024 * 1024;
 // Frames are `{type, id, payload}`: the id (idempotency key) is checked apart from the action.
 const FrameId = z.object({ id: z.string().min(1).max(200) }).transform((f) => f.id);
 const PING_MS = 30_000;
-const REPLAY_PAGE = 1000;
 
 const customerFrameRoute = {
   customer_message: routes.tasks.sendMessage, command_decision: routes.tasks.approveCommand,
@@ -44,6 +43,7 @@ function admit(s: Services, req: IncomingMessage, side: 'customer' | 'engineer',
   checkOrigin(req, p);
   if (side === 'customer') s.tasks.forCustomer(p.user.id, taskId);
   else s.tasks.forEngineer(p.user.id, taskId);
+  s.sockets.admit(p, taskId);
   return p;
 }
 
@@ -53,19 +53,23 @@ export function registerTaskSockets(router: Router, s: Services): WebSocketServe
   router.upgrade(routes.tasks.events.pattern, (req, socket, head, { taskId }, url) => {
     const p = admit(s, req, 'customer', taskId);
     const after = afterParam(url);
-    wss.handleUpgrade(req, socket, head, (ws) => serve(s, ws, taskId, after, (frame) => {
-      const id = FrameId.parse(frame);
-      const action = CustomerAction.parse(frame);
-      const def = customerFrameRoute[action.type];
-      return s.idem.run(p.user.id, id, [def.pattern, { taskId }, action.payload],
-        () => s.actions.customer(p.user, taskId, action)).result;
-    }));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      s.sockets.add(p, taskId, 'customer', ws);
+      serve(s, ws, taskId, after, (frame) => {
+        const id = FrameId.parse(frame);
+        const action = CustomerAction.parse(frame);
+        const def = customerFrameRoute[action.type];
+        return s.idem.run(p.user.id, id, [def.pattern, { taskId }, action.payload],
+          () => s.actions.customer(p.user, taskId, action)).result;
+      });
+    });
   });
 
   router.upgrade(routes.engineer.events.pattern, (req, socket, head, { taskId }, url) => {
     const p = admit(s, req, 'engineer', taskId);
     const after = afterParam(url);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      s.sockets.add(p, taskId, 'engineer', ws);
       serve(s, ws, taskId, after, (frame) => {
         const id = FrameId.parse(frame);
         const action = EngineerAction.parse(frame);
@@ -82,20 +86,15 @@ export function registerTaskSockets(router: Router, s: Services): WebSocketServe
 }
 
 function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFrame: (f: unknown) => unknown): void {
-  let last = after;
-  const send = (e: TaskEvent) => {
-    if (e.seq <= last || ws.readyState !== ws.OPEN) return;
-    last = e.seq;
-    ws.send(JSON.stringify(e));
-    // Closed on the next turn so the ack of the frame that ended the session still goes out first.
-    if (e.type === 'session_end') setImmediate(() => ws.close(1000, 'session ended'));
-  };
-  for (let page = s.log.after(taskId, last, REPLAY_PAGE); page.length; page = s.log.after(taskId, last, REPLAY_PAGE)) {
-    page.forEach(send);
-    if (ws.readyState !== ws.OPEN) break;
-  }
-  const off = s.log.subscribe(taskId, send);
-  if (s.tasks.row(taskId).status === 'ended') ws.close(1000, 'session ended');
+  // A client's protocol errors (oversized or malformed frames) close its socket; they are not the server's.
+  ws.on('error', () => {});
+  const delivery = new Delivery(ws, s.log, taskId, after, {
+    stallMs: s.config.socketStallMs,
+    ended: () => s.tasks.row(taskId).status === 'ended',
+    // While the client does not read what it is sent, its further frames wait in its own TCP buffers.
+    onFull: (full) => (full ? ws.pause() : ws.resume()),
+  });
+  const stop = delivery.start();
 
   let alive = true;
   const ping = setInterval(() => {
@@ -104,7 +103,7 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
     ws.ping();
   }, PING_MS);
   ws.on('pong', () => { alive = true; });
-  ws.on('close', () => { off(); clearInterval(ping); });
+  ws.on('close', () => { stop(); clearInterval(ping); });
   ws.on('message', (data) => {
     let id: string | null = null;
     s.frames.add(() => {
@@ -112,13 +111,12 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
       id = typeof frame?.id === 'string' ? frame.id : null;
       return onFrame(frame);
     }, (o) => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (o.ok) return ws.send(JSON.stringify({ type: 'ack', id, result: o.result }));
+      if (o.ok) return delivery.reply(JSON.stringify({ type: 'ack', id, result: o.result }));
       const e = o.error;
       const err = e instanceof SyntaxError ? new ApiError(400, 'invalid_json', 'The frame is not valid JSON.')
         : e instanceof ZodError ? new ApiError(400, 'invalid_frame', describeZodError(e, 'frame'))
           : toApiError(e);
-      ws.send(JSON.stringify({ type: 'error', id, error: { code: err.code, message: err.message } }));
+      delivery.reply(JSON.stringify({ type: 'error', id, error: { code: err.code, message: err.message } }));
     });
   });
 }

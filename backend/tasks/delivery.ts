@@ -1,0 +1,104 @@
+// Sends one task's events to one socket, in seq order, none twice, with backpressure: it sends while the
+// socket's buffered bytes are under HIGH_WATER and waits for them to flush above it. The stored log is the
+// queue, so a slow reader costs the server one buffer and one page, not the log. A reader that has not
+// flushed for `stallMs` is closed with `readerBehind`; it reconnects with `?after=` and nothing is lost.
+import type { WebSocket } from 'ws';
+import { SocketClose } from '../../protocol/backend/index.js';
+import type { EventLog } from './log.js';
+
+export const HIGH_WATER = 256 * 1024;
+const PAGE = 64;
+
+export interface DeliveryOptions {
+  stallMs: number;
+  /** True once the task has ended (checked when the socket has caught up). */
+  ended(): boolean;
+  /** Called when the socket's buffer crosses HIGH_WATER (true) and when it has flushed (false). */
+  onFull?(full: boolean): void;
+}
+
+export class Delivery {
+  private last: number;
+  /** Events after `last` may be stored and not yet sent: the next ones come from the log, not live. */
+  private behind = true;
+  /** A send went over HIGH_WATER; waiting for its flush callback. */
+  private full = false;
+  private stall?: NodeJS.Timeout;
+
+  constructor(private ws: WebSocket, private log: EventLog, private taskId: string, after: number, private o: DeliveryOptions) {
+    this.last = after;
+  }
+
+  /** Replays from `after`, then follows live events; returns the function that stops it. */
+  start(): () => void {
+    const off = this.log.subscribe(this.taskId, (e, text) => this.live(e.seq, e.type, text));
+    this.pump();
+    return () => { off(); clearTimeout(this.stall); };
+  }
+
+  /** Sends a frame that is not an event (an ack, an error), under the same high-water mark. */
+  reply(text: string): void {
+    if (this.open()) this.write(text);
+  }
+
+  private open(): boolean { return this.ws.readyState === this.ws.OPEN; }
+
+  private live(seq: number, type: string, text: string): void {
+    if (seq <= this.last) return;
+    if (this.behind || this.full || seq !== this.last + 1) {
+      this.behind = true;
+      if (!this.full) this.pump();
+      return;
+    }
+    this.event(seq, type, text);
+  }
+
+  /** Sends stored events after `last` until caught up or the buffer is full. */
+  private pump(): void {
+    while (this.open() && !this.full) {
+      const page = this.log.wireAfter(this.taskId, this.last, PAGE);
+      if (!page.length) {
+        this.behind = false;
+        if (this.o.ended()) this.close(SocketClose.sessionEnded);
+        return;
+      }
+      for (const e of page) {
+        if (this.full || !this.open()) break;
+        this.event(e.seq, e.type, e.text);
+      }
+    }
+  }
+
+  private event(seq: number, type: string, text: string): void {
+    this.last = seq;
+    this.write(text);
+    // Closed on the next turn so the ack of the frame that ended the session still goes out first.
+    if (type === 'session_end') setImmediate(() => this.close(SocketClose.sessionEnded));
+  }
+
+  private write(text: string): void {
+    if (this.full || this.ws.bufferedAmount + text.length < HIGH_WATER) {
+      this.ws.send(text);
+      return;
+    }
+    this.full = true;
+    this.o.onFull?.(true);
+    this.stall = setTimeout(() => {
+      process.stderr.write(`sandbox: task ${this.taskId}: a socket read nothing for ${this.o.stallMs} ms; closed (${SocketClose.readerBehind.reason})\n`);
+      this.close(SocketClose.readerBehind);
+    }, this.o.stallMs);
+    this.ws.send(text, (err) => this.flushed(err));
+  }
+
+  private flushed(err?: Error): void {
+    clearTimeout(this.stall);
+    this.full = false;
+    if (err || !this.open()) return;
+    this.o.onFull?.(false);
+    if (this.behind) this.pump();
+  }
+
+  private close(c: { code: number; reason: string }): void {
+    if (this.open()) this.ws.close(c.code, c.reason);
+  }
+}
