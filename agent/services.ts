@@ -4,6 +4,7 @@ import { routes } from '../protocol/backend/routes.js';
 import type { BodyIn, EndpointDef, ResponseOf } from '../protocol/backend/define.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
 import { CredentialStore, hostKey, type LoadedCredentials } from './auth/store.js';
+import { readUserConfig } from './config/user-config.js';
 import type { AgentContext } from './context.js';
 import { HttpClient, type RequestOptions } from './net/http.js';
 
@@ -38,6 +39,18 @@ export function authRequired(host: string): RpcError {
 
 const cache = new WeakMap<AgentContext, Services>();
 
+export type HostSource = 'flag' | 'env' | 'config' | 'default';
+
+/** The host a call goes to when none is named: --host, CODEVF_HOST, `codevf config set host`, the sandbox. */
+export function defaultHost(agent: AgentContext): { url: string; source: HostSource } {
+  const { host, env } = agent.options;
+  const fromEnv = env.CODEVF_HOST?.trim() || undefined;
+  if (host && host !== fromEnv) return { url: hostKey(host), source: 'flag' };
+  if (fromEnv) return { url: hostKey(fromEnv), source: 'env' };
+  const configured = readUserConfig(env).host;
+  return configured ? { url: hostKey(configured), source: 'config' } : { url: DEFAULT_HOST, source: 'default' };
+}
+
 export function getServices(agent: AgentContext): Services {
   let s = cache.get(agent);
   if (!s) { s = createServices(agent); cache.set(agent, s); }
@@ -49,7 +62,8 @@ function createServices(agent: AgentContext): Services {
   const credentials = new CredentialStore({ env });
   const signedIn = new Map<string, Promise<BackendClient>>();
   const plain = new Map<string, BackendClient>();
-  const hostFor = (host?: string) => hostKey(host ?? agent.options.host ?? env.CODEVF_HOST ?? DEFAULT_HOST);
+  // Read per call (a tiny file): `codevf config set host` and a login elsewhere take effect at once.
+  const hostFor = (host?: string) => (host ? hostKey(host) : defaultHost(agent).url);
 
   const anonymous = (host?: string): BackendClient => {
     const h = hostFor(host);

@@ -5,6 +5,7 @@ import { accountNotifications, accountRequests } from './methods/account.js';
 import { lifecycleNotifications, lifecycleRequests } from './methods/lifecycle.js';
 import { projectRequests } from './methods/project.js';
 import { sessionNotifications, sessionRequests } from './methods/session.js';
+import { setupRequests } from './methods/setup.js';
 
 /** The protocol by feature; `schemas/methods.json` records each method's group, so the agent can register
  *  every method at startup and build a group's zod declarations on its first call. */
@@ -13,6 +14,7 @@ export const groups = {
   account: { requests: accountRequests, notifications: accountNotifications },
   project: { requests: projectRequests, notifications: [] },
   session: { requests: sessionRequests, notifications: sessionNotifications },
+  setup: { requests: setupRequests, notifications: [] },
 } as const satisfies Record<string, { requests: readonly AnyRequestDef[]; notifications: readonly AnyNotificationDef[] }>;
 export type Group = keyof typeof groups;
 
@@ -26,3 +28,4 @@ export * from './methods/lifecycle.js';
 export * from './methods/account.js';
 export * from './methods/project.js';
 export * from './methods/session.js';
+export * from './methods/setup.js';

@@ -9,7 +9,8 @@ import { openBrowser } from '../auth/browser.js';
 import { deviceLogin } from '../auth/device-flow.js';
 import { HttpClient } from '../net/http.js';
 import type { AgentContext, Feature } from '../context.js';
-import { authRequired, getServices } from '../services.js';
+import { authRequired, defaultHost, getServices } from '../services.js';
+import { readUserConfig, writeUserConfig } from '../config/user-config.js';
 
 /** `5`, `5.00`, `$5`, `$ 12.00` -> whole dollars; anything else (or below the minimum) is refused before any call. */
 export function parseAmount(raw: number | string): number {
@@ -21,6 +22,17 @@ export function parseAmount(raw: number | string): number {
   const amount = Number(m[1]);
   if (amount < MIN_TOP_UP_USD) throw bad(`the minimum top-up is $${MIN_TOP_UP_USD}.`);
   return amount;
+}
+
+/** A host named at login (`--host`, not CODEVF_HOST) becomes the default for the next commands, as gh does. */
+async function rememberHost(agent: AgentContext, named: string | undefined, h: string): Promise<void> {
+  if (!named && defaultHost(agent).source !== 'flag') return;
+  const { env } = agent.options;
+  try {
+    await writeUserConfig(env, { ...readUserConfig(env), host: h });
+  } catch (e) {
+    agent.log.warn(`could not remember ${h} as the default host: ${(e as Error).message}`);
+  }
 }
 
 async function status(agent: AgentContext, host?: string) {
@@ -79,6 +91,7 @@ export const account: Feature = (router, agent) => {
     s.forget(h);
     const st = await status(agent, h);
     if (!st.signedIn) throw new RpcError(ErrorCode.AuthRequired, 'Authentication failed. Please run: codevf login', 'auth_required');
+    await rememberHost(agent, p.host, h);
     return st;
   });
 

@@ -8,7 +8,7 @@ import type { AgentContext, Feature } from '../context.js';
 import { Router } from '../router.js';
 import { lifecycle } from './lifecycle.js';
 
-type LazyGroup = 'account' | 'project' | 'session';
+type LazyGroup = 'account' | 'project' | 'session' | 'setup';
 interface Loaded { defs: readonly AnyRequestDef[]; features: Feature[] }
 
 const loaders: Array<() => Promise<unknown>> = [];
@@ -57,5 +57,9 @@ export const features: Feature[] = [
   lazy('session', async () => ({
     defs: (await import('../../protocol/methods/session.js')).sessionRequests,
     features: [(await import('./session.js')).session],
+  })),
+  lazy('setup', async () => ({
+    defs: (await import('../../protocol/methods/setup.js')).setupRequests,
+    features: [(await import('./setup.js')).setup],
   })),
 ];

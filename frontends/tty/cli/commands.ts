@@ -60,6 +60,17 @@ const tokenCommands: CommandSpec[] = [
     load: async () => (await import('../commands/tokens.js')).revoke },
 ];
 
+const configCommands: CommandSpec[] = [
+  { name: 'config get', summary: 'Print the value in use (and where it comes from, on stderr)', usage: 'codevf config get <key>',
+    load: async () => (await import('../commands/config.js')).get },
+  { name: 'config set', summary: 'Store a setting in ~/.config/codevf/config.json', usage: 'codevf config set <key> <value>',
+    load: async () => (await import('../commands/config.js')).set },
+  { name: 'config unset', summary: 'Remove a stored setting', usage: 'codevf config unset <key>',
+    load: async () => (await import('../commands/config.js')).unset },
+  { name: 'config list', summary: 'Print every setting as key=value', usage: 'codevf config list',
+    load: async () => (await import('../commands/config.js')).list },
+];
+
 export const COMMANDS: CommandSpec[] = [
   { name: 'login', ...login },
   { name: 'logout', ...logout },
@@ -100,6 +111,9 @@ Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a te
     options: '  --open   open the checkout in your browser (the URL is printed either way)', booleans: ['open'],
     load: async () => (await import('../commands/account.js')).topup },
   { name: 'tokens', summary: 'List, create and revoke personal access tokens', usage: 'codevf tokens <list|create|revoke>', sub: tokenCommands },
+  { name: 'config', summary: 'Get and set settings (host: the backend used without --host)', usage: 'codevf config <get|set|unset|list>', sub: configCommands },
+  { name: 'doctor', summary: 'Show which git, keyring, host and Node codevf uses, and what is missing', usage: 'codevf doctor',
+    load: async () => (await import('../commands/doctor.js')).doctor },
   { name: 'sandbox', summary: 'Run the reference backend on this machine (demo accounts included)',
     usage: 'codevf sandbox [--port N] [--data DIR] [--json] [--minute-ms MS] [...]',
     options: '  Every argument is passed to the sandbox. --port 4780 and --data ~/.local/share/codevf-sandbox by default.',
