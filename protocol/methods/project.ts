@@ -10,10 +10,13 @@ const configExample = { projectId: 'p_1', allowedTools: [], testCommand: 'npm te
 
 export const DetectProject = defineRequest({
   method: 'detectProject',
-  summary: 'Detects the project type and default test/build commands (for a wizard to show as defaults).',
+  summary: 'Detects the project type and default test/build commands (for a wizard to show as defaults), and reads '
+    + 'the current .codevf/config.json if there is one, so that a second `init` offers the previous answers.',
   params: z.object({ cwd: Cwd }),
-  result: ProjectDetection,
-  examples: [{ params: {}, result: detectionExample }],
+  result: ProjectDetection.extend({
+    config: ProjectConfig.nullable().optional().describe('The current project config of this folder (or above); null when none, or when it does not validate.'),
+  }),
+  examples: [{ params: {}, result: { ...detectionExample, config: null } }],
 });
 
 export const Init = defineRequest({
@@ -37,10 +40,11 @@ export const Init = defineRequest({
 export const Sync = defineRequest({
   method: 'sync',
   summary: "Records the `codevf` branch and HEAD commit with the backend. Refused on another branch, on a dirty tree "
-    + '(unless `force`), outside a repository, with no commits, or on a detached HEAD: each its own error.',
+    + '(unless `force`), outside a repository, with no commits, on a detached HEAD, or when HEAD holds a never-share file '
+    + '(`never_share_tracked`, `data.files`; `force` does not override it): each its own error.',
   params: z.object({ cwd: Cwd, force: z.boolean().default(false) }),
   result: z.object({ branch: z.string(), headCommit: z.string(), dirty: z.boolean(), syncedAt: z.string() }),
-  errors: ['no_project', 'not_a_git_repository', 'no_commits', 'detached_head', 'wrong_branch', 'dirty_tree'],
+  errors: ['no_project', 'not_a_git_repository', 'no_commits', 'detached_head', 'wrong_branch', 'dirty_tree', 'never_share_tracked'],
   examples: [{ params: {}, result: { branch: 'codevf', headCommit: '0123456789abcdef0123456789abcdef01234567', dirty: false, syncedAt: '2026-11-23T10:00:00.000Z' } }],
 });
 

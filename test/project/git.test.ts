@@ -35,7 +35,7 @@ test('a clean codevf branch gives branch, full HEAD commit and a clean tree', as
   const dir = await repo();
   await mkdir(join(dir, 'sub'));
   const state = await checkSyncable(join(dir, 'sub'));
-  assert.equal(state, { root: dir, branch: 'codevf', headCommit: git(dir, 'rev-parse', 'HEAD'), dirty: false, changes: [] });
+  assert.equal(state, { root: dir, branch: 'codevf', headCommit: git(dir, 'rev-parse', 'HEAD'), dirty: false, changes: [], untracked: [] });
   assert.match(state.headCommit, /^[0-9a-f]{40}$/);
 });
 
@@ -64,9 +64,42 @@ test('another branch is wrong_branch with the spec wording and fix commands', as
   const err = await rejection(checkSyncable(await repo({ branch: 'main' })));
   assert.equal(err.toJSON(), {
     code: ErrorCode.Conflict, message: WRONG_BRANCH_MESSAGE,
-    data: { reason: 'wrong_branch', retryable: false, branch: 'main', expected: 'codevf' },
+    data: { reason: 'wrong_branch', retryable: false, branch: 'main', expected: 'codevf', untracked: [] },
   });
-  assert.match(err.message, /^Please commit your changes to the 'codevf' branch\.\n\nTo create and switch:\n  git checkout -b codevf\n/);
+  assert.match(err.message, /^Please commit your changes to the 'codevf' branch\.\n\nTo create and switch:\n  git checkout -b codevf\n  git add -u\n/);
+});
+
+test('on another branch the advice lists untracked files by name, marks a never-share one, and never says git add .', async () => {
+  const dir = await repo({ branch: 'main' });
+  await writeFile(join(dir, '.env'), 'API_KEY=abc\n');
+  await writeFile(join(dir, 'new.js'), 'x\n');
+  const err = await rejection(checkSyncable(dir));
+  assert.is(err.data.reason, 'wrong_branch');
+  assert.equal(err.data.untracked, ['.env', 'new.js']);
+  assert.not.match(err.message, 'git add .');
+  assert.match(err.message, /\n  \.env +never share: environment file \(\.env\); do not add it\n  new\.js$/);
+});
+
+test('a never-share file committed on the codevf branch is refused by name, with force too', async () => {
+  const dir = await repo();
+  await mkdir(join(dir, 'config'));
+  await writeFile(join(dir, '.env'), 'API_KEY=abc\n');
+  await writeFile(join(dir, 'config', 'deploy.pem'), 'key\n');
+  await writeFile(join(dir, '.env.example'), 'API_KEY=\n');
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-q', '-m', 'oops');
+  for (const force of [false, true]) {
+    const err = await rejection(checkSyncable(dir, { force }));
+    assert.equal([err.code, err.data.reason], [ErrorCode.Forbidden, 'never_share_tracked']);
+    assert.equal(err.data.files, [
+      { path: '.env', reason: 'environment file (.env)' },
+      { path: 'config/deploy.pem', reason: 'key or certificate (deploy.pem)' },
+    ]);
+    assert.match(err.message, "  git rm --cached -- '.env' 'config/deploy.pem'\n");
+  }
+  git(dir, 'rm', '-q', '--cached', '.env', 'config/deploy.pem');
+  git(dir, 'commit', '-q', '-m', 'untrack');
+  assert.is((await checkSyncable(dir, { force: true })).branch, 'codevf');
 });
 
 test('a dirty tree is refused with the spec wording and the changed paths', async () => {

@@ -25,7 +25,7 @@ test('init without a terminal and without answers fails naming the flag, exit 2,
   const cwd = await repo();
   const r = await codevf(['init'], { env, cwd });
   assert.is(r.code, 2);
-  assert.match(r.stderr, '"Test command" needs an answer and there is no terminal to ask it on.\nPass --test-command CMD (or --yes to take the detected defaults).');
+  assert.match(r.stderr, '"Test command" needs an answer and there is no terminal to ask it on.\nPass --test-command CMD (or --yes to keep the current or detected answers).');
   assert.throws(() => execFileSync('test', ['-e', join(cwd, '.codevf/config.json')]));
 });
 
@@ -79,12 +79,21 @@ test('sync outside a project says: Please run: codevf init', async () => {
   assert.is(r.stderr, 'Error: No CodeVF project found.\nPlease run: codevf init\n');
 });
 
-test('sync on another branch prints the way to the codevf branch', async () => {
+test('sync on another branch prints the way to the codevf branch once, listing untracked files (never git add .)', async () => {
   const cwd = await repo('main');
   assert.is((await codevf(['init', '--yes'], { env, cwd })).code, 0);
+  await writeFile(join(cwd, '.env'), 'API_KEY=abc\n');
   const r = await codevf(['sync'], { env, cwd });
   assert.is(r.code, 1);
-  assert.match(r.stderr, "Please commit your changes to the 'codevf' branch.\n\nTo create and switch:\n  git checkout -b codevf");
+  assert.match(r.stderr, "Error: Please commit your changes to the 'codevf' branch.\n\nTo create and switch:\n  git checkout -b codevf\n  git add -u\n");
+  assert.is(r.stderr.split('Please commit your changes').length - 1, 1, r.stderr);
+  assert.not.match(r.stderr, 'git add .');
+  assert.match(r.stderr, /\n  \.env +never share: environment file \(\.env\); do not add it\n/);
+  const j = await codevf(['sync', '--json'], { env, cwd });
+  const doc = JSON.parse(j.stdout).error;
+  assert.equal([doc.reason, doc.exitCode], ['wrong_branch', 1]);
+  assert.ok(doc.message.startsWith("Please commit your changes to the 'codevf' branch."), doc.message);
+  assert.is(doc.message.split('Please commit your changes').length - 1, 1);
 });
 
 test('sync with uncommitted changes refuses with the spec message; --force syncs anyway', async () => {

@@ -14,13 +14,25 @@ export class Tmux {
     return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
-  /** Starts `command` in a 120x40 terminal; the pane stays open after it exits so its last screen can be read. */
-  start(command: string, env: NodeJS.ProcessEnv, cwd: string): void {
+  /** Starts `command` in a terminal of `size` (default 120x40); the pane stays open after it exits so its last screen can be read. */
+  start(command: string, env: NodeJS.ProcessEnv, cwd: string, size: { cols: number; rows: number } = { cols: 120, rows: 40 }): void {
     const vars = Object.entries(env).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k)).map(([k, v]) => `${k}=${shq(v ?? '')}`).join(' ');
     // env -i: the program sees exactly `env`; "[exit=N]" marks its end; the sleep keeps the last screen readable.
     const run = `exec env -i ${vars} sh -c ${shq(`${command}; echo "[exit=$?]"; sleep 600`)}`;
-    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', '-s', this.session, '-c', cwd, run]);
+    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', String(size.cols), '-y', String(size.rows), '-s', this.session, '-c', cwd, run]);
     this.tmux(['set-option', '-t', this.session, 'history-limit', '5000']);
+    // Without a client attached, the window keeps the size given here (and takes the one given to resize()).
+    this.tmux(['set-option', '-t', this.session, 'window-size', 'manual']);
+  }
+
+  /** Resizes the terminal; the program gets SIGWINCH. */
+  resize(cols: number, rows: number): void {
+    this.tmux(['resize-window', '-t', this.session, '-x', String(cols), '-y', String(rows)]);
+  }
+
+  /** Only what is on the screen now (no history), one string per row: for layout checks. */
+  visible(): string[] {
+    return this.tmux(['capture-pane', '-p', '-t', this.session]).replace(/\n$/, '').split('\n');
   }
 
   /** Appends every byte the program writes to the terminal (escape sequences included) to `file`. */

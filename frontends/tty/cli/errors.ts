@@ -12,22 +12,18 @@ export const usage = (message: string) => new CliError(message, EXIT.usage, 'usa
 export const cancelled = () => new CliError('Cancelled.', EXIT.usage, 'cancelled');
 
 type Known = { text: string | ((e: RpcError) => string); exit?: number };
-const ON_BRANCH = `Please commit your changes to the 'codevf' branch.
-
-To create and switch:
-  git checkout -b codevf
-  git add .
-  git commit -m "Your changes"
-  codevf sync`;
+// The agent's message already holds the fix (and the untracked files to add by name): printed once, as is.
+const AS_IS = (e: RpcError) => `Error: ${e.message}`;
 
 const BY_REASON: Record<string, Known> = {
   auth_required: { text: 'Error: Authentication failed.\nPlease run: codevf login', exit: EXIT.auth },
-  network_unreachable: { text: (e) => `Error: Cannot connect to CodeVF servers${hostOf(e)}.\nPlease check your internet connection.` },
+  network_unreachable: { text: unreachable },
   no_project: { text: 'Error: No CodeVF project found.\nPlease run: codevf init' },
   dirty_tree: { text: 'Error: Working directory has uncommitted changes.\nPlease commit or stash changes before syncing.\n\nUse --force to sync anyway (not recommended)' },
-  wrong_branch: { text: (e) => `Error: ${e.message}\n${ON_BRANCH}` },
-  not_a_repository: { text: 'Error: This folder is not a git repository.\nPlease run: git init' },
-  no_commits: { text: `Error: The repository has no commits yet.\n${ON_BRANCH}` },
+  wrong_branch: { text: AS_IS },
+  not_a_git_repository: { text: 'Error: This folder is not a git repository.\nPlease run: git init' },
+  no_commits: { text: AS_IS },
+  never_share_tracked: { text: AS_IS },
   detached_head: { text: 'Error: HEAD is detached (not on a branch).\nPlease run: git checkout codevf' },
   access_denied: { text: 'Error: The sign-in was denied in the browser.\nPlease run: codevf login', exit: EXIT.auth },
   expired_token: { text: 'Error: The sign-in code expired before it was approved.\nPlease run: codevf login', exit: EXIT.auth },
@@ -38,9 +34,16 @@ const BY_REASON: Record<string, Known> = {
   cancelled: { text: 'Cancelled.', exit: EXIT.usage },
 };
 
-function hostOf(e: RpcError): string {
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+/** A loopback host cannot be "your internet connection": nothing listens there. */
+function unreachable(e: RpcError): string {
   const h = (e.data as { host?: unknown } | undefined)?.host;
-  return typeof h === 'string' ? ` at ${h}` : '';
+  if (typeof h !== 'string') return 'Error: Cannot connect to CodeVF servers.\nPlease check your internet connection.';
+  let name = '';
+  try { name = new URL(h.includes('://') ? h : `http://${h}`).hostname; } catch { /* not a host: treated as remote */ }
+  if (LOOPBACK.test(name)) return `Error: Nothing answers at ${h}: the CodeVF server is not running there.\nStart it, or pass the right --host.`;
+  return `Error: Cannot connect to CodeVF servers at ${h}.\nPlease check your internet connection.`;
 }
 
 /** An error from the agent (an RpcError, or one rebuilt from the wire): has a numeric code and `data.reason`. */
@@ -61,7 +64,9 @@ export function report(e: unknown, json: boolean, verbose = false): number {
   const err = e instanceof CliError ? e : isRpcError(e) ? fromRpc(e) : new CliError(`Error: ${e instanceof Error ? e.message : String(e)}`);
   const text = err.message.startsWith('Error:') || err.exitCode === EXIT.usage ? err.message : `Error: ${err.message}`;
   process.stderr.write(`${text}\n`);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { reason: err.reason, message: text, exitCode: err.exitCode } }, null, 2)}\n`);
+  // The document's message is the message alone: "Error: " is for the person reading stderr.
+  const message = text.replace(/^Error: /, '');
+  if (json) process.stdout.write(`${JSON.stringify({ error: { reason: err.reason, message, exitCode: err.exitCode } }, null, 2)}\n`);
   if (verbose && !(e instanceof CliError) && !isRpcError(e) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return err.exitCode;
 }
