@@ -13,7 +13,10 @@ import { getServices } from '../services.js';
 export const project: Feature = (router, agent) => {
   const dir = (cwd?: string) => resolve(agent.options.cwd, cwd ?? '.');
 
-  router.on(DetectProject, (p) => detectProject(dir(p.cwd)));
+  router.on(DetectProject, async (p) => {
+    const config = await loadProject(dir(p.cwd)).then((x) => x.config, () => null); // none or invalid: init says which
+    return { ...await detectProject(dir(p.cwd)), config };
+  });
 
   router.on(Init, async (p) => {
     const backend = await getServices(agent).backend(); // fail on auth before touching any file

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TTY_BIN } from '../helpers/agent.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { cleanEnv, codevf, nodeRepo, tempHome } from './helpers.js';
+import { cleanEnv, codevf, git, nodeRepo, tempHome } from './helpers.js';
 import { hasTmux, Tmux } from './tmux.js';
 
 let sb: Sandbox;
@@ -30,13 +30,13 @@ test('the wizard asks each question with its default, takes typed answers and wr
   term = new Tmux();
   term.start(`${process.execPath} ${TTY_BIN} init`, env, cwd);
   await term.waitFor('Detected a node project (npm) from package.json');
-  await term.waitFor('Is this a node project? (Y/n):');
+  await term.waitFor('The type gives the default test and build commands.\n? Is this a node project? (Y/n):');
   term.send('', true);
-  await term.waitFor('Test command ("none" for none) (npm test):');
+  await term.waitFor('Engineers run it to check a fix; none if there is none.\n? Test command (npm test):');
   term.send('npm run test:unit', true);
-  await term.waitFor('Build command ("none" for none) (npm run build):');
+  await term.waitFor('? Build command (npm run build):');
   term.send('', true);
-  await term.waitFor('Allowed AI tools (claude, gemini, gpt or none) (none):');
+  await term.waitFor('AI assistants the engineer may use on your code: claude, gemini, gpt, or none.\n? Allowed AI tools (none):');
   term.send('copilot', true);
   await term.waitFor('Unknown AI tool "copilot"');
   term.send('claude, gemini', true);
@@ -78,6 +78,52 @@ test('init --upload in a terminal draws a progress bar on stderr, then clears it
   assert.not.match(screen, 'Uploading snapshot');
   const raw = await readFile(log, 'utf8');
   assert.match(raw, /\r\x1b\[2KUploading snapshot .*\d+%/);
+  assert.match(raw, /\d+% [\d.]+ [KM]?B of 1\.9 MB/); // bytes, not files
+});
+
+test('init run again offers the current answers: Enter on every question keeps them', async () => {
+  const cwd = await project();
+  const first = await codevf(['init', '--test-command', 'make check', '--build-command', 'none', '--ai-tools', 'claude,gpt', '--no-upload', '--branch-mode', 'any'], { env, cwd });
+  assert.is(first.code, 0, first.stderr);
+  term = new Tmux();
+  term.start(`${process.execPath} ${TTY_BIN} init`, env, cwd, { cols: 80, rows: 24 });
+  await term.waitFor('This project is set up already: Enter keeps each current answer.');
+  await term.waitFor('? Test command (make check):');
+  term.send('', true);
+  await term.waitFor('? Build command (none):');
+  term.send('', true);
+  await term.waitFor('? Allowed AI tools (claude, gpt):');
+  term.send('', true);
+  await term.waitFor('? Upload code for faster debugging? (y/N):');
+  term.send('', true);
+  await term.waitFor("? Allow engineers access to the 'codevf' branch only? (y/N):");
+  term.send('', true);
+  const screen = await term.waitFor('[exit=0]');
+  assert.not.match(screen, 'Is this a node project?');
+  const config = JSON.parse(await readFile(join(cwd, '.codevf/config.json'), 'utf8'));
+  assert.equal([config.testCommand, config.buildCommand, config.allowedTools, config.repoUploaded, config.branchMode],
+    ['make check', null, ['claude', 'gpt'], false, 'any']);
+  // --yes keeps them too.
+  assert.is((await codevf(['init', '--yes'], { env, cwd })).code, 0);
+  assert.equal(JSON.parse(await readFile(join(cwd, '.codevf/config.json'), 'utf8')).allowedTools, ['claude', 'gpt']);
+});
+
+test('sync refuses a never-share file committed on the codevf branch, naming it; --force does not override', async () => {
+  const cwd = await project();
+  assert.is((await codevf(['init', '--yes'], { env, cwd })).code, 0);
+  await writeFile(join(cwd, '.env'), 'API_KEY=abc\n');
+  git(cwd, 'add', '.');
+  git(cwd, 'commit', '-q', '-m', 'everything');
+  for (const [cols, rows] of [[40, 20], [80, 24], [160, 50]]) {
+    term = new Tmux();
+    term.start(`${process.execPath} ${TTY_BIN} sync --force`, env, cwd, { cols, rows });
+    const screen = await term.waitFor('[exit=1]');
+    assert.match(screen, "Error: The 'codevf' branch holds files that are never shared with engineers:\n  .env  (environment file (.env))", screen);
+    assert.match(screen, "git rm --cached -- '.env'");
+    assert.not.match(screen, 'Synced');
+    term.kill();
+    term = undefined;
+  }
 });
 
 test('Ctrl+C in the wizard cancels: "Cancelled.", exit 2, no config written', async () => {

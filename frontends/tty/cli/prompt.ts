@@ -21,18 +21,19 @@ export class Prompter {
 
   private fail() { const p = this.pending; this.pending = undefined; p?.(cancelled()); }
 
-  /** The trimmed answer, or `def` when the answer is empty. */
-  ask(question: string, def = ''): Promise<string> {
+  /** The trimmed answer, or `def` when the answer is empty. `hint`: one short line above, what the answer is for. */
+  ask(question: string, def = '', hint?: string): Promise<string> {
     const shown = def ? ` ${this.io.err.dim(`(${def})`)}` : '';
+    if (hint) this.io.info(this.io.err.dim(`  ${hint}`));
     return new Promise((resolve, reject) => {
       this.pending = reject;
       this.rl.question(`${this.io.err.bold('?')} ${question}${shown}: `, (a) => { this.pending = undefined; resolve(a.trim() || def); });
     });
   }
 
-  async confirm(question: string, def: boolean): Promise<boolean> {
-    for (;;) {
-      const a = (await this.ask(`${question} ${def ? '(Y/n)' : '(y/N)'}`)).toLowerCase();
+  async confirm(question: string, def: boolean, hint?: string): Promise<boolean> {
+    for (let first = true; ; first = false) {
+      const a = (await this.ask(`${question} ${def ? '(Y/n)' : '(y/N)'}`, '', first ? hint : undefined)).toLowerCase();
       if (!a) return def;
       if (a === 'y' || a === 'yes') return true;
       if (a === 'n' || a === 'no') return false;

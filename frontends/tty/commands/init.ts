@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import type * as z from 'zod';
 import { DetectProject, Init } from '../../../protocol/methods/project.js';
-import { AiTool, type ProjectDetection } from '../../../protocol/project.js';
+import { AiTool, type ProjectConfig, type ProjectDetection } from '../../../protocol/project.js';
 import { bool, str, type Ctx } from '../cli/context.js';
 import { usage } from '../cli/errors.js';
 import { needsFlag, Prompter } from '../cli/prompt.js';
@@ -41,33 +41,42 @@ function fromFlags(ctx: Ctx): Partial<Answers> {
   };
 }
 
-const defaults = (d: ProjectDetection): Answers => ({ testCommand: d.testCommand, buildCommand: d.buildCommand, allowedTools: [], uploadCode: false, branchMode: 'codevf' });
+type Detected = ProjectDetection & { config?: ProjectConfig | null };
 
-const QUESTIONS: Array<[keyof Answers, string, string]> = [
-  ['testCommand', 'Test command', '--test-command CMD'],
-  ['buildCommand', 'Build command', '--build-command CMD'],
-  ['allowedTools', 'Allowed AI tools (claude, gemini, gpt or none)', '--ai-tools LIST'],
-  ['uploadCode', 'Upload code for faster debugging?', '--upload or --no-upload'],
-  ['branchMode', "Allow engineers access to the 'codevf' branch only?", '--branch-mode codevf|any'],
+/** The current config's answers when there is one (a re-run keeps them on Enter), else the detected defaults. */
+const defaults = (d: Detected): Answers => (d.config
+  ? { testCommand: d.config.testCommand, buildCommand: d.config.buildCommand, allowedTools: [...d.config.allowedTools], uploadCode: d.config.repoUploaded, branchMode: d.config.branchMode }
+  : { testCommand: d.testCommand, buildCommand: d.buildCommand, allowedTools: [], uploadCode: false, branchMode: 'codevf' });
+
+// [answer, question, flag, what the answer is for (one short line)]
+const QUESTIONS: Array<[keyof Answers, string, string, string]> = [
+  ['testCommand', 'Test command', '--test-command CMD', 'Engineers run it to check a fix; none if there is none.'],
+  ['buildCommand', 'Build command', '--build-command CMD', 'Engineers run it to check the project builds; none if there is none.'],
+  ['allowedTools', 'Allowed AI tools', '--ai-tools LIST', `AI assistants the engineer may use on your code: ${AiTool.options.join(', ')}, or none.`],
+  ['uploadCode', 'Upload code for faster debugging?', '--upload or --no-upload', 'Sends a copy of the committed code (secrets left out) so engineers can read it.'],
+  ['branchMode', "Allow engineers access to the 'codevf' branch only?", '--branch-mode codevf|any', "Yes: engineers see only the 'codevf' branch. No: every branch."],
 ];
+const hint = (k: keyof Answers) => QUESTIONS.find(([q]) => q === k)![3];
+const question = (k: keyof Answers) => QUESTIONS.find(([q]) => q === k)![1];
 
-async function ask(ctx: Ctx, d: ProjectDetection, given: Partial<Answers>): Promise<Answers> {
+async function ask(ctx: Ctx, d: Detected, given: Partial<Answers>): Promise<Answers> {
   const p = new Prompter(ctx.io);
   try {
     const def = defaults(d);
     const needCommands = given.testCommand === undefined || given.buildCommand === undefined;
-    if (needCommands && d.type !== 'unknown' && !await p.confirm(`Is this a ${d.type} project?`, true)) {
+    if (!d.config && needCommands && d.type !== 'unknown' && !await p.confirm(`Is this a ${d.type} project?`, true, 'The type gives the default test and build commands.')) {
       def.testCommand = null;
       def.buildCommand = null;
     }
     const a = { ...def, ...given };
-    if (given.testCommand === undefined) a.testCommand = command(await p.ask('Test command ("none" for none)', def.testCommand ?? 'none'));
-    if (given.buildCommand === undefined) a.buildCommand = command(await p.ask('Build command ("none" for none)', def.buildCommand ?? 'none'));
-    while (given.allowedTools === undefined) {
-      try { a.allowedTools = tools(await p.ask(QUESTIONS[2][1], 'none')); break; } catch (e) { ctx.io.info((e as Error).message); }
+    if (given.testCommand === undefined) a.testCommand = command(await p.ask(question('testCommand'), def.testCommand ?? 'none', hint('testCommand')));
+    if (given.buildCommand === undefined) a.buildCommand = command(await p.ask(question('buildCommand'), def.buildCommand ?? 'none', hint('buildCommand')));
+    for (let first = true; given.allowedTools === undefined; first = false) {
+      const shown = def.allowedTools.length ? def.allowedTools.join(', ') : 'none';
+      try { a.allowedTools = tools(await p.ask(question('allowedTools'), shown, first ? hint('allowedTools') : undefined)); break; } catch (e) { ctx.io.info((e as Error).message); }
     }
-    if (given.uploadCode === undefined) a.uploadCode = await p.confirm(QUESTIONS[3][1], false);
-    if (given.branchMode === undefined) a.branchMode = await p.confirm(QUESTIONS[4][1], true) ? 'codevf' : 'any';
+    if (given.uploadCode === undefined) a.uploadCode = await p.confirm(question('uploadCode'), def.uploadCode, hint('uploadCode'));
+    if (given.branchMode === undefined) a.branchMode = await p.confirm(question('branchMode'), def.branchMode === 'codevf', hint('branchMode')) ? 'codevf' : 'any';
     return a;
   } finally { p.close(); }
 }
@@ -91,11 +100,12 @@ export async function init(ctx: Ctx) {
   const given = fromFlags(ctx);
   const yes = bool(ctx, 'yes') === true;
   const open = QUESTIONS.find(([k]) => given[k] === undefined);
-  if (open && !yes && !ctx.io.interactive) throw needsFlag(open[1], `${open[2]} (or --yes to take the detected defaults)`);
+  if (open && !yes && !ctx.io.interactive) throw needsFlag(open[1], `${open[2]} (or --yes to keep the current or detected answers)`);
   const agent = await ctx.agent();
   const d = await agent.request(DetectProject, {});
   const found = d.type === 'unknown' ? 'Could not tell the project type' : `Detected a ${d.type} project${d.packageManager ? ` (${d.packageManager})` : ''} from ${d.markers.join(', ')}`;
   ctx.io.info(`${found} in ${process.cwd()}.`);
+  if (d.config) ctx.io.info('This project is set up already: Enter keeps each current answer.');
   const answers = yes || !open ? { ...defaults(d), ...given } : await ask(ctx, d, given);
   const name = str(ctx, 'name') ?? basename(process.cwd());
   const r = await agent.request(Init, { name, ...answers });
