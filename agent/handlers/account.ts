@@ -5,7 +5,7 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
   AuthStatus, AuthToken, CreateToken, GetBalance, GetRates, ListTokens, Login, LoginCode, Logout, RevokeToken, TopUp,
 } from '../../protocol/methods/account.js';
-import { openBrowser } from '../auth/browser.js';
+import { openUrl } from '../../platform/browser.js';
 import { deviceLogin } from '../auth/device-flow.js';
 import { HttpClient } from '../net/http.js';
 import type { AgentContext, Feature } from '../context.js';
@@ -77,8 +77,8 @@ export const account: Feature = (router, agent) => {
     } else if (!agent.options.env.CODEVF_TOKEN?.trim()) {
       const name = `codevf (${agent.client?.name ?? 'agent'})`;
       const issued = await deviceLogin(s.anonymous(h), name, ctx.signal, async (code) => {
-        const browserOpened = p.openBrowser ? await openBrowser(code.verificationUriComplete, agent.options.env) : false;
-        await ctx.notify(LoginCode, { ...code, browserOpened });
+        const o = p.openBrowser ? await openUrl(code.verificationUriComplete, agent.options.env) : null;
+        await ctx.notify(LoginCode, { ...code, browserOpened: o?.opened === true, ...(o && !o.opened ? { browserError: o.why } : {}) });
       });
       const saved = await s.credentials.save(h, issued);
       if (saved.keyringError) ctx.log.warn(`keyring refused the token (${saved.keyringError}); kept it in ${saved.location}`);

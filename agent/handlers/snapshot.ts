@@ -26,7 +26,8 @@ export const snapshot: Feature = (router, agent) => {
     };
     const make = () => createSnapshot(root, {
       onProgress: (x) => progress({ kind: 'report', message: `${x.filesDone}/${x.filesTotal} files`,
-        percentage: x.bytesTotal ? Math.min(100, Math.round((x.bytesDone / x.bytesTotal) * 100)) : 100 }),
+        percentage: x.bytesTotal ? Math.min(100, Math.round((x.bytesDone / x.bytesTotal) * 100)) : 100,
+        bytesDone: x.bytesDone, bytesTotal: x.bytesTotal }),
     });
     let snap = await make();
     let attempts = 0;

@@ -1,6 +1,7 @@
 // CLI access: create a personal access token (shown once), list tokens, revoke one, revoke all after a
 // confirmation step that works without JavaScript.
 import { CUSTOMER_SCOPES, ENGINEER_SCOPES, pages, Scope } from '../../protocol/backend/index.js';
+import { TOKEN_KIND_LABEL } from '../../protocol/token-kind.js';
 import type { WebSession } from '../auth/sessions.js';
 import { ApiError } from '../errors.js';
 import type { Router } from '../http/router.js';
@@ -41,7 +42,7 @@ function tokenTable(session: WebSession, tokens: TokenInfo[]): Html {
   const rows = tokens.map((t) => {
     const st = status(t);
     return html`<tr data-token-id="${t.id}" data-token-name="${t.name}">
-      <td>${t.name}<br><code class="muted">${t.prefix}…</code> <span class="muted">${t.kind === 'pat' ? 'personal' : 'login'}</span></td>
+      <td>${t.name}<br><code class="muted">${t.prefix}…</code> <span class="muted">${TOKEN_KIND_LABEL[t.kind]}</span></td>
       <td>${t.scopes.join(', ')}</td><td>${when(t.createdAt)}</td><td>${when(t.lastUsedAt)}</td><td>${when(t.expiresAt)}</td>
       <td><span class="badge ${st}">${st}</span></td>
       <td>${st === 'active' ? buttonForm(session, `${BASE}/${encodeURIComponent(t.id)}/revoke`, 'Revoke', { cls: 'secondary' }) : ''}</td></tr>`;

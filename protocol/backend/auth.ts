@@ -2,6 +2,7 @@
 // The OAuth endpoints keep RFC field names (snake_case); errors still use the common error body.
 import * as z from 'zod';
 import { endpoint, Id, Ok, Scope, Timestamp } from './define.js';
+import { TokenKind } from '../token-kind.js';
 
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 export const UserCode = z.string().describe('8 letters from BCDFGHJKLMNPQRSTVWXZ, shown `XXXX-XXXX`; case and dash ignored.');
@@ -56,7 +57,7 @@ export const CreateTokenRequest = z.object({
 export const TokenInfo = z.object({
   id: Id,
   name: z.string(),
-  kind: z.enum(['pat', 'access', 'refresh']),
+  kind: TokenKind,
   scopes: z.array(Scope),
   prefix: z.string().describe('First characters of the token, for recognising it (`cvf_ab12`).'),
   createdAt: Timestamp,

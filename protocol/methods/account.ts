@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { defineNotification, defineRequest } from '../define.js';
 import { Rates } from '../backend/account.js';
 import { Scope } from '../backend/define.js';
+import { TokenKind } from '../token-kind.js';
 
 const Host = z.string().url().optional().describe('Backend URL; default: `--host`, then `CODEVF_HOST`, then the local sandbox.');
 const User = z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(['customer', 'engineer']) });
@@ -48,7 +49,8 @@ export const LoginCode = defineNotification({
     verificationUri: z.string(),
     verificationUriComplete: z.string(),
     expiresAt: z.string(),
-    browserOpened: z.boolean().describe('False when not asked to, or when no browser could be opened (not an error).'),
+    browserOpened: z.boolean().describe('True only when an opener started and did not fail. False when not asked to, or when no browser could be opened (not an error).'),
+    browserError: z.string().optional().describe('Why no browser opened when one was asked for, e.g. no display.'),
   }),
   examples: [{ userCode: 'BCDF-GHJK', verificationUri: 'http://127.0.0.1:4780/device', verificationUriComplete: 'http://127.0.0.1:4780/device?code=BCDFGHJK', expiresAt: '2026-11-23T10:15:00.000Z', browserOpened: false }],
 });
@@ -85,7 +87,7 @@ export const AuthToken = defineRequest({
 });
 
 const TokenInfo = z.object({
-  id: z.string(), name: z.string(), kind: z.enum(['pat', 'access', 'refresh']), scopes: z.array(z.string()), prefix: z.string(),
+  id: z.string(), name: z.string(), kind: TokenKind, scopes: z.array(z.string()), prefix: z.string(),
   createdAt: z.string(), expiresAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
 });
 

@@ -109,7 +109,11 @@ export const Progress = defineNotification({
     token: z.union([z.number(), z.string()]).describe('The `workDoneToken` the request carried, or one the agent chose.'),
     value: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('begin'), title: z.string(), message: z.string().optional(), percentage: z.number().min(0).max(100).optional(), cancellable: z.boolean().optional() }),
-      z.object({ kind: z.literal('report'), message: z.string().optional(), percentage: z.number().min(0).max(100).optional() }),
+      z.object({
+        kind: z.literal('report'), message: z.string().optional(), percentage: z.number().min(0).max(100).optional(),
+        bytesDone: z.number().int().min(0).optional().describe('Bytes done so far, when the work is counted in bytes (a snapshot: file bytes zipped and sent).'),
+        bytesTotal: z.number().int().min(0).optional().describe('Bytes in all, with `bytesDone`.'),
+      }),
       z.object({ kind: z.literal('end'), message: z.string().optional() }),
     ]),
   }),

@@ -26,7 +26,7 @@ test('signed out: a command that needs an account prints the spec message and ex
   assert.equal(r, { code: 4, stdout: '', stderr: 'Error: Authentication failed.\nPlease run: codevf login\n' });
   const j = await codevf(['balance', '--json'], { env });
   assert.is(j.code, 4);
-  assert.equal(JSON.parse(j.stdout).error, { reason: 'auth_required', message: 'Error: Authentication failed.\nPlease run: codevf login', exitCode: 4 });
+  assert.equal(JSON.parse(j.stdout).error, { reason: 'auth_required', message: 'Authentication failed.\nPlease run: codevf login', exitCode: 4 });
 });
 
 test('auth status when signed out says so on stdout and exits 4; --json is the status document', async () => {
@@ -150,6 +150,19 @@ test('tokens revoke --all without a terminal needs --yes; a bad scope is a usage
   assert.match(bad.stderr, 'Unknown scope "everything"');
 });
 
+test('tokens list fits 100 columns, long names cut; kinds use the words of the web page', async () => {
+  await login();
+  const long = 'a-very-long-token-name-for-the-build-server-in-the-basement-of-building-7';
+  assert.is((await codevf(['tokens', 'create', '--name', long, '--scopes', 'tasks,projects,billing,profile'], { env })).code, 0);
+  assert.is((await codevf(['tokens', 'create', '--name', 'all-of-them'], { env })).code, 0);
+  const list = await codevf(['tokens', 'list'], { env });
+  const lines = list.stdout.trimEnd().split('\n');
+  for (const l of lines) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
+  assert.match(list.stdout, /a-very-long-\S*…/);
+  assert.match(list.stdout, /all-of-them\s+personal\s+all\s/);
+  assert.not.match(list.stdout, /\b(pat|access)\b/);
+});
+
 test('auth token prints the raw token alone on stdout; signed out it exits 4', async () => {
   await login();
   const r = await codevf(['auth', 'token'], { env });
@@ -171,13 +184,31 @@ test('logout revokes and removes the token; afterwards commands ask for login', 
   assert.is(after.code, 4);
 });
 
-test('an unreachable backend gives the spec message naming the host, exit 1', async () => {
+test('an unreachable loopback host is named and said to have no server running (not "your internet"), exit 1', async () => {
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
   });
-  const r = await codevf(['rates', '--host', `http://127.0.0.1:${port}`], { env });
+  const host = `127.0.0.1:${port}`;
+  const r = await codevf(['rates', '--host', `http://${host}`], { env });
   assert.is(r.code, 1);
-  assert.match(r.stderr, /^Error: Cannot connect to CodeVF servers( at \S+)?\.\nPlease check your internet connection\.\n$/);
+  assert.is(r.stderr, `Error: Nothing answers at ${host}: the CodeVF server is not running there.\nStart it, or pass the right --host.\n`);
+  const j = await codevf(['rates', '--host', `http://${host}`, '--json'], { env });
+  assert.equal(JSON.parse(j.stdout).error, {
+    reason: 'network_unreachable', exitCode: 1,
+    message: `Nothing answers at ${host}: the CodeVF server is not running there.\nStart it, or pass the right --host.`,
+  });
+});
+
+test('login --with-token with a rejected token says the token was rejected (exit 4) and stores nothing', async () => {
+  const other = await tempHome();
+  try {
+    const e = cleanEnv(other.dir, { CODEVF_HOST: sb.url });
+    const r = await codevf(['login', '--with-token'], { env: e, input: 'cvf_not-a-real-token\n' });
+    assert.is(r.code, 4);
+    assert.match(r.stderr, 'Error: The server rejected this token (wrong, expired or revoked). Nothing was stored.\n');
+    assert.not.match(r.stderr, 'Please run: codevf login');
+    assert.is((await codevf(['auth', 'status'], { env: e })).code, 4);
+  } finally { await other.done(); }
 });
 
 test.run();

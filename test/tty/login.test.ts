@@ -3,11 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { routes } from '../../protocol/backend/index.js';
 import { TTY_BIN, withTimeout } from '../helpers/agent.js';
 import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { cleanEnv, codevf, tempHome, type Run } from './helpers.js';
+import { Tmux } from './tmux.js';
 
 let sb: Sandbox;
 let home: Awaited<ReturnType<typeof tempHome>>;
@@ -61,6 +63,32 @@ test('device flow: denying in the browser exits 4 with the message to log in aga
   const r = await l.done;
   assert.is(r.code, 4);
   assert.match(r.stderr, 'Error: The sign-in was denied in the browser.\nPlease run: codevf login');
+});
+
+test('"Opened in your browser" only when a browser started: no display, a failing opener, a working one', async () => {
+  const seen = join(home.dir, 'opened.txt');
+  const browser = join(home.dir, 'browser.sh');
+  await writeFile(browser, `#!/bin/sh\necho "$1" > ${seen}\n`);
+  await chmod(browser, 0o755);
+  const cases: Array<[NodeJS.ProcessEnv, string]> = [
+    [{}, 'Could not open a browser here (no display: DISPLAY and WAYLAND_DISPLAY are not set).'],
+    [{ BROWSER: '/bin/false' }, 'Could not open a browser here (/bin/false failed (exit code 1)).'],
+    [{ BROWSER: browser }, `Opened ${sb.url}/device in your browser; enter the code there.`],
+  ];
+  for (const [extra, said] of cases) {
+    const term = new Tmux();
+    try {
+      const e: NodeJS.ProcessEnv = { ...env, TERM: 'xterm-256color', PATH: process.env.PATH };
+      delete e.DISPLAY; delete e.WAYLAND_DISPLAY;
+      term.start(`${process.execPath} ${TTY_BIN} login`, { ...e, ...extra }, home.dir, { cols: 160, rows: 50 });
+      const screen = await term.waitFor('Waiting for approval...');
+      assert.match(screen, said, screen);
+      if (extra.BROWSER === browser) {
+        assert.match(await readFile(seen, 'utf8'), `${sb.url}/device?user_code=`);
+        assert.not.match(screen, 'Open this URL');
+      } else assert.match(screen, `Open this URL in your browser and enter the code: ${sb.url}/device?user_code=`, screen);
+    } finally { term.kill(); } // Ctrl+C here would stop the pane's shell too: the signal goes to the whole group
+  }
 });
 
 test('Ctrl+C while waiting for approval stops cleanly: "Cancelled.", exit 2', async () => {

@@ -2,7 +2,7 @@
 import type * as z from 'zod';
 import type { Rates } from '../../../protocol/backend/account.js';
 import { GetBalance, GetRates, TopUp } from '../../../protocol/methods/account.js';
-import { openUrl } from '../cli/browser.js';
+import { openUrl } from '../../../platform/browser.js';
 import { bool, type Ctx } from '../cli/context.js';
 import { usage } from '../cli/errors.js';
 
@@ -45,9 +45,10 @@ export async function topup(ctx: Ctx) {
   io.data(r.checkoutUrl);
   let opened = false;
   if (bool(ctx, 'open')) {
-    opened = await openUrl(r.checkoutUrl, io.env);
-    if (opened) io.success('Opened the checkout in your browser.');
-    else io.warn('Could not open a browser; open the URL above yourself.');
+    const o = await openUrl(r.checkoutUrl, io.env);
+    opened = o.opened;
+    if (o.opened) io.success('Opened the checkout in your browser.');
+    else io.warn(`Could not open a browser (${o.why}); open the URL above yourself.`);
   } else if (!io.json) io.info(io.err.dim('Open the URL above to pay (or run again with --open).'));
   return { ...r, opened };
 }

@@ -2,7 +2,7 @@
 import { AuthStatus, AuthToken, Login, LoginCode, Logout, type AuthStatusResult } from '../../../protocol/methods/account.js';
 import type * as z from 'zod';
 import { bool, type Ctx } from '../cli/context.js';
-import { CliError, EXIT, usage } from '../cli/errors.js';
+import { CliError, EXIT, isRpcError, usage } from '../cli/errors.js';
 
 type Status = z.output<typeof AuthStatusResult>;
 
@@ -23,11 +23,21 @@ export async function login(ctx: Ctx) {
   const agent = await ctx.agent({ openBrowser });
   agent.on(LoginCode, (c) => {
     io.info(`${io.err.yellow('!')} First copy your one-time code: ${io.err.bold(c.userCode)}`);
-    io.info(c.browserOpened ? `Opened ${c.verificationUri} in your browser; enter the code there.`
-      : `Open this URL in your browser and enter the code: ${c.verificationUriComplete}`);
+    if (c.browserOpened) io.info(`Opened ${c.verificationUri} in your browser; enter the code there.`);
+    else {
+      if (c.browserError) io.info(`Could not open a browser here (${c.browserError}).`);
+      io.info(`Open this URL in your browser and enter the code: ${c.verificationUriComplete}`);
+    }
     io.info(io.err.dim('Waiting for approval... (Ctrl+C to cancel)'));
   });
-  const st = await agent.request(Login, { ...(token ? { token } : {}), openBrowser });
+  const st = await agent.request(Login, { ...(token ? { token } : {}), openBrowser }).catch((e: unknown) => {
+    // "Please run: codevf login" would send someone who just did in a circle.
+    if (token && isRpcError(e) && e.data.reason === 'auth_required') {
+      throw new CliError('Error: The server rejected this token (wrong, expired or revoked). Nothing was stored.\n'
+        + 'Check that you copied all of it, create a new one (codevf tokens create), or sign in with the browser: codevf login', EXIT.auth, 'token_rejected');
+    }
+    throw e;
+  });
   if (!st.signedIn) throw new CliError('Error: Authentication failed.\nPlease run: codevf login', EXIT.auth, 'auth_required');
   io.success(`Logged in to ${st.host} as ${io.err.bold(st.user?.name ?? 'unknown')}${st.user ? ` (${st.user.email})` : ''}.`);
   if (st.tokenSource === 'env') io.warn('CODEVF_TOKEN is set and takes precedence over the stored token.');

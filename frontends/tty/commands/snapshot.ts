@@ -1,9 +1,8 @@
 // Uploads a snapshot of the project with a progress bar, then says what was left out and why.
 import { UploadSnapshot } from '../../../protocol/methods/project.js';
 import type { Ctx } from '../cli/context.js';
-import { progressBar } from '../cli/progress.js';
+import { bytes, progressBar } from '../cli/progress.js';
 
-const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`);
 
 export async function uploadSnapshot(ctx: Ctx) {
   const agent = await ctx.agent({ progress: true });
@@ -12,7 +11,7 @@ export async function uploadSnapshot(ctx: Ctx) {
   try {
     const r = await agent.request(UploadSnapshot, { workDoneToken: token });
     stop();
-    ctx.io.success(`Uploaded a snapshot: ${r.files} files, ${size(r.size)} (sha256 ${r.sha256.slice(0, 12)}).`);
+    ctx.io.success(`Uploaded a snapshot: ${r.files} files, ${bytes(r.size)} (sha256 ${r.sha256.slice(0, 12)}).`);
     if (r.excluded.length) {
       ctx.io.info(`Left out ${r.excluded.length} file${r.excluded.length === 1 ? '' : 's'}:`);
       for (const x of r.excluded.slice(0, 10)) ctx.io.info(`  ${x.path}  ${ctx.io.err.dim(x.reason)}`);

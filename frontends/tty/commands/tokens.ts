@@ -1,5 +1,6 @@
 // tokens list | create | revoke.
-import { Scope } from '../../../protocol/backend/define.js';
+import { CUSTOMER_SCOPES, Scope } from '../../../protocol/backend/define.js';
+import { TOKEN_KIND_LABEL } from '../../../protocol/token-kind.js';
 import { CreateToken, ListTokens, RevokeToken } from '../../../protocol/methods/account.js';
 import { bool, str, type Ctx } from '../cli/context.js';
 import { cancelled, usage } from '../cli/errors.js';
@@ -7,16 +8,19 @@ import { needsFlag, Prompter } from '../cli/prompt.js';
 import { table } from '../cli/table.js';
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
+const scopesText = (s: string[]) => (CUSTOMER_SCOPES.every((x) => s.includes(x)) && s.length === CUSTOMER_SCOPES.length ? 'all' : s.join(','));
+// 100 columns: the names and scopes are cut to fit; --json has every field whole (and the prefix).
+const FIT = { max: 100, shrink: [1, 3] };
 
 export async function list(ctx: Ctx) {
   const r = await (await ctx.agent()).request(ListTokens, {});
   const c = ctx.io.out;
   if (!r.tokens.length) ctx.io.info('No tokens. Create one with: codevf tokens create --name NAME');
   else {
-    ctx.io.data(table(['ID', 'NAME', 'KIND', 'SCOPES', 'PREFIX', 'EXPIRES', 'LAST USED', 'STATE'], r.tokens.map((t) => [
-      t.id, t.name, t.kind, t.scopes.join(','), `${t.prefix}…`, day(t.expiresAt), day(t.lastUsedAt),
+    ctx.io.data(table(['ID', 'NAME', 'KIND', 'SCOPES', 'EXPIRES', 'LAST USED', 'STATE'], r.tokens.map((t) => [
+      t.id, t.name, TOKEN_KIND_LABEL[t.kind], scopesText(t.scopes), day(t.expiresAt), day(t.lastUsedAt),
       t.revokedAt ? c.red('revoked') : c.green('active'),
-    ])));
+    ]), FIT));
   }
   return r;
 }
