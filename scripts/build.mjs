@@ -1,32 +1,44 @@
 // Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
 import { build } from 'esbuild';
 import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+// `--out DIR` builds into a fresh folder (the release does); `--version V` stamps another version (tests of upgrades).
+const arg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const outDir = arg('--out') ?? 'dist';
+const gitOut = (args) => { try { return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return ''; } };
+// The commit and its date, not the clock: the same commit builds the same bundle.
+const BUILD = {
+  version: arg('--version') ?? JSON.parse(readFileSync('package.json', 'utf8')).version,
+  commit: gitOut(['rev-parse', '--short=12', 'HEAD']) || 'unknown',
+  date: (gitOut(['log', '-1', '--format=%cI']) || new Date().toISOString()).slice(0, 10),
+};
 
 const entries = [
   // Split: features load on first use, so `initialize` is answered before ws, git, zip or keyring code loads.
-  ['agent/main.ts', 'dist/codevf-agent.js', { split: true }],
+  ['agent/main.ts', join(outDir, 'codevf-agent.js'), { split: true }],
   // Split: `codevf --version` / `--help` load only the small entry; each command is a chunk loaded on demand.
-  ['frontends/tty/main.ts', 'dist/codevf.js', { split: true }],
-  ['backend/sandbox.ts', 'dist/sandbox.js'],
+  ['frontends/tty/main.ts', join(outDir, 'codevf.js'), { split: true }],
+  ['backend/sandbox.ts', join(outDir, 'sandbox.js')],
 ].filter(([src]) => existsSync(src));
 
 // Native addons and packages that locate files next to themselves stay outside the bundle.
 const external = ['better-sqlite3', '@napi-rs/keyring', 'dugite', 'playwright-core'];
 
-await mkdir('dist', { recursive: true });
+await mkdir(outDir, { recursive: true });
 // Old chunks stay a while: a codevf started before this build still imports them (names carry a hash).
-await mkdir('dist/chunks', { recursive: true });
-for (const f of await readdir('dist/chunks')) {
-  const p = `dist/chunks/${f}`;
+await mkdir(join(outDir, 'chunks'), { recursive: true });
+for (const f of await readdir(join(outDir, 'chunks'))) {
+  const p = join(outDir, 'chunks', f);
   if (Date.now() - (await stat(p)).mtimeMs > 3_600_000) await rm(p, { force: true });
 }
 await Promise.all(entries.map(async ([src, out, opts = {}]) => {
   await build({
     entryPoints: [src],
     ...(opts.split
-      ? { outdir: 'dist', entryNames: basename(out, '.js'), chunkNames: 'chunks/[name]-[hash]', splitting: true }
+      ? { outdir: outDir, entryNames: basename(out, '.js'), chunkNames: 'chunks/[name]-[hash]', splitting: true }
       : { outfile: out }),
     bundle: true,
     platform: 'node',
@@ -34,6 +46,7 @@ await Promise.all(entries.map(async ([src, out, opts = {}]) => {
     target: 'node20',
     external,
     legalComments: 'none',
+    define: { __CODEVF_BUILD__: JSON.stringify(BUILD) },
     // Less to parse at startup; identifiers keep their names so logged stack traces stay readable.
     minifyWhitespace: true,
     minifySyntax: true,

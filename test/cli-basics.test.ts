@@ -6,11 +6,16 @@ import { AGENT_BIN, TTY_BIN } from './helpers/agent.js';
 
 const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 10_000 });
 
-test('codevf --version and codevf-agent --version print the package version alone on stdout', () => {
-  for (const bin of [TTY_BIN, AGENT_BIN]) {
-    const r = run(bin, ['--version']);
-    assert.equal([r.status, r.stdout, r.stderr], [0, `${VERSION}\n`, '']);
-  }
+test('codevf-agent --version prints the package version alone on stdout', () => {
+  const r = run(AGENT_BIN, ['--version']);
+  assert.equal([r.status, r.stdout, r.stderr], [0, `${VERSION}\n`, '']);
+});
+
+test('codevf --version shows the version, the commit and the date of the build', () => {
+  const commit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const date = spawnSync('git', ['log', '-1', '--format=%cI'], { encoding: 'utf8' }).stdout.trim().slice(0, 10);
+  const r = run(TTY_BIN, ['--version']);
+  assert.equal([r.status, r.stdout, r.stderr], [0, `codevf version ${VERSION} (commit ${commit}, built ${date})\n`, '']);
 });
 
 test('--help on both bins explains usage and exit codes', () => {

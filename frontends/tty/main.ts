@@ -1,12 +1,12 @@
 // codevf: the terminal front end. Flags -> command module; the one error boundary. `--version` and `--help`
 // load nothing else: command modules (and the agent) are reached by lazy import().
-import { VERSION } from '../../protocol/version.js';
+import { BUILD_COMMIT, BUILD_DATE, VERSION } from '../../protocol/version.js';
 
 const argv = process.argv.slice(2);
 
 async function main(): Promise<number> {
   if (argv.includes('--version') || argv[0] === '-v') {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`codevf version ${VERSION} (commit ${BUILD_COMMIT}${BUILD_DATE ? `, built ${BUILD_DATE}` : ''})\n`);
     return 0;
   }
   const { findCommand, helpFor, words: wordsOf } = await import('./cli/commands.js');

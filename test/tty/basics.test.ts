@@ -17,9 +17,11 @@ let home: Awaited<ReturnType<typeof tempHome>>;
 test.before(async () => { home = await tempHome(); });
 test.after(async () => { await home.done(); });
 
-test('--version prints the version alone on stdout and exits 0', async () => {
+test('--version prints the version (with its commit and build date) on stdout and exits 0', async () => {
   for (const args of [['--version'], ['-v']]) {
-    assert.equal(await codevf(args, { env: cleanEnv(home.dir) }), { code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    const r = await codevf(args, { env: cleanEnv(home.dir) });
+    assert.equal([r.code, r.stderr], [0, '']);
+    assert.match(r.stdout, new RegExp(`^codevf version ${VERSION.replace(/\./g, '\\.')} \\(commit [0-9a-f]{12}, built \\d{4}-\\d\\d-\\d\\d\\)\n$`));
   }
 });
 

@@ -11,7 +11,8 @@ export interface Run { code: number | null; stdout: string; stderr: string }
 export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') };
   for (const k of ['CODEVF_TOKEN', 'CODEVF_HOST', 'NO_COLOR', 'CLICOLOR_FORCE', 'FORCE_COLOR', 'BROWSER', 'DBUS_SESSION_BUS_ADDRESS']) delete env[k];
-  return { ...env, ...extra };
+  // No update check against the real release site; the notice has its own test.
+  return { ...env, CODEVF_NO_UPDATE_NOTIFIER: '1', ...extra };
 }
 
 export function codevf(args: string[], opts: { env: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number }): Promise<Run> {

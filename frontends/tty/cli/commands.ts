@@ -114,6 +114,12 @@ Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a te
   { name: 'config', summary: 'Get and set settings (host: the backend used without --host)', usage: 'codevf config <get|set|unset|list>', sub: configCommands },
   { name: 'doctor', summary: 'Show which git, keyring, host and Node codevf uses, and what is missing', usage: 'codevf doctor',
     load: async () => (await import('../commands/doctor.js')).doctor },
+  { name: 'self-update', summary: 'Update codevf to the latest release (checked against its SHA256SUMS)', usage: 'codevf self-update [--check]',
+    options: `  --check   only say whether a newer version exists; install nothing
+
+Environment: CODEVF_RELEASE_URL (https://, http:// or file://) is where releases are read from.`,
+    booleans: ['check'],
+    load: async () => (await import('../commands/update.js')).selfUpdate },
   { name: 'sandbox', summary: 'Run the reference backend on this machine (demo accounts included)',
     usage: 'codevf sandbox [--port N] [--data DIR] [--json] [--minute-ms MS] [...]',
     options: '  Every argument is passed to the sandbox. --port 4780 and --data ~/.local/share/codevf-sandbox by default.',

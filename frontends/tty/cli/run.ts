@@ -5,6 +5,7 @@ import { GLOBAL_BOOLEANS, GLOBAL_STRINGS, type CommandSpec } from './commands.js
 import type { Ctx } from './context.js';
 import { cancelled, EXIT, report, usage } from './errors.js';
 import { Io } from './io.js';
+import { startUpdateNotice } from './update-notice.js';
 
 function parse(argv: string[], spec: CommandSpec) {
   const unknown: string[] = [];
@@ -63,9 +64,11 @@ export async function run(argv: string[], found: CommandSpec | undefined): Promi
     void (client?.then((c) => c.close()) ?? Promise.resolve()).finally(() => process.exit(code));
   };
   if (!spec.passthrough) process.once('SIGINT', onInterrupt);
+  const notice = spec.passthrough ? async () => {} : startUpdateNotice(io, spec.name);
   try {
     const result = await (await spec.load!())(ctx);
     if (io.json && result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    await notice();
     return ctx.exitCode ?? EXIT.ok;
   } finally {
     process.off('SIGINT', onInterrupt);
