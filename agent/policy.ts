@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
-import type { PendingRequest } from '../protocol/methods/session.js';
+import type { AskedKind, PendingOf, PendingRequest } from '../protocol/methods/session.js';
 import { sessionScopeRefusal } from './session/rules.js';
 
 const Command = z.string().min(1).superRefine((c, ctx) => {
@@ -24,12 +24,27 @@ export const PolicyFile = z.strictObject({
 
 export type PolicyFile = z.output<typeof PolicyFile>;
 export interface PolicyDecision { decision: 'allow' | 'deny'; reason: string }
-type Pending = z.output<typeof PendingRequest>;
+
+const allowed = (name: string): PolicyDecision => ({ decision: 'allow', reason: `Allowed by the policy ${name}.` });
+
+/** One rule per kind of request; a kind added to the protocol does not compile until it has one here. */
+const byKind = {
+  command: (p, r, root, name) => {
+    const cwd = normal(path.relative(root, r.workingDirectory));
+    const ok = sessionScopeRefusal(r.command) === null && p.commands.has(key(r.command, cwd));
+    return ok ? allowed(name) : { decision: 'deny', reason: `Denied: the policy ${name} does not list this exact command${cwd ? ` in ${cwd}` : ''}.` };
+  },
+  file: (p, r, _root, name) => {
+    const rel = normal(r.path);
+    const plain = !path.isAbsolute(rel) && !/^[a-z]:/i.test(rel) && !rel.split('/').includes('..');
+    return plain && p.files.some((re) => re.test(rel)) ? allowed(name) : { decision: 'deny', reason: `Denied: the policy ${name} does not allow this file.` };
+  },
+} satisfies { [K in AskedKind]: (p: ApprovalPolicy, r: PendingOf<K>, root: string, name: string) => PolicyDecision };
 
 /** Decides engineer requests from a validated policy file; anything not listed is denied. */
 export class ApprovalPolicy {
-  private commands: Set<string>;
-  private files: RegExp[];
+  readonly commands: Set<string>;
+  readonly files: RegExp[];
 
   constructor(readonly file: string, policy: PolicyFile) {
     this.commands = new Set(policy.allowCommands.map((c) => typeof c === 'string' ? key(c, '') : key(c.command, c.cwd)));
@@ -37,18 +52,12 @@ export class ApprovalPolicy {
   }
 
   /** `root` is the project root; the request's folder and path were already checked to lie inside it. */
-  decide(r: Pending, root: string): PolicyDecision {
+  decide(r: PendingRequest, root: string): PolicyDecision {
     const name = path.basename(this.file);
-    if (r.type === 'command') {
-      const cwd = normal(path.relative(root, r.workingDirectory));
-      const ok = sessionScopeRefusal(r.command) === null && this.commands.has(key(r.command, cwd));
-      return ok ? { decision: 'allow', reason: `Allowed by the policy ${name}.` }
-        : { decision: 'deny', reason: `Denied: the policy ${name} does not list this exact command${cwd ? ` in ${cwd}` : ''}.` };
-    }
-    const rel = normal(r.path);
-    const plain = !path.isAbsolute(rel) && !/^[a-z]:/i.test(rel) && !rel.split('/').includes('..');
-    return plain && this.files.some((re) => re.test(rel)) ? { decision: 'allow', reason: `Allowed by the policy ${name}.` }
-      : { decision: 'deny', reason: `Denied: the policy ${name} does not allow this file.` };
+    // Fails closed: a kind without a rule (e.g. from a newer backend) is denied, never matched by a field it happens to carry.
+    const rule = (byKind as Partial<Record<string, (p: ApprovalPolicy, r: PendingRequest, root: string, name: string) => PolicyDecision>>)[r.type];
+    if (!rule) return { decision: 'deny', reason: `Denied: the policy ${name} has no rule for "${String(r.type)}" requests.` };
+    return rule(this, r, root, name);
   }
 }
 

@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { groups, notifications, requests } from '../protocol/index.js';
+import { kindsTable } from '../protocol/methods/requests.js';
 import { buildOpenRpc, jsonSchema } from '../protocol/openrpc.js';
 
 const ROOT = 'schemas';
@@ -34,6 +35,8 @@ export async function generate(): Promise<Map<string, string>> {
     table[d.method] = { kind: d.kind, direction: d.direction, typeName: d.typeName, group };
   }
   put(`${ROOT}/methods.json`, { $comment: NOTICE, methods: table });
+  // For clients without TypeScript (Neovim, Java): their tests fail when a kind here has no handler there.
+  put(`${ROOT}/kinds.json`, { $comment: NOTICE, kinds: kindsTable() });
   put(`${ROOT}/openrpc.json`, buildOpenRpc());
   const backendIndex = join('protocol', 'backend', 'index.ts');
   if (existsSync(backendIndex)) {

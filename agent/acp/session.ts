@@ -6,16 +6,19 @@ import { AcpPermissionResponse, type AcpSessionUpdate, type AcpStopReason } from
 import type { AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  ApproveCommand, BillingUpdateNote, CommandFinished, CommandOutputNote, ConnectionState, EndSession, EngineerConnectedNote,
-  EngineerDisconnectedNote, EngineerMessageNote, ListPendingRequests, RequestCommandNote, RequestFileNote, RequestResolved,
-  ScreenshareRequestNote, SendMessage, SessionEndNote, UploadFile, type PendingRequest,
+  ApproveCommand, askedKinds, BillingUpdateNote, CommandFinished, CommandOutputNote, ConnectionState, EndSession, EngineerConnectedNote,
+  EngineerDisconnectedNote, EngineerMessageNote, ListPendingRequests, PendingRequest, requestKinds, RequestResolved,
+  ScreenshareRequestNote, SendMessage, SessionEndNote, UploadFile, type AskedKind,
 } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
-import { decisionFor, outputBlock, permissionOptions, requestDetails, requestTitle, text } from './translate.js';
+import { acpKind, decisionFor, outputBlock, permissionOptions, requestDetails, requestTitle, text, type Decision } from './translate.js';
 import { Turn } from './turn.js';
 
 type Pending = z.infer<typeof PendingRequest>;
 type Note = Record<string, any>;
+
+/** The asked kind each request notification announces. */
+const kindOfNote = new Map<string, AskedKind>(askedKinds.map((k) => [requestKinds[k].notification.method, k]));
 
 export interface SessionEnv {
   update(sessionId: string, update: AcpSessionUpdate): Promise<void>;
@@ -93,12 +96,14 @@ export class AcpSession {
       case ScreenshareRequestNote.method: return this.engineerSays(`The engineer offers a screenshare: ${p.url}`);
       case BillingUpdateNote.method: return p.lowBalance ? this.status(`Low balance: ${p.balance} credits left.`) : undefined;
       case ConnectionState.method: return p.state === 'reconnecting' ? this.status(`Connection lost; reconnecting (attempt ${p.attempt}).`) : undefined;
-      case RequestCommandNote.method: case RequestFileNote.method: return this.onRequest(method, p);
       case RequestResolved.method: return this.onResolved(p.requestId, p.decision, p.decidedBy);
       case CommandOutputNote.method: return this.onOutput(p.requestId, p.data);
       case CommandFinished.method: return this.onFinished(p);
       case SessionEndNote.method: return this.onEnd(p);
-      default: return undefined;
+      default: {
+        const kind = kindOfNote.get(method);
+        return kind ? this.onRequest(kind, p) : undefined;
+      }
     }
   }
 
@@ -111,19 +116,24 @@ export class AcpSession {
     return this.send({ sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: `${line}\n` } });
   }
 
-  private onRequest(method: string, p: Note): Promise<void> {
-    const r: Pending = method === RequestCommandNote.method
-      ? { type: 'command', taskId: p.taskId, requestId: p.requestId, command: p.command, reason: p.reason, workingDirectory: p.workingDirectory,
-        engineer: p.engineer, receivedAt: '', expiresAt: p.expiresAt }
-      : { type: 'file', taskId: p.taskId, requestId: p.requestId, path: p.path, reason: p.reason, engineer: p.engineer,
-        neverShare: p.neverShare, receivedAt: '', expiresAt: p.expiresAt };
+  private onRequest(kind: AskedKind, p: Note): Promise<void> {
+    const { seq: _seq, refused, ...rest } = p;
+    const parsed = PendingRequest.safeParse({ ...rest, type: kind, receivedAt: '' });
+    if (!parsed.success) { this.env.log.warn(`malformed ${kind} request ${String(p.requestId)}; ignored`); return Promise.resolve(); }
+    const r: Pending = parsed.data;
     this.requests.set(r.requestId, r);
+    const k = acpKind(r);
+    if (refused) {
+      // Refused by the customer's own agent before anyone was asked: shown as failed, never put to the person.
+      return this.send({ sessionUpdate: 'tool_call', toolCallId: r.requestId, title: requestTitle(r), kind: k.toolKind, status: 'failed',
+        content: [text(`${requestDetails(r)}\nRefused by your agent: ${refused.message}`)], rawInput: k.rawInput(r) });
+    }
+    const locations = k.locations(r);
     const shown = this.send({
-      sessionUpdate: 'tool_call', toolCallId: r.requestId, title: requestTitle(r), kind: r.type === 'command' ? 'execute' : 'read',
+      sessionUpdate: 'tool_call', toolCallId: r.requestId, title: requestTitle(r), kind: k.toolKind,
       status: 'pending', content: [text(requestDetails(r))],
-      ...(r.type === 'command' ? { locations: [{ path: r.workingDirectory }] } : {}),
-      rawInput: r.type === 'command' ? { command: r.command, cwd: r.workingDirectory, engineer: r.engineer, reason: r.reason }
-        : { path: r.path, engineer: r.engineer, reason: r.reason },
+      ...(locations.length ? { locations } : {}),
+      rawInput: k.rawInput(r),
     });
     // The session decides right after this notification (rule, policy, no one to ask) or holds the request;
     // a macrotask later, only a held request is still pending, and only that one is put to the person.
@@ -140,7 +150,7 @@ export class AcpSession {
     try {
       const answer = AcpPermissionResponse.safeParse(await this.env.requestPermission({
         sessionId: this.sessionId,
-        toolCall: { toolCallId: r.requestId, title: requestTitle(r), kind: r.type === 'command' ? 'execute' : 'read', status: 'pending',
+        toolCall: { toolCallId: r.requestId, title: requestTitle(r), kind: acpKind(r).toolKind, status: 'pending',
           content: [text(requestDetails(r))] },
         options: permissionOptions(r),
       }));
@@ -161,17 +171,7 @@ export class AcpSession {
   private async answer(r: Pending, optionId: string | null): Promise<void> {
     const d = decisionFor(r, optionId);
     try {
-      if (d.kind === 'command') {
-        if (d.decision === 'allow') this.running.set(r.requestId, { output: '' });
-        const res = await this.env.call(ApproveCommand, { requestId: r.requestId, decision: d.decision, scope: d.scope });
-        if (!res.started) this.running.delete(r.requestId);
-        return;
-      }
-      const res = await this.env.call(UploadFile, { requestId: r.requestId, decision: d.decision, override: d.override });
-      if (res.sent) {
-        await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'completed',
-          content: [text(`Shared \`${res.path}\` (${res.size} bytes${res.redactions ? `, ${res.redactions} secrets redacted` : ''}).`)] });
-      }
+      await this.apply(r, d);
     } catch (e) {
       this.running.delete(r.requestId);
       const why = e instanceof RpcError ? e.message : 'the agent could not apply the answer';
@@ -179,14 +179,35 @@ export class AcpSession {
     }
   }
 
+  /** Sends the answer through the kind's own method. */
+  private async apply(r: Pending, d: Decision): Promise<void> {
+    switch (d.kind) {
+      case 'command': {
+        if (d.decision === 'allow') this.running.set(r.requestId, { output: '' });
+        const res = await this.env.call(ApproveCommand, { requestId: r.requestId, decision: d.decision, scope: d.scope });
+        if (!res.started) this.running.delete(r.requestId);
+        return;
+      }
+      case 'file': {
+        const res = await this.env.call(UploadFile, { requestId: r.requestId, decision: d.decision, override: d.override });
+        if (res.sent) {
+          await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'completed',
+            content: [text(`Shared \`${res.path}\` (${res.size} bytes${res.redactions ? `, ${res.redactions} secrets redacted` : ''}).`)] });
+        }
+        return;
+      }
+      default: return assertNever(d);
+    }
+  }
+
   private async onResolved(requestId: string, decision: 'allow' | 'deny', by: string): Promise<void> {
     const r = this.requests.get(requestId);
     if (decision === 'deny') {
       this.requests.delete(requestId);
-      const who = by === 'customer' ? 'you' : by === 'no_front_end' ? 'no one could answer' : `the ${by}`;
+      const who = by === 'customer' ? 'you' : by === 'no_front_end' ? 'no one could answer' : by === 'agent' ? 'refused by your agent' : `the ${by}`;
       return this.send({ sessionUpdate: 'tool_call_update', toolCallId: requestId, status: 'failed', content: [text(`Denied (${who}).`)] });
     }
-    if (r?.type === 'command') {
+    if (r && acpKind(r).toolKind === 'execute') {
       if (!this.running.has(requestId)) this.running.set(requestId, { output: '' });
       const note = by === 'rule' ? 'Allowed for this session earlier; running.' : 'Running…';
       return this.send({ sessionUpdate: 'tool_call_update', toolCallId: requestId, status: 'in_progress', content: [text(note)] });
@@ -210,7 +231,8 @@ export class AcpSession {
     clearTimeout(run.timer);
     this.running.delete(p.requestId);
     this.requests.delete(p.requestId);
-    const end = p.timedOut ? `timed out (killed with ${p.signal ?? 'SIGKILL'})` : p.signal ? `killed by ${p.signal}` : `exit code ${p.exitCode}`;
+    const end = p.outcome === 'agent_restarted' ? "stopped: the customer's agent restarted" : p.outcome === 'unknown' ? 'ended in an unknown way (the agent restarted)'
+      : p.timedOut ? `timed out (killed with ${p.signal ?? 'SIGKILL'})` : p.signal ? `killed by ${p.signal}` : `exit code ${p.exitCode}`;
     await this.send({
       sessionUpdate: 'tool_call_update', toolCallId: p.requestId, status: p.exitCode === 0 ? 'completed' : 'failed',
       content: [text(outputBlock(run.output, this.env.outputChars)), text(end + (p.redactions ? ` · ${p.redactions} secrets redacted` : ''))],
@@ -226,4 +248,8 @@ export class AcpSession {
       text: `\n\nThe session${who} ended (${p.reason}): ${p.minutes} min, ${p.creditsUsed} credits.` } });
     this.turn?.finish('end_turn');
   }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled request kind ${JSON.stringify(x)}`);
 }

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { AcpErrorCode, type AcpContentBlock, type AcpPermissionOption, type AcpToolContent } from '../../protocol/acp.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
-import type { PendingRequest } from '../../protocol/methods/session.js';
+import type { AskedKind, PendingOf, PendingRequest } from '../../protocol/methods/session.js';
 import { sessionScopeRefusal } from '../session/rules.js';
 
 type Pending = z.infer<typeof PendingRequest>;
@@ -39,53 +39,84 @@ export function promptText(blocks: z.infer<typeof AcpContentBlock>[]): string {
   return parts.join('\n\n').trim();
 }
 
-/** What the person may answer: "for this session" only where CodeVF would accept it (no chaining). */
-export function permissionOptions(r: Pending): AcpPermissionOption[] {
-  const deny = { optionId: Option.deny, name: 'Deny', kind: 'reject_once' as const };
-  if (r.type === 'file') {
-    if (r.neverShare) return [{ optionId: Option.allowOverride, name: `Share anyway (never-share: ${r.neverShare})`, kind: 'allow_once' }, deny];
-    return [{ optionId: Option.allowOnce, name: 'Share this file', kind: 'allow_once' }, deny];
-  }
-  const opts: AcpPermissionOption[] = [{ optionId: Option.allowOnce, name: 'Allow once', kind: 'allow_once' }];
-  // Chaining or redirection: once only, as approveCommand refuses scope "session" for it.
-  if (sessionScopeRefusal(r.command) === null) {
-    opts.push({ optionId: Option.allowSession, name: 'Allow this exact command for this session', kind: 'allow_always' });
-  }
-  opts.push(deny);
-  return opts;
-}
-
+type Pick = string;
 export type Decision =
   | { kind: 'command'; decision: 'allow' | 'deny'; scope: 'once' | 'session' }
   | { kind: 'file'; decision: 'allow' | 'deny'; override: boolean };
 
+/** How one kind of request looks in ACP: tool kind, title, details, options, and the answer an option means. */
+interface AcpKind<K extends AskedKind> {
+  toolKind: 'execute' | 'read' | 'edit';
+  title(r: PendingOf<K>): string;
+  /** Lines of the prompt above the reason. */
+  details(r: PendingOf<K>): string[];
+  rawInput(r: PendingOf<K>): Record<string, unknown>;
+  locations(r: PendingOf<K>): Array<{ path: string }>;
+  options(r: PendingOf<K>): AcpPermissionOption[];
+  /** The CodeVF answer for an offered option (anything not offered was already turned into a denial). */
+  decide(r: PendingOf<K>, pick: Pick): Extract<Decision, { kind: K }>;
+}
+
+const deny = { optionId: Option.deny, name: 'Deny', kind: 'reject_once' as const };
+const who = (r: { engineer: string | null }) => r.engineer ?? 'The engineer';
+
+export const acpKinds = {
+  command: {
+    toolKind: 'execute',
+    title: (r) => r.command,
+    details: (r) => [`${who(r)} asks to run:`, fenceFor(r.command), r.command, fenceFor(r.command), `in ${r.workingDirectory}`],
+    rawInput: (r) => ({ command: r.command, cwd: r.workingDirectory, engineer: r.engineer, reason: r.reason }),
+    locations: (r) => [{ path: r.workingDirectory }],
+    options: (r) => {
+      const opts: AcpPermissionOption[] = [{ optionId: Option.allowOnce, name: 'Allow once', kind: 'allow_once' }];
+      // Chaining or redirection: once only, as approveCommand refuses scope "session" for it.
+      if (sessionScopeRefusal(r.command) === null) {
+        opts.push({ optionId: Option.allowSession, name: 'Allow this exact command for this session', kind: 'allow_always' });
+      }
+      return [...opts, deny];
+    },
+    decide: (_r, pick) => ({ kind: 'command', decision: pick === Option.allowOnce || pick === Option.allowSession ? 'allow' : 'deny',
+      scope: pick === Option.allowSession ? 'session' : 'once' }),
+  },
+  file: {
+    toolKind: 'read',
+    title: (r) => r.path,
+    details: (r) => [`${who(r)} asks for the file \`${r.path}\`.`, ...(r.neverShare ? [`This file is on the never-share list: ${r.neverShare}.`] : [])],
+    rawInput: (r) => ({ path: r.path, engineer: r.engineer, reason: r.reason }),
+    locations: () => [],
+    options: (r) => r.neverShare
+      ? [{ optionId: Option.allowOverride, name: `Share anyway (never-share: ${r.neverShare})`, kind: 'allow_once' }, deny]
+      : [{ optionId: Option.allowOnce, name: 'Share this file', kind: 'allow_once' }, deny],
+    decide: (_r, pick) => ({ kind: 'file', decision: pick === Option.allowOnce || pick === Option.allowOverride ? 'allow' : 'deny',
+      override: pick === Option.allowOverride }),
+  },
+} satisfies { [K in AskedKind]: AcpKind<K> };
+
+/** The ACP mapping of this request's kind. */
+export function acpKind<K extends AskedKind>(r: PendingOf<K>): AcpKind<K> {
+  return acpKinds[r.type as K] as unknown as AcpKind<K>;
+}
+
+/** What the person may answer: "for this session" only where CodeVF would accept it (no chaining). */
+export function permissionOptions(r: Pending): AcpPermissionOption[] {
+  return acpKind(r).options(r);
+}
+
 /** The selected option as a CodeVF answer. Anything but an offered "allow" option is a denial. */
 export function decisionFor(r: Pending, optionId: string | null): Decision {
   const offered = optionId !== null && permissionOptions(r).some((o) => o.optionId === optionId);
-  const pick = offered ? optionId : Option.deny;
-  if (r.type === 'command') {
-    return { kind: 'command', decision: pick === Option.allowOnce || pick === Option.allowSession ? 'allow' : 'deny',
-      scope: pick === Option.allowSession ? 'session' : 'once' };
-  }
-  return { kind: 'file', decision: pick === Option.allowOnce || pick === Option.allowOverride ? 'allow' : 'deny',
-    override: pick === Option.allowOverride };
+  return acpKind(r).decide(r, offered ? optionId : Option.deny);
 }
 
 export const text = (t: string): AcpToolContent => ({ type: 'content', content: { type: 'text', text: t } });
 
 /** What the permission prompt shows: the exact command or path, folder, engineer and reason. */
 export function requestTitle(r: Pending): string {
-  return r.type === 'command' ? r.command : r.path;
+  return acpKind(r).title(r);
 }
 
 export function requestDetails(r: Pending): string {
-  const who = r.engineer ?? 'The engineer';
-  const lines = r.type === 'command'
-    ? [`${who} asks to run:`, fenceFor(r.command), r.command, fenceFor(r.command), `in ${r.workingDirectory}`]
-    : [`${who} asks for the file \`${r.path}\`.`];
-  if (r.type === 'file' && r.neverShare) lines.push(`This file is on the never-share list: ${r.neverShare}.`);
-  lines.push(`Reason: ${r.reason}`);
-  return lines.join('\n');
+  return [...acpKind(r).details(r), `Reason: ${r.reason}`].join('\n');
 }
 
 /** Last `max` characters of command output, fenced so editors show it as a block. */

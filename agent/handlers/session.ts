@@ -7,6 +7,7 @@ import {
 } from '../../protocol/methods/session.js';
 import type { Feature } from '../context.js';
 import { getServices } from '../services.js';
+import { shareUnasked } from '../session/kinds/file.js';
 import { Sessions } from '../session/manager.js';
 
 /** How long sendMessage waits for delivery before answering `queued: true` (it is still delivered later). */
@@ -35,16 +36,16 @@ export const session: Feature = (router, agent) => {
     return r === 'queued' ? { queued: true, seq: null } : { queued: false, seq: r.seq };
   });
 
-  router.on(ApproveCommand, (p) => sessions.byRequest(p.requestId).requests.approveCommand(p.requestId, p.decision, p.scope));
+  router.on(ApproveCommand, (p) => sessions.byRequest(p.requestId).requests.answer('command', p));
 
   router.on(CancelCommand, (p) => {
-    const s = sessions.all().find((x) => x.requests.isRunning(p.requestId));
-    return { requestId: p.requestId, killed: s ? s.requests.cancel(p.requestId) : false };
+    const s = sessions.all().find((x) => x.running.has(p.requestId));
+    return { requestId: p.requestId, killed: s ? s.running.cancel(p.requestId) : false };
   });
 
   router.on(UploadFile, (p) => {
-    if ('requestId' in p) return sessions.byRequest(p.requestId).requests.answerFile(p.requestId, p.decision, p.override);
-    return sessions.get(p.taskId).requests.shareFile(p.path, p.override);
+    if ('requestId' in p) return sessions.byRequest(p.requestId).requests.answer('file', p);
+    return shareUnasked(p.path, p.override, sessions.get(p.taskId).kindDeps);
   });
 
   router.on(ListPendingRequests, (p) => ({

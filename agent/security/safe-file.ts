@@ -68,6 +68,23 @@ export class ProjectFiles {
     return { real, rel };
   }
 
+  /**
+   * Every check of `read` without reading: what the customer would be asked about. Throws what `read` would
+   * throw, except for the never-share list, which is reported (from the file that would be served) instead.
+   */
+  async check(requested: string, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<{ path: string; size: number; neverShare: string | null }> {
+    const { real, rel } = await this.resolve(requested, { overrideNeverShare: true });
+    const fh = await openNoFollow(real, rel);
+    let size: number;
+    try {
+      await verifyHandle(fh, real, rel, maxBytes);
+      size = (await fh.stat()).size;
+    } finally {
+      await fh.close();
+    }
+    return { path: rel, size, neverShare: neverShareReason(rel) ?? neverShareReason(checkPathSyntax(requested).join('/')) };
+  }
+
   /** Steps 1-5: checks, opens without following links, verifies the handle, reads, redacts. */
   async read(requested: string, opts: ReadFileOptions = {}): Promise<SharedFile> {
     const { real, rel } = await this.resolve(requested, opts);

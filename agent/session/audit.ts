@@ -2,15 +2,16 @@
 // Opened in append mode only (never truncated or rewritten), 0600: it names commands and paths.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { DecidedBy, RequestKind } from '../../protocol/methods/requests.js';
 import type { Logger } from '../log.js';
 
-export type DecidedBy = 'customer' | 'rule' | 'timeout' | 'policy' | 'no_front_end';
+export type { DecidedBy };
 
 export interface AuditEntry {
   event: 'request' | 'decision' | 'command_started' | 'command_finished' | 'file_sent' | 'file_refused' | 'session_end';
   taskId: string;
   requestId?: string;
-  kind?: 'command' | 'file' | 'screenshare';
+  kind?: RequestKind;
   command?: string;
   cwd?: string;
   path?: string;
@@ -28,6 +29,8 @@ export interface AuditEntry {
   redactionKinds?: string[];
   truncated?: boolean;
   override?: boolean;
+  /** Stable code of a refusal by the agent's own checks. */
+  refusal?: string;
 }
 
 export class AuditLog {

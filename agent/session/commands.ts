@@ -2,8 +2,10 @@
 // the backend through the outbox; then command_finished, the backend's command-result and the audit line.
 import { CommandFinished, CommandOutputNote } from '../../protocol/methods/session.js';
 import { CappedOutput } from './capped-output.js';
+import type { KindDeps } from './kinds/kind.js';
 import { RunningCommand } from './runner.js';
-import type { Session } from './session.js';
+
+export type CommandDeps = Pick<KindDeps, 'taskId' | 'cfg' | 'env' | 'notify' | 'audit' | 'outbox' | 'log'>;
 
 export interface ApprovedCommand { requestId: string; command: string; workingDirectory: string }
 
@@ -28,18 +30,18 @@ class Window {
   drain(): Promise<unknown> { return Promise.all(this.inflight.splice(0)); }
 }
 
-export function startCommand(s: Session, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
-  const { agent, cfg, taskId } = s;
+export function startCommand(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
+  const { cfg, taskId, notify } = s;
   const { requestId } = cmd;
   const capped = new CappedOutput(cfg.outputCapBytes, cfg.outputTailBytes, (stream, index, data) => {
     void s.outbox.enqueue('commandOutput', { requestId, stream, index, data });
   });
   const window = new Window(8);
   const run = new RunningCommand(
-    { command: cmd.command, cwd: cmd.workingDirectory, timeoutMs: cfg.commandTimeoutMs, env: commandEnv(agent.options.env) },
+    { command: cmd.command, cwd: cmd.workingDirectory, timeoutMs: cfg.commandTimeoutMs, env: commandEnv(s.env) },
     (stream, data, redactions) => {
       capped.write(stream, data);
-      return window.add(agent.notify(CommandOutputNote, { taskId, requestId, stream, data, redactions }));
+      return window.add(notify(CommandOutputNote, { taskId, requestId, stream, data, redactions }));
     },
   );
   void s.audit.append({ event: 'command_started', taskId, requestId, command: cmd.command, cwd: cmd.workingDirectory });
@@ -53,10 +55,10 @@ export function startCommand(s: Session, cmd: ApprovedCommand, onDone: () => voi
       redactions: r.redactions, redactionKinds: r.redactionKinds, truncated,
     });
     void s.outbox.enqueue('commandResult', { requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated });
-    await agent.notify(CommandFinished, {
+    await notify(CommandFinished, {
       taskId, requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated,
       redactions: r.redactions, timedOut: r.timedOut,
     });
-  }).catch((err) => agent.log.error(`command ${requestId} bookkeeping failed`, err)).finally(onDone);
+  }).catch((err) => s.log.error(`command ${requestId} bookkeeping failed`, err)).finally(onDone);
   return run;
 }

@@ -19,6 +19,8 @@ export interface SessionConfig {
   wsFailuresBeforePoll: number;
   /** Seconds a long poll waits on the backend. */
   pollWaitSeconds: number;
+  /** Engineer requests open at once per task; more are refused at once (`too_many_pending`). */
+  maxPending: number;
   /** While polling, how often to try the WebSocket again (doubles up to 8x). */
   upgradeEveryMs: number;
 }
@@ -44,6 +46,7 @@ export function sessionConfig(env: NodeJS.ProcessEnv): SessionConfig {
     wsFailuresBeforePoll: num(env, 'CODEVF_WS_FAILURES_BEFORE_POLL', 3, 1),
     pollWaitSeconds: num(env, 'CODEVF_POLL_WAIT_SECONDS', 25, 0, 60),
     upgradeEveryMs: num(env, 'CODEVF_UPGRADE_EVERY_MS', 15_000, 1),
+    maxPending: num(env, 'CODEVF_MAX_PENDING', 5, 1, 1000),
   };
 }
 

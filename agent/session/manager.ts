@@ -33,7 +33,7 @@ export class Sessions {
   /** The session holding a pending request or running command with this id. */
   byRequest(requestId: string): Session {
     for (const s of this.byTask.values()) {
-      if (s.requests.list().some((r) => r.requestId === requestId) || s.requests.isRunning(requestId)) return s;
+      if (s.requests.holds(requestId) || s.running.has(requestId)) return s;
     }
     throw new RpcError(ErrorCode.NotFound, `No pending request ${requestId}: it was answered, timed out, or never existed. Call listPendingRequests.`, 'not_found');
   }
@@ -97,7 +97,7 @@ export class Sessions {
     const { backend, host } = await this.backend(configured);
     const task = await backend.call(routes.tasks.get, { params: [file.taskId] });
     const s = await this.open(root, { ...file, status: file.status === 'ended' ? 'ended' : task.status }, backend, host);
-    await reapOrphans(s, file.running);
+    await reapOrphans(s.kindDeps, file.running);
     if (s.ended) return s;
     await s.requests.redeliver();
     s.start();

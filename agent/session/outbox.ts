@@ -2,7 +2,7 @@
 // ordered queue. Each item gets its idempotency key when queued and keeps it across retries and agent
 // restarts (the queue is saved in session.json), so the backend stores it exactly once.
 import { randomUUID } from 'node:crypto';
-import { routes } from '../../protocol/backend/index.js';
+import { routes, type BodyIn } from '../../protocol/backend/index.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import type { SessionBackend } from './backend.js';
@@ -10,6 +10,10 @@ import { fullJitter } from './config.js';
 import type { OutboxItem, OutboxRoute } from './store.js';
 
 export type Posted = { seq: number; requestId?: string };
+/** The body each route takes: a decision cannot be queued to the output route by mistake. */
+export type OutboxBody<R extends OutboxRoute> = BodyIn<(typeof routes.tasks)[R]>;
+/** Told when the backend refuses an item for good (4xx), so the front end hears of it, not only the log. */
+export type OnRefused = (route: OutboxRoute, body: Record<string, unknown>, err: RpcError) => void;
 /** What a queued call ended as: the backend's answer, or the error it refused the call with (never retried). */
 export type Delivery = Posted | RpcError;
 type Waiter = { resolve: (d: Delivery) => void };
@@ -30,6 +34,9 @@ export class Outbox {
   private wake: (() => void) | null = null;
   /** True while the last attempt failed on the network: new items are queued, not yet delivered. */
   offline = false;
+  onRefused: OnRefused = () => undefined;
+  /** Seq of each event the backend stored for us: the stream will echo it back. */
+  onPosted: (seq: number) => void = () => undefined;
 
   constructor(private taskId: string, private backend: SessionBackend, items: OutboxItem[],
     private onChange: (route: OutboxRoute) => void, private log: Logger, private backoff = { baseMs: 300, maxMs: 15_000 }) {
@@ -40,8 +47,8 @@ export class Outbox {
   snapshot(): OutboxItem[] { return [...this.items]; }
 
   /** Queues one call; resolves with the backend's answer once delivered, or with its refusal. */
-  enqueue(route: OutboxRoute, body: Record<string, unknown>): Promise<Delivery> {
-    const item: OutboxItem = { key: randomUUID(), route, body, createdAt: new Date().toISOString() };
+  enqueue<R extends OutboxRoute>(route: R, body: OutboxBody<R>): Promise<Delivery> {
+    const item: OutboxItem = { key: randomUUID(), route, body: body as Record<string, unknown>, createdAt: new Date().toISOString() };
     this.items.push(item);
     this.onChange(route);
     const p = new Promise<Delivery>((resolve) => this.waiters.set(item.key, { resolve }));
@@ -76,11 +83,13 @@ export class Outbox {
           const res = await this.backend.call(routes.tasks[item.route], {
             params: [this.taskId], body: item.body as never, idempotencyKey: item.key, timeoutMs: 30_000,
           }) as Posted;
+          this.onPosted(res.seq);
           this.done(item, res);
         } catch (err) {
           if (permanent(err)) {
             this.log.warn(`backend refused ${item.route}: ${(err as Error).message}`);
             this.done(item, err as RpcError);
+            this.onRefused(item.route, item.body, err as RpcError);
             continue;
           }
           this.offline = true;

@@ -1,9 +1,9 @@
 // One live task: its event stream, outbox, pending engineer requests and running commands.
 // Backend events become notifications named as the backend names them, plus taskId and seq.
-import type { TaskEvent } from '../../protocol/backend/index.js';
+import type { EventType, TaskEvent } from '../../protocol/backend/index.js';
 import {
-  BillingUpdateNote, ConnectionState, EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote,
-  ScreenshareRequestNote, SessionEndNote,
+  BillingUpdateNote, ConnectionState, DeliveryFailed, EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote,
+  requestKinds, RequestKind, SessionEndNote,
 } from '../../protocol/methods/session.js';
 import type { AgentContext } from '../context.js';
 import type { ProjectFiles } from '../security/safe-file.js';
@@ -11,8 +11,10 @@ import { AuditLog } from './audit.js';
 import type { SessionBackend } from './backend.js';
 import type { SessionConfig } from './config.js';
 import { Outbox } from './outbox.js';
+import type { KindDeps } from './kinds/kind.js';
 import { Requests } from './requests.js';
 import { SessionRules } from './rules.js';
+import { RunningCommands } from './running.js';
 import { auditFilePath, SessionSaver, type SessionFile } from './store.js';
 import { EventStream } from './stream.js';
 
@@ -27,6 +29,15 @@ export interface SessionDeps {
 
 type Status = SessionFile['status'];
 
+/** Which kind of request each backend event carries, and which events are a kind's decision coming back. */
+const kindOfEvent = new Map<EventType, RequestKind>(RequestKind.options.map((k) => [requestKinds[k].event, k]));
+const decisionEvents = new Set<EventType>(RequestKind.options.flatMap((k) => {
+  const d = requestKinds[k].decision;
+  return d ? [d.event] : [];
+}));
+/** Events the agent itself sent (the backend echoes them on the stream). */
+const OWN_EVENTS = new Set<EventType>(['customer_message', 'command_decision', 'command_output', 'command_result', 'file_decision', 'file_upload']);
+
 export class Session {
   readonly taskId: string;
   status: Status;
@@ -37,7 +48,12 @@ export class Session {
   readonly audit: AuditLog;
   readonly rules: SessionRules;
   readonly requests: Requests;
+  readonly running: RunningCommands;
   readonly saver: SessionSaver;
+  /** What kind modules may use (never the Session itself). */
+  readonly kindDeps: KindDeps;
+  /** Seqs of events this run posted, until the stream echoes them. */
+  private posted = new Set<number>();
   private stream: EventStream;
   private onEnded: Array<() => void> = [];
   private endedLocally = false;
@@ -54,7 +70,15 @@ export class Session {
     // Output chunks are saved lazily (many, and re-sendable); everything else at once.
     this.outbox = new Outbox(this.taskId, backend, file.outbox, (route) => this.saver.schedule(route === 'commandOutput' ? 250 : 0), agent.log,
       { baseMs: cfg.backoffBaseMs, maxMs: cfg.backoffMaxMs });
-    this.requests = new Requests(this, file.pending);
+    this.outbox.onPosted = (seq) => { if (seq > this.handledSeq) this.posted.add(seq); };
+    this.outbox.onRefused = (route, body, err) => void agent.notify(DeliveryFailed, { taskId: this.taskId, route,
+      requestId: typeof body.requestId === 'string' ? body.requestId : null, reason: String(err.data.backendCode ?? err.data.reason), message: err.message });
+    const save = () => this.saver.schedule();
+    this.running = new RunningCommands(save);
+    this.kindDeps = { taskId: this.taskId, root, cfg, files: deps.files, env: agent.options.env, notify: agent.notify, audit: this.audit,
+      outbox: this.outbox, rules: this.rules, running: this.running, log: agent.log, save };
+    this.requests = new Requests({ ...this.kindDeps, canAsk: () => agent.client?.capabilities?.approvals === true,
+      policy: agent.options.policy, engineer: () => this.engineer }, file.pending);
     this.stream = new EventStream({
       taskId: this.taskId, after: file.lastSeq, backend, cfg, log: agent.log,
       onEvent: (e) => this.handle(e),
@@ -81,11 +105,29 @@ export class Session {
     return {
       version: 1, taskId: this.taskId, host: this.deps.host, status: this.status, lastSeq: this.handledSeq,
       engineer: this.engineer, pending: this.requests.stored(), sessionRules: this.rules.list(),
-      outbox: this.outbox.snapshot(), running: this.requests.runningRecords(), updatedAt: new Date().toISOString(),
+      outbox: this.outbox.snapshot(), running: this.running.list(), updatedAt: new Date().toISOString(),
     };
   }
 
   private async handle(e: TaskEvent): Promise<void> {
+    // Our own decision, output or message coming back: nothing to do, and nothing worth a save of its own.
+    if (this.posted.delete(e.seq)) {
+      this.handledSeq = e.seq;
+      this.saver.schedule(1000);
+      return;
+    }
+    const kind = kindOfEvent.get(e.type);
+    if (kind) await this.requests.onRequest(kind, e.payload as never, e.seq);
+    else if (decisionEvents.has(e.type)) {
+      // A decision this agent did not post in this run: if it still holds the request, an earlier run answered it.
+      const p = e.payload as { requestId: string; decision: 'allow' | 'deny' };
+      this.requests.settledElsewhere(p.requestId, p.decision);
+    } else await this.other(e);
+    this.handledSeq = e.seq;
+    this.saver.schedule(OWN_EVENTS.has(e.type) ? 1000 : 0);
+  }
+
+  private async other(e: TaskEvent): Promise<void> {
     const stamp = { taskId: this.taskId, seq: e.seq };
     const notify = this.agent.notify;
     switch (e.type) {
@@ -96,14 +138,7 @@ export class Session {
         break;
       case 'engineer_disconnected': await notify(EngineerDisconnectedNote, { ...e.payload, ...stamp }); break;
       case 'engineer_message': await notify(EngineerMessageNote, { ...e.payload, ...stamp }); break;
-      case 'screenshare_request': await notify(ScreenshareRequestNote, { ...e.payload, ...stamp }); break;
       case 'billing_update': await notify(BillingUpdateNote, { ...e.payload, ...stamp }); break;
-      case 'request_command': await this.requests.onCommandRequest(e.payload, e.seq, e.timestamp); break;
-      case 'request_file': await this.requests.onFileRequest(e.payload, e.seq, e.timestamp); break;
-      case 'command_decision': case 'file_decision':
-        // Our own answer coming back; if this agent still holds the request, an earlier run answered it.
-        this.requests.settledElsewhere(e.payload.requestId, e.payload.decision);
-        break;
       case 'file_upload':
         if (e.payload.requestId) this.requests.settledElsewhere(e.payload.requestId, 'allow');
         break;
@@ -115,8 +150,6 @@ export class Session {
       }
       default: break; // customer_message, command_output, command_result: our own, already known
     }
-    this.handledSeq = e.seq;
-    this.saver.schedule();
   }
 
   /** Local end: kills commands, closes prompts, stops the stream, records it. Idempotent. */
@@ -133,7 +166,7 @@ export class Session {
 
   /** Agent exit: kill commands, stop timers and the stream, save. Pending requests stay saved for resumeTask. */
   async dispose(): Promise<void> {
-    this.requests.killAll('agent_exit');
+    this.running.killAll('agent_exit');
     this.requests.stopTimers();
     this.stream.stop('agent exiting');
     this.outbox.stop();

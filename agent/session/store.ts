@@ -4,11 +4,11 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
-import { PendingRequest } from '../../protocol/methods/session.js';
+import { OutboxRoute, PendingRequest } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
 import { writeFileAtomic } from '../project/atomic-write.js';
 
-export const OutboxRoute = z.enum(['sendMessage', 'approveCommand', 'commandOutput', 'commandResult', 'approveFile', 'uploadFile']);
+export { OutboxRoute };
 export type OutboxRoute = z.infer<typeof OutboxRoute>;
 export const OutboxItem = z.object({ key: z.string(), route: OutboxRoute, body: z.record(z.string(), z.unknown()), createdAt: z.string() });
 export type OutboxItem = z.infer<typeof OutboxItem>;

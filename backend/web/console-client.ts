@@ -59,7 +59,12 @@ export const CONSOLE_JS = String.raw`'use strict';
     var r = requests[p.requestId];
     var status = p.decision === 'allow' ? 'allowed' : 'denied';
     if (r) { r.badge.textContent = status; r.badge.className = 'badge ' + status; r.badge.setAttribute('data-status', status); }
-    return 'Customer ' + status + ' the ' + what + (p.reason ? ': ' + p.reason : '');
+    // Only the customer's own answer reads as theirs: a refusal by their agent or a timeout says so.
+    var by = p.decidedBy || 'customer';
+    var who = by === 'customer' ? 'Customer ' + status + ' the ' + what
+      : by === 'agent' ? 'The customer\'s agent refused the ' + what
+      : (status === 'allowed' ? 'Allowed' : 'Denied') + ' automatically (' + by + '): the ' + what;
+    return who + (p.reason ? ': ' + p.reason : '');
   }
   function output(p) {
     var r = requests[p.requestId];
@@ -94,7 +99,9 @@ export const CONSOLE_JS = String.raw`'use strict';
     command_output: function (ev, p) { output(p); },
     command_result: function (ev, p) {
       var r = requests[p.requestId];
-      var text = 'Exited ' + (p.exitCode === null ? 'by signal ' + p.signal : 'with code ' + p.exitCode)
+      // A command whose end the agent could not witness says so (its reason), never a made-up signal.
+      var text = (p.reason ? p.reason.charAt(0).toUpperCase() + p.reason.slice(1)
+        : 'Exited ' + (p.exitCode === null ? 'by signal ' + p.signal : 'with code ' + p.exitCode))
         + (p.durationMs !== undefined ? ' after ' + p.durationMs + ' ms' : '') + (p.truncated ? ' (output truncated)' : '');
       var d = r ? line(r.li, text, p.exitCode === 0 ? 'ok result' : 'error result') : line(item(ev, 'system', 'system'), text);
       d.setAttribute('data-exit-code', String(p.exitCode));

@@ -38,11 +38,17 @@ export const SessionSummary = z.object({
 });
 export const SessionEnd = SessionSummary;
 
+export const DecidedBy = z.enum(['customer', 'rule', 'timeout', 'policy', 'no_front_end', 'agent'])
+  .describe('Who or what made the decision; `agent`: the customer\'s agent refused it at once (a check failed, too many open), '
+    + 'so the customer was never asked.');
+export type DecidedBy = z.infer<typeof DecidedBy>;
+
 export const CustomerMessage = z.object({ text: z.string().min(1).max(20_000) });
 export const CommandDecision = z.object({
   requestId: RequestId,
   decision: z.enum(['allow', 'deny']),
   reason: z.string().max(2000).optional(),
+  decidedBy: DecidedBy.optional().describe('Absent from older agents; read as `customer`.'),
 });
 export const CommandOutput = z.object({
   requestId: RequestId,
@@ -50,17 +56,24 @@ export const CommandOutput = z.object({
   index: z.number().int().min(0).describe('Chunk number per request, from 0; a repeated index is ignored.'),
   data: z.string().max(256 * 1024),
 });
+/** How a command ended when the agent did not see it exit: killed as a left-over of an agent that crashed, or unknown. */
+export const CommandOutcome = z.enum(['agent_restarted', 'unknown'])
+  .describe('`agent_restarted`: the restarted agent found it still running and stopped it; `unknown`: it was gone, its end not seen.');
+
 export const CommandResult = z.object({
   requestId: RequestId,
   exitCode: z.number().int().nullable(),
   signal: z.string().max(20).nullable().default(null),
   durationMs: z.number().int().min(0).optional(),
   truncated: z.boolean().default(false),
+  outcome: CommandOutcome.optional(),
+  reason: z.string().max(500).optional().describe('Set with `outcome`: what the engineer is told, e.g. "stopped: the customer\'s agent restarted".'),
 });
 export const FileDecision = z.object({
   requestId: RequestId,
   decision: z.enum(['allow', 'deny']),
   reason: z.string().max(2000).optional(),
+  decidedBy: DecidedBy.optional().describe('Absent from older agents; read as `customer`.'),
 });
 export const FileUpload = z.object({
   fileId: Id,

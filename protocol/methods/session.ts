@@ -2,24 +2,13 @@
 // notifications named as the backend names them, with the backend's payload plus `taskId` and `seq`.
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../define.js';
+import { BillingUpdate, CommandOutcome, EngineerConnected, EngineerDisconnected, EngineerMessage, SessionSummary } from '../backend/events.js';
+import { note, RequestId, TaskId } from './common.js';
 import {
-  BillingUpdate, EngineerConnected, EngineerDisconnected, EngineerMessage, RequestCommand, RequestFile,
-  ScreenshareRequest, SessionSummary,
-} from '../backend/events.js';
+  ApproveCommand, PendingRequest, RequestCommandNote, RequestFileNote, RequestResolved, ScreenshareRequestNote, UploadFile,
+} from './requests.js';
 
-const TaskId = z.string().min(1).describe('The task (session) id.');
-const RequestId = z.string().min(1).describe('The engineer request being answered.');
-const Stamp = { taskId: TaskId, seq: z.number().int().min(1).describe('The event\'s per-task sequence number.') };
-const DecidedBy = z.enum(['customer', 'rule', 'timeout', 'policy', 'no_front_end']).describe('Who or what made the decision.');
-
-export const PendingRequest = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('command'), taskId: TaskId, requestId: RequestId, command: z.string(), reason: z.string(),
-    workingDirectory: z.string().describe('Absolute folder the command would run in.'), engineer: z.string().nullable(),
-    receivedAt: z.string(), expiresAt: z.string() }),
-  z.object({ type: z.literal('file'), taskId: TaskId, requestId: RequestId, path: z.string(), reason: z.string(),
-    engineer: z.string().nullable(), neverShare: z.string().nullable().describe('Why this file is on the never-share list, if it is.'),
-    receivedAt: z.string(), expiresAt: z.string() }),
-]);
+export * from './requests.js';
 
 export const CreateTask = defineRequest({
   method: 'createTask',
@@ -50,36 +39,12 @@ export const SendMessage = defineRequest({
   examples: [{ params: { taskId: 't_1', text: 'yes, users cannot log in' }, result: { queued: false, seq: 7 } }],
 });
 
-export const ApproveCommand = defineRequest({
-  method: 'approveCommand',
-  summary: 'Answers a `request_command`. `allow` runs exactly that command in the project root; `scope: session` also allows '
-    + 'the same exact command string later in this session (never one with chaining or redirection).',
-  params: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), scope: z.enum(['once', 'session']).default('once') }),
-  result: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), scope: z.enum(['once', 'session']), started: z.boolean() }),
-  errors: ['not_found', 'scope_not_allowed', 'session_ended'],
-  examples: [{ params: { requestId: 'r_1', decision: 'allow' }, result: { requestId: 'r_1', decision: 'allow', scope: 'once', started: true } }],
-});
-
 export const CancelCommand = defineRequest({
   method: 'cancelCommand',
   summary: 'Kills a running approved command and its whole process tree.',
   params: z.object({ requestId: RequestId }),
   result: z.object({ requestId: RequestId, killed: z.boolean() }),
   examples: [{ params: { requestId: 'r_1' }, result: { requestId: 'r_1', killed: true } }],
-});
-
-export const UploadFile = defineRequest({
-  method: 'uploadFile',
-  summary: 'Answers a `request_file` (`requestId` + `decision`), or shares a file the customer picks (`taskId` + `path`). '
-    + 'Path checks always apply; a never-share file needs `override: true` for that one file.',
-  params: z.union([
-    z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), override: z.boolean().default(false) }),
-    z.object({ taskId: TaskId, path: z.string().min(1), override: z.boolean().default(false) }),
-  ]),
-  result: z.object({ sent: z.boolean(), path: z.string(), size: z.number().int(), binary: z.boolean(), redactions: z.number().int() }),
-  errors: ['not_found', 'session_ended', 'never_share', 'path_outside_project', 'path_traversal', 'absolute_path', 'reserved_name',
-    'not_a_regular_file', 'file_not_found', 'file_changed', 'too_large'],
-  examples: [{ params: { requestId: 'r_2', decision: 'allow' }, result: { sent: true, path: 'src/auth.js', size: 1234, binary: false, redactions: 0 } }],
 });
 
 export const ListPendingRequests = defineRequest({
@@ -106,19 +71,9 @@ export const RateSession = defineRequest({
   examples: [{ params: { taskId: 't_1', rating: 5 }, result: { taskId: 't_1', rating: 5, comment: null } }],
 });
 
-const note = <Sh extends z.ZodRawShape>(method: string, summary: string, payload: z.ZodObject<Sh>, example: z.input<z.ZodObject<Sh>>, typeName?: string) =>
-  defineNotification({ method, typeName, summary, direction: 'agent-to-client', params: payload.extend(Stamp), examples: [{ ...example, taskId: 't_1', seq: 3 } as never] });
-
 export const EngineerConnectedNote = note('engineer_connected', 'An engineer joined the session.', EngineerConnected, { engineer: { id: 'e_1', name: 'Maria', title: 'ex-FAANG' } });
 export const EngineerDisconnectedNote = note('engineer_disconnected', 'The engineer\'s connection closed.', EngineerDisconnected, { engineer: { id: 'e_1', name: 'Maria', title: null } });
 export const EngineerMessageNote = note('engineer_message', 'A chat message from the engineer.', EngineerMessage, { text: 'Hello!' });
-export const RequestCommandNote = note('request_command', 'The engineer asks to run a command; answer with approveCommand.',
-  RequestCommand.extend({ workingDirectory: z.string().describe('Absolute folder it would run in.'), engineer: z.string().nullable(), expiresAt: z.string() }),
-  { requestId: 'r_1', command: 'npm test', reason: 'see the failure', workingDirectory: '/home/me/app', engineer: 'Maria', expiresAt: '2026-11-23T10:05:00.000Z' });
-export const RequestFileNote = note('request_file', 'The engineer asks for a file; answer with uploadFile.',
-  RequestFile.extend({ engineer: z.string().nullable(), neverShare: z.string().nullable(), expiresAt: z.string() }),
-  { requestId: 'r_2', path: 'src/auth.js', reason: 'read the login code', engineer: 'Maria', neverShare: null, expiresAt: '2026-11-23T10:05:00.000Z' });
-export const ScreenshareRequestNote = note('screenshare_request', 'The engineer offers a screenshare link to open.', ScreenshareRequest, { requestId: 'r_3', url: 'https://meet.example.com/abc' });
 export const BillingUpdateNote = note('billing_update', 'Credits used so far and the balance.', BillingUpdate, { minutes: 3, creditsUsed: 3, balance: 97, creditsPerMinute: 1, lowBalance: false });
 export const SessionEndNote = note('session_end', 'The session ended; the summary.', SessionSummary.omit({ taskId: true }),
   { engineer: null, durationSeconds: 60, minutes: 1, creditsUsed: 1, endedAt: '2026-11-23T10:01:00.000Z', reason: 'engineer_ended' });
@@ -145,18 +100,25 @@ export const CommandFinished = defineNotification({
   summary: 'An approved command ended: exit code or signal, duration, whether kept output was truncated, redaction count.',
   direction: 'agent-to-client',
   params: z.object({ taskId: TaskId, requestId: RequestId, exitCode: z.number().int().nullable(), signal: z.string().nullable(),
-    durationMs: z.number().int(), truncated: z.boolean(), redactions: z.number().int(), timedOut: z.boolean() }),
+    durationMs: z.number().int(), truncated: z.boolean(), redactions: z.number().int(), timedOut: z.boolean(),
+    outcome: CommandOutcome.optional().describe('Set when the agent did not see the command exit (it restarted meanwhile).') }),
   examples: [{ taskId: 't_1', requestId: 'r_1', exitCode: 0, signal: null, durationMs: 1520, truncated: false, redactions: 0, timedOut: false }],
 });
 
-export const RequestResolved = defineNotification({
-  method: 'request_resolved',
-  summary: 'A pending request was settled (by the customer, a rule, a timeout or a policy); front ends close its prompt.',
+/** The backend routes the agent sends into a task through its outbox. */
+export const OutboxRoute = z.enum(['sendMessage', 'approveCommand', 'commandOutput', 'commandResult', 'approveFile', 'uploadFile'])
+  .describe('What the agent sent (the backend route).');
+
+export const DeliveryFailed = defineNotification({
+  method: 'delivery_failed',
+  summary: 'The backend refused something the agent sent for good (a 4xx: a decision, command output or result, a file, '
+    + 'a message); it will not be retried, so the engineer may not have seen it.',
   direction: 'agent-to-client',
-  params: z.object({ taskId: TaskId, requestId: RequestId, decision: z.enum(['allow', 'deny']), decidedBy: DecidedBy }),
-  examples: [{ taskId: 't_1', requestId: 'r_1', decision: 'deny', decidedBy: 'timeout' }],
+  params: z.object({ taskId: TaskId, route: OutboxRoute, requestId: RequestId.nullable(),
+  reason: z.string().describe('The backend\'s error code, e.g. `request_already_answered`.'), message: z.string() }),
+  examples: [{ taskId: 't_1', route: 'approveCommand', requestId: 'r_1', reason: 'request_already_answered', message: 'Request r_1 was already answered (denied).' }],
 });
 
 export const sessionRequests = [CreateTask, ResumeTask, SendMessage, ApproveCommand, CancelCommand, UploadFile, ListPendingRequests, EndSession, RateSession] as const;
 export const sessionNotifications = [EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote, RequestCommandNote, RequestFileNote,
-  ScreenshareRequestNote, BillingUpdateNote, SessionEndNote, ConnectionState, CommandOutputNote, CommandFinished, RequestResolved] as const;
+  ScreenshareRequestNote, BillingUpdateNote, SessionEndNote, ConnectionState, CommandOutputNote, CommandFinished, RequestResolved, DeliveryFailed] as const;

@@ -1,7 +1,7 @@
 // The JDK-only Java client (examples/jetbrains/java) compiled with javac and run against the real agent and
 // sandbox with a scripted engineer: a message each way and one command request answered on its stdin.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -84,6 +84,29 @@ test('the Java client compiles with javac and runs a live session: a message eac
     home.cleanup();
     await rm(dir, { recursive: true, force: true });
     await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('the Java client handles every request kind in schemas/kinds.json, and --check-kinds names one it does not', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'cvf-java-kinds-'));
+  const schemas = await mkdtemp(join(tmpdir(), 'cvf-java-schemas-'));
+  try {
+    execFileSync('javac', ['--release', '17', '-Xlint:all', '-Werror', '-d', out, ...await javaSources(SRC)], { stdio: 'pipe' });
+    const check = (dir: string) => spawnSync('java', ['-cp', out, 'dev.codevf.client.CodevfClient', '--schemas', join(dir, 'methods.json'), '--check-kinds'], { encoding: 'utf8' });
+    const real = check(join(ROOT, 'schemas'));
+    assert.is(real.status, 0, real.stdout + real.stderr);
+    assert.match(real.stdout, /all request kinds handled: \[command, file, screenshare\]/);
+    // A kind added to the protocol (here a made-up `write`) fails until the client handles it.
+    const kinds = JSON.parse(await readFile(join(ROOT, 'schemas/kinds.json'), 'utf8'));
+    kinds.kinds.write = { ...kinds.kinds.file, notificationType: 'RequestWrite', answer: 'approveWrite' };
+    await writeFile(join(schemas, 'kinds.json'), JSON.stringify(kinds));
+    await copyFile(join(ROOT, 'schemas/methods.json'), join(schemas, 'methods.json'));
+    const extra = check(schemas);
+    assert.is(extra.status, 1, extra.stdout + extra.stderr);
+    assert.match(extra.stdout, /unhandled request kinds: \[write\]/);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+    await rm(schemas, { recursive: true, force: true });
   }
 });
 

@@ -138,4 +138,21 @@ test('Neovim plugin: :CodeVF status names the signed-in user, :CodeVF sync outsi
   }
 });
 
+test('Neovim plugin: every request kind in schemas/kinds.json has a handler, and a kind without one is reported', () => {
+  if (NVIM.status !== 0) throw new Error('nvim is not installed (apt-get install -y neovim)');
+  const lua = `
+local approvals, methods = require('codevf.approvals'), require('codevf.methods')
+local kinds = methods.kinds()
+io.stdout:write('real ' .. vim.json.encode(approvals.unhandled(kinds)) .. '\\n')
+kinds.write = { answer = 'answerWrite' }
+kinds.screenshare = { answer = 'answerScreenshare' }
+io.stdout:write('extra ' .. vim.json.encode(approvals.unhandled(kinds)) .. '\\n')`;
+  const r = spawnSync('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '--cmd', `set rtp^=${PLUGIN}`, '-c', `lua ${lua.replace(/\n/g, ' ')}`, '-c', 'qa!'],
+    { encoding: 'utf8', cwd: REPO, timeout: 30_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  assert.match(out, /real \{\}|real \[\]/, out);
+  // An unknown kind, and a shown kind that became asked, are both reported.
+  assert.match(out, /extra \["screenshare","write"\]/, out);
+});
+
 test.run();

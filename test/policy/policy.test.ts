@@ -66,8 +66,9 @@ test('--policy runs a listed command, denies an unlisted one, and records both a
     const other = await w.eng.requestCommand('pwd', 'only allowed in sub');
     const inSub = await w.eng.requestCommand('pwd', 'allowed in sub', 'sub');
     for (const [id, decision] of [[ok, 'allow'], [no, 'deny'], [other, 'deny'], [inSub, 'allow']] as const) {
-      const res = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      const { reason, ...res } = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
       assert.equal(res, { taskId: w.taskId, requestId: id, decision, decidedBy: 'policy' });
+      assert.match(reason ?? '', decision === 'allow' ? /^Allowed by the policy/ : /^Denied: the policy/);
       w.eng.socket!.cursor = 0; // decisions and results interleave: look from the start each time
       const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
       assert.is(d.payload.decision, decision);
@@ -89,16 +90,18 @@ test('--policy runs a listed command, denies an unlisted one, and records both a
 test('--policy shares a file matching a glob, and still refuses a never-share file the glob matches', async () => {
   const w = await policyWorld(true);
   try {
+    await writeFile(join(w.dir, 'sub', 'x.txt'), 'not listed\n');
     const ok = await w.eng.requestFile('src/a.js', 'read');
     const env = await w.eng.requestFile('src/.env', 'secrets');
     const outside = await w.eng.requestFile('sub/x.txt', 'not listed');
-    assert.equal(await w.agent.waitFor('request_resolved', (p) => p.requestId === ok),
-      { taskId: w.taskId, requestId: ok, decision: 'allow', decidedBy: 'policy' });
+    const { reason: _r, ...allowed } = await w.agent.waitFor('request_resolved', (p) => p.requestId === ok);
+    assert.equal(allowed, { taskId: w.taskId, requestId: ok, decision: 'allow', decidedBy: 'policy' });
     const up = await w.eng.waitFor('file_upload', (e) => e.payload.requestId === ok);
     assert.is(String(await w.eng.download(up.payload.downloadPath)), 'export const a = 1;\n');
-    for (const id of [env, outside]) {
-      assert.equal(await w.agent.waitFor('request_resolved', (p) => p.requestId === id),
-        { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: 'policy' });
+    // The glob matches src/.env, but the agent's never-share check refuses it (before any policy could allow it).
+    for (const [id, by] of [[env, 'agent'], [outside, 'policy']] as const) {
+      const { reason: _r, ...denied } = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      assert.equal(denied, { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: by });
     }
     const envDecision = (await audit(w)).find((l) => l.event === 'decision' && l.requestId === env);
     assert.match(envDecision.reason, /never/i);
@@ -113,8 +116,9 @@ test('--policy judges the file actually served: a link inside an allowed folder 
     await writeFile(join(w.dir, 'sub', 'prod.yaml'), 'db: prod\n');
     await symlink('../sub/prod.yaml', join(w.dir, 'src', 'prod-link.yaml'));
     const id = await w.eng.requestFile('src/prod-link.yaml', 'looks allowed');
-    assert.equal(await w.agent.waitFor('request_resolved', (p) => p.requestId === id),
-      { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: 'policy' });
+    const { reason, ...denied } = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+    assert.equal(denied, { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: 'policy' });
+    assert.match(reason ?? '', 'sub/prod.yaml');
     const decision = (await audit(w)).find((l) => l.event === 'decision' && l.requestId === id);
     assert.match(decision.reason, 'sub/prod.yaml');
   } finally {

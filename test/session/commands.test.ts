@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -217,7 +217,7 @@ test('a command that runs past its timeout is killed and reported as timed out',
   }
 });
 
-test('a command folder is checked like a file path: inside runs there, outside is denied by policy', async () => {
+test('a command folder is checked like a file path: inside runs there, outside is refused by the agent before asking', async () => {
   const w = await startWorld();
   try {
     await mkdir(join(w.dir, 'src'));
@@ -232,9 +232,10 @@ test('a command folder is checked like a file path: inside runs there, outside i
     for (const cwd of ['..', '../..', '/etc', 'src/../..', 'C:\\Windows', 'missing']) {
       const id = await w.eng.requestCommand('pwd', 'escape', cwd);
       const r = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
-      assert.equal({ decision: r.decision, decidedBy: r.decidedBy }, { decision: 'deny', decidedBy: 'policy' }, cwd);
+      assert.equal({ decision: r.decision, decidedBy: r.decidedBy }, { decision: 'deny', decidedBy: 'agent' }, cwd);
       const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
-      assert.is(d.payload.decision, 'deny');
+      assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'agent'], cwd);
+      assert.match(d.payload.reason ?? '', /^refused by the customer's agent: /);
     }
   } finally {
     await w.cleanup();
@@ -244,6 +245,7 @@ test('a command folder is checked like a file path: inside runs there, outside i
 test('without a front end that handles approvals nothing is ever approved', async () => {
   const w = await startWorld({ approvals: false });
   try {
+    await writeFile(join(w.dir, 'README.md'), '# app\n');
     await w.engineerJoins();
     const id = await w.eng.requestCommand('touch ran.txt', 'try');
     const r = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);

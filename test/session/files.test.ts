@@ -31,16 +31,27 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
       }
       const req = await w.agent.waitFor('request_file', (p) => p.requestId === id);
       assert.is(req.path, c.path);
-      const err = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
-      assert.ok(err, `${c.name}: was served`);
-      assert.is(err!.data.reason, c.reason, `${c.name}: ${err!.message}`);
       throughAgent.push(c.name);
       if (c.reason === 'never_share') {
-        // Left open for an explicit override; the customer declines here.
+        // Asked, with the warning, and left open for an explicit override; the customer declines here.
+        assert.is(req.refused, null, c.name);
+        assert.ok(req.neverShare, `${c.name}: the question warns`);
+        const err = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
+        assert.is(err?.data.reason, 'never_share', c.name);
         await w.agent.request(UploadFile, { requestId: id, decision: 'deny' });
+        const d = await w.eng.waitFor('file_decision', (e) => e.payload.requestId === id);
+        assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'customer'], c.name);
+        continue;
       }
+      // Everything else is refused before anyone is asked, and the engineer is told it was the agent, not the customer.
+      assert.is(req.refused?.reason, c.reason, `${c.name}: ${JSON.stringify(req.refused)}`);
+      const resolved = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      assert.equal([resolved.decision, resolved.decidedBy], ['deny', 'agent'], c.name);
+      const late = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
+      assert.is(late?.data.reason, 'not_found', `${c.name}: nothing left to answer`);
       const d = await w.eng.waitFor('file_decision', (e) => e.payload.requestId === id);
-      assert.is(d.payload.decision, 'deny', c.name);
+      assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'agent'], c.name);
+      assert.ok(d.payload.reason?.startsWith("refused by the customer's agent: "), `${c.name}: ${d.payload.reason}`);
     }
     // At least 30 hostile paths must reach the agent's own checks, not just the backend's validation.
     assert.ok(throughAgent.length >= 30, `only ${throughAgent.length} reached the agent; not carried: ${notCarried.join(', ')}`);
@@ -48,7 +59,9 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
     assert.is(w.eng.socket!.events.filter((e) => e.type === 'file_upload').length, 0, 'nothing was uploaded');
     assert.is((await w.agent.request(ListPendingRequests, {})).requests.length, 0);
     const audit = (await readFile(join(hp.root, '.codevf', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.ok(audit.filter((l) => l.event === 'file_refused').length >= cases.length - 1);
+    const refusedAtOnce = audit.filter((l) => l.event === 'decision' && l.decidedBy === 'agent').length;
+    const neverShare = audit.filter((l) => l.event === 'file_refused' && l.reason === 'never_share').length;
+    assert.is(refusedAtOnce + neverShare, throughAgent.length);
     assert.not.ok(audit.some((l) => l.event === 'file_sent'));
   } finally {
     await w.cleanup();

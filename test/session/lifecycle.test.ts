@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApproveCommand, EndSession, ListPendingRequests, RateSession } from '../../protocol/methods/session.js';
@@ -14,6 +16,7 @@ test('billing updates arrive; endSession kills running commands, closes prompts 
     await w.agent.waitFor('request_command', (p) => p.requestId === run);
     await w.agent.request(ApproveCommand, { requestId: run, decision: 'allow' });
     await w.agent.waitFor('command_output', (p) => p.requestId === run);
+    await writeFile(join(w.dir, 'README.md'), '# app\n');
     const open = await w.eng.requestFile('README.md', 'read');
     await w.agent.waitFor('request_file', (p) => p.requestId === open);
 

@@ -1,8 +1,8 @@
 // The engineer's requests: each shown with the exact command or path, folder, engineer and reason, and answered
 // by the person (y / n / a) — never automatically. Also the output of approved commands as it streams.
+import type { ParamsOf } from '../../../protocol/define.js';
 import {
-  ApproveCommand, CommandFinished, CommandOutputNote, RequestCommandNote, RequestFileNote, RequestResolved,
-  ScreenshareRequestNote, UploadFile,
+  ApproveCommand, CommandFinished, CommandOutputNote, requestKinds, RequestResolved, UploadFile, type DecidedBy, type RequestKind, type RequestKinds,
 } from '../../../protocol/methods/session.js';
 import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
@@ -10,6 +10,8 @@ import type { Io } from '../cli/io.js';
 import type { Screen } from './screen.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+type Asked<K extends RequestKind> = ParamsOf<RequestKinds[K]['notification']>;
 
 export class Requests {
   private commands = new Map<string, string>();
@@ -20,11 +22,19 @@ export class Requests {
 
   constructor(private io: Io, private agent: AgentClient, private screen: Screen) {}
 
+  /** How each kind of request is shown and asked; a kind added to the protocol does not compile until it is here. */
+  private kinds = {
+    command: (r) => this.command(r),
+    file: (r) => this.file(r),
+    screenshare: (r) => this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(visible(r.url))}`),
+  } satisfies { [K in RequestKind]: (r: Asked<K>) => void };
+
   listen(isOurs: (taskId: string) => boolean): void {
     const { agent } = this;
-    agent.on(RequestCommandNote, (r) => isOurs(r.taskId) && this.command(r));
-    agent.on(RequestFileNote, (r) => isOurs(r.taskId) && this.file(r));
-    agent.on(ScreenshareRequestNote, (r) => isOurs(r.taskId) && this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(r.url)}`));
+    for (const kind of Object.keys(requestKinds) as RequestKind[]) {
+      const show = this.kinds[kind] as (r: Asked<RequestKind>) => void;
+      agent.on(requestKinds[kind].notification, (r) => { if (isOurs(r.taskId)) show(r as Asked<RequestKind>); });
+    }
     agent.on(RequestResolved, (r) => isOurs(r.taskId) && this.resolved(r.requestId, r.decision, r.decidedBy));
     agent.on(CommandOutputNote, (o) => isOurs(o.taskId) && this.output(o.requestId, o.data));
     agent.on(CommandFinished, (f) => isOurs(f.taskId) && this.finished(f));
@@ -36,10 +46,16 @@ export class Requests {
     return [`${c.yellow('┌─')} ${c.bold(title)}`, ...lines.map((l) => `${bar}  ${l}`), `${c.yellow('└─')} ${c.dim(keys)}`].join('\n');
   }
 
-  private command(raw: { requestId: string; command: string; reason: string; workingDirectory: string; engineer: string | null }): void {
+  /** A request the customer's agent refused at once: said, never asked. */
+  private refusedNow(what: string, refused: { message: string }): void {
+    this.screen.print(this.io.out.red(`The engineer asked for ${what}, refused by your agent: ${visible(refused.message)}`));
+  }
+
+  private command(raw: Asked<'command'>): void {
     const r = { ...raw, command: visible(raw.command), reason: visible(raw.reason), workingDirectory: visible(raw.workingDirectory), engineer: raw.engineer && visible(raw.engineer) };
     const c = this.io.out;
     this.commands.set(r.requestId, r.command);
+    if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(`\`${r.command}\``, raw.refused); }
     this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
       `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, `reason: ${r.reason || '(none given)'}`,
     ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session'));
@@ -54,10 +70,11 @@ export class Requests {
     });
   }
 
-  private file(raw: { requestId: string; path: string; reason: string; engineer: string | null; neverShare: string | null }): void {
-    const r = { ...raw, path: visible(raw.path), reason: visible(raw.reason), engineer: raw.engineer && visible(raw.engineer) };
+  private file(raw: Asked<'file'>): void {
+    const r = { ...raw, path: visible(raw.path), reason: visible(raw.reason), engineer: raw.engineer && visible(raw.engineer), neverShare: raw.neverShare && visible(raw.neverShare) };
     const c = this.io.out;
     this.files.set(r.requestId, r.path);
+    if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(r.path, raw.refused); }
     const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
     this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), `reason: ${r.reason || '(none given)'}`, ...warn],
       r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny'));
@@ -94,11 +111,12 @@ export class Requests {
   }
 
   /** Settled without this person's answer (timeout, session rule, policy): close its question and say why. */
-  private resolved(requestId: string, decision: 'allow' | 'deny', by: string): void {
+  private resolved(requestId: string, decision: 'allow' | 'deny', by: DecidedBy): void {
     this.screen.drop(requestId);
     if (this.answered.has(requestId) || by === 'customer') return;
     const what = this.commands.get(requestId) ?? this.files.get(requestId) ?? 'the request';
-    const why = by === 'timeout' ? 'no answer in time' : by === 'rule' ? 'you allowed it for this session' : by === 'policy' ? 'a policy decided' : 'no one could answer';
+    const why = ({ timeout: 'no answer in time', rule: 'you allowed it for this session', policy: 'a policy decided',
+      no_front_end: 'no one could answer', agent: 'refused by your agent', customer: 'you answered' } satisfies Record<DecidedBy, string>)[by];
     this.screen.print(this.io.out.dim(`${decision === 'allow' ? 'Allowed' : 'Denied'} automatically (${why}): ${what}`));
   }
 
@@ -109,13 +127,15 @@ export class Requests {
     for (const l of lines) this.screen.print(`${this.io.out.dim('│')} ${l}`);
   }
 
-  private finished(f: { requestId: string; exitCode: number | null; signal: string | null; durationMs: number; truncated: boolean; timedOut: boolean }): void {
+  private finished(f: ParamsOf<typeof CommandFinished>): void {
     const rest = this.partial.get(f.requestId);
     if (rest) this.screen.print(`${this.io.out.dim('│')} ${rest}`);
     this.partial.delete(f.requestId);
     const cmd = this.commands.get(f.requestId) ?? 'command';
     const c = this.io.out;
-    if (f.exitCode === 0) this.screen.print(`${c.green('✓')} ${cmd} finished (exit 0, ${seconds(f.durationMs)})`);
+    if (f.outcome === 'agent_restarted') this.screen.print(c.red(`Command stopped: your agent restarted while it ran: ${cmd}`));
+    else if (f.outcome === 'unknown') this.screen.print(c.yellow(`How this command ended is unknown (your agent restarted while it ran): ${cmd}`));
+    else if (f.exitCode === 0) this.screen.print(`${c.green('✓')} ${cmd} finished (exit 0, ${seconds(f.durationMs)})`);
     else if (f.timedOut) this.screen.print(c.red(`Command timed out after ${seconds(f.durationMs)}: ${cmd}`));
     else if (f.signal) this.screen.print(c.red(`Command stopped by ${f.signal}: ${cmd}`));
     else this.screen.print(c.red(`Command failed with exit code ${f.exitCode}: ${cmd}`));

@@ -1,4 +1,6 @@
 -- Engineer requests answered with vim.ui.select, one at a time: what, where, who and why.
+-- One entry per request kind in M.kinds; schemas/kinds.json lists the kinds, and a test fails when one
+-- listed there has no entry here.
 local chat = require('codevf.chat')
 local client = require('codevf.client')
 
@@ -8,50 +10,86 @@ local showing = false
 local settled = {}
 local labels = {}
 
-local CHOICES = {
+local function present(v)
+  return v ~= nil and v ~= vim.NIL and v
+end
+
+local function who(req)
+  return present(req.engineer) or 'The engineer'
+end
+
+M.kinds = {
   command = {
-    { label = 'Allow once', decision = 'allow', scope = 'once' },
-    { label = 'Allow for this session (this exact command)', decision = 'allow', scope = 'session' },
-    { label = 'Deny', decision = 'deny' },
+    label = function(req) return req.command end,
+    prompt = function(req)
+      return ('%s wants to run `%s` in %s. Reason: %s'):format(who(req), req.command, req.workingDirectory, req.reason)
+    end,
+    choices = function()
+      return {
+        { label = 'Allow once', decision = 'allow', scope = 'once' },
+        { label = 'Allow for this session (this exact command)', decision = 'allow', scope = 'session' },
+        { label = 'Deny', decision = 'deny' },
+      }
+    end,
+    answer = function(req, choice, done)
+      client.request('ApproveCommand', { requestId = req.requestId, decision = choice.decision, scope = choice.scope or 'once' }, done)
+    end,
   },
   file = {
-    { label = 'Allow once', decision = 'allow' },
-    { label = 'Deny', decision = 'deny' },
+    label = function(req) return req.path end,
+    prompt = function(req)
+      local never = present(req.neverShare)
+      local warn = never and (' (never-share: %s)'):format(never) or ''
+      return ('%s wants to read %s%s in %s. Reason: %s'):format(who(req), req.path, warn, vim.fn.getcwd(), req.reason)
+    end,
+    choices = function(req)
+      -- A never-share file is shared only on an explicit, per-file choice.
+      if present(req.neverShare) then
+        return { { label = 'Share this one file anyway', decision = 'allow', override = true }, { label = 'Deny', decision = 'deny' } }
+      end
+      return { { label = 'Allow once', decision = 'allow' }, { label = 'Deny', decision = 'deny' } }
+    end,
+    answer = function(req, choice, done)
+      client.request('UploadFile', { requestId = req.requestId, decision = choice.decision, override = choice.override or false }, done)
+    end,
   },
-  -- A never-share file is shared only on an explicit, per-file choice.
-  never_share = {
-    { label = 'Share this one file anyway', decision = 'allow', override = true },
-    { label = 'Deny', decision = 'deny' },
+  -- Shown, never asked: a link the customer may open themselves.
+  screenshare = {
+    shown = function(req) chat.append('[screenshare] ', req.url) end,
   },
 }
 
+--- Kinds in `table_` (schemas/kinds.json's "kinds") that this module cannot show or ask.
+function M.unhandled(table_)
+  local missing = {}
+  for kind, decl in pairs(table_) do
+    local h = M.kinds[kind]
+    local asked = decl.answer ~= nil and decl.answer ~= vim.NIL
+    if not h or (asked and not (h.prompt and h.choices and h.answer and h.label)) or (not asked and not h.shown) then
+      table.insert(missing, kind)
+    end
+  end
+  table.sort(missing)
+  return missing
+end
+
 --- The prompt: the command or path, the folder, the engineer and the reason.
 function M.prompt(req)
-  local who = req.engineer ~= vim.NIL and req.engineer or 'The engineer'
-  if req.type == 'command' then
-    return ('%s wants to run `%s` in %s. Reason: %s'):format(who, req.command, req.workingDirectory, req.reason)
-  end
-  local warn = req.neverShare ~= vim.NIL and req.neverShare and (' (never-share: %s)'):format(req.neverShare) or ''
-  return ('%s wants to read %s%s in %s. Reason: %s'):format(who, req.path, warn, vim.fn.getcwd(), req.reason)
+  return M.kinds[req.type].prompt(req)
 end
 
 --- Sends the chosen answer unless the request was settled meanwhile (timeout, policy).
 local function answer(req, choice)
   if settled[req.requestId] then
-    return chat.append('[expired] ', (req.command or req.path) .. ' was already settled')
+    return chat.append('[expired] ', M.kinds[req.type].label(req) .. ' was already settled')
   end
-  local done = function(err)
+  M.kinds[req.type].answer(req, choice, function(err)
     if not err then return end
     chat.append('[error] ', err.message)
     if err.data and (err.data.reason == 'scope_not_allowed' or err.data.reason == 'never_share') then
       M.ask(req, true) -- still open on the agent's side: ask again
     end
-  end
-  if req.type == 'command' then
-    client.request('ApproveCommand', { requestId = req.requestId, decision = choice.decision, scope = choice.scope or 'once' }, done)
-  else
-    client.request('UploadFile', { requestId = req.requestId, decision = choice.decision, override = choice.override or false }, done)
-  end
+  end)
 end
 
 local function show_next()
@@ -63,8 +101,7 @@ local function show_next()
     return show_next()
   end
   showing = true
-  local never = req.type == 'file' and req.neverShare ~= vim.NIL and req.neverShare
-  local choices = CHOICES[never and 'never_share' or req.type]
+  local choices = M.kinds[req.type].choices(req)
   local opts = { prompt = 'CodeVF: ' .. M.prompt(req), kind = 'codevf.request', codevf_request = req,
     format_item = function(c) return c.label end }
   vim.ui.select(choices, opts, function(choice)
@@ -74,9 +111,19 @@ local function show_next()
   end)
 end
 
---- A request_command / request_file notification: record it in the chat (unless asked again) and ask.
+--- A request notification (req.type set to its kind): record it in the chat (unless asked again) and ask.
 function M.ask(req, again)
-  labels[req.requestId] = req.command or req.path
+  local kind = M.kinds[req.type]
+  if kind.shown then
+    return kind.shown(req)
+  end
+  labels[req.requestId] = kind.label(req)
+  local refused = present(req.refused)
+  if refused then
+    -- Refused by the customer's own agent before anyone was asked: said, never asked.
+    settled[req.requestId] = true
+    return chat.append('[refused by your agent] ', ('%s: %s'):format(kind.label(req), refused.message))
+  end
   if not again then
     chat.append('[request] ', M.prompt(req))
   end

@@ -30,22 +30,33 @@ local function candidates()
   return list
 end
 
---- Loads the table once; errors name every place that was tried.
-local function load()
+--- The first readable candidate, decoded; `sibling` reads another file in the same schemas/ folder.
+local function read(sibling)
   for _, file in ipairs(candidates()) do
-    local f = io.open(file, 'r')
+    local path = sibling and (vim.fn.fnamemodify(file, ':h') .. '/' .. sibling) or file
+    local f = io.open(path, 'r')
     if f then
-      local table_ = vim.json.decode(f:read('*a')).methods
+      local doc = vim.json.decode(f:read('*a'))
       f:close()
-      local map = {}
-      for name, entry in pairs(table_) do
-        map[entry.typeName] = name
-      end
-      return map
+      return doc
     end
   end
-  error('codevf: cannot find schemas/methods.json (tried ' .. table.concat(candidates(), ', ')
+  error('codevf: cannot find schemas/' .. (sibling or 'methods.json') .. ' (tried ' .. table.concat(candidates(), ', ')
     .. '); set methods_file in setup()')
+end
+
+--- Loads the table once; errors name every place that was tried.
+local function load()
+  local map = {}
+  for name, entry in pairs(read().methods) do
+    map[entry.typeName] = name
+  end
+  return map
+end
+
+--- The request kinds (schemas/kinds.json): kind -> { notificationType, answerType, ... }.
+function M.kinds()
+  return read('kinds.json').kinds
 end
 
 --- The wire name for a generated type name, e.g. name('CreateTask') == 'createTask'.

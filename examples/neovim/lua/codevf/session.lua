@@ -2,6 +2,7 @@
 local approvals = require('codevf.approvals')
 local chat = require('codevf.chat')
 local client = require('codevf.client')
+local methods = require('codevf.methods')
 
 local M = { task_id = nil, engineer = nil, status = nil }
 local wired = false
@@ -25,14 +26,21 @@ local function wire()
   end)
   client.on('EngineerDisconnected', function(p) chat.append('[left] ', p.engineer.name .. ' disconnected') end)
   client.on('EngineerMessage', function(p) chat.append((M.engineer or 'engineer') .. ': ', p.text) end)
-  client.on('RequestCommand', with_type('command', approvals.ask))
-  client.on('RequestFile', with_type('file', approvals.ask))
+  local kinds = methods.kinds()
+  local missing = approvals.unhandled(kinds)
+  if #missing > 0 then
+    vim.notify('codevf: this plugin cannot handle requests of kind ' .. table.concat(missing, ', ') .. '; they will be denied when they time out', vim.log.levels.WARN)
+  end
+  for kind, decl in pairs(kinds) do
+    if approvals.kinds[kind] then
+      client.on(decl.notificationType, with_type(kind, approvals.ask))
+    end
+  end
   client.on('RequestResolved', approvals.resolved)
   client.on('CommandOutput', function(p) chat.append('  | ', (p.data:gsub('\n$', ''))) end)
   client.on('CommandFinished', function(p)
     chat.append('[finished] ', ('%s exit %s'):format(p.requestId, tostring(p.exitCode)))
   end)
-  client.on('ScreenshareRequest', function(p) chat.append('[screenshare] ', p.url) end)
   client.on('SessionEnd', function(p)
     M.status = 'ended'
     chat.append('[session ended] ', ('%d minutes, %d credits'):format(p.minutes, p.creditsUsed))

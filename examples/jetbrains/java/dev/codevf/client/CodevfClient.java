@@ -23,12 +23,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CodevfClient {
     private final Methods m;
+    private final Map<?, ?> kinds;
     private final Rpc rpc;
     private final Deque<Map<?, ?>> waiting = new ConcurrentLinkedDeque<>();
     private volatile boolean ended;
 
-    private CodevfClient(Methods m, Process agent) {
+    private CodevfClient(Methods m, Map<?, ?> kinds, Process agent) {
         this.m = m;
+        this.kinds = kinds;
         this.rpc = new Rpc(agent.getInputStream(), agent.getOutputStream(), this::onNotification);
     }
 
@@ -36,15 +38,25 @@ public final class CodevfClient {
         Path schemas = Path.of("schemas", "methods.json");
         Path cwd = Path.of("").toAbsolutePath();
         String description = null;
+        boolean checkKinds = false;
         List<String> agentCmd = new ArrayList<>(List.of("codevf-agent"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--schemas" -> schemas = Path.of(args[++i]);
                 case "--cwd" -> cwd = Path.of(args[++i]).toAbsolutePath();
                 case "--description" -> description = args[++i];
+                case "--check-kinds" -> checkKinds = true;
                 case "--" -> { agentCmd = List.of(args).subList(i + 1, args.length); i = args.length; }
                 default -> { System.err.println("unknown argument " + args[i]); System.exit(2); }
             }
+        }
+        Map<?, ?> kinds = Kinds.load(schemas);
+        if (checkKinds) {
+            // Every request kind the protocol declares must be handled here; exit 1 naming the ones that are not.
+            List<String> missing = Kinds.unhandled(kinds);
+            say(missing.isEmpty() ? "all request kinds handled: " + new java.util.TreeSet<>(kinds.keySet().stream().map(Object::toString).toList())
+                : "unhandled request kinds: " + missing);
+            System.exit(missing.isEmpty() ? 0 : 1);
         }
         if (description == null || agentCmd.isEmpty()) {
             System.err.println("usage: CodevfClient [--schemas FILE] [--cwd DIR] --description TEXT [-- AGENT COMMAND...]");
@@ -52,7 +64,7 @@ public final class CodevfClient {
         }
         Methods methods = Methods.load(schemas);
         Process agent = new ProcessBuilder(agentCmd).directory(cwd.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        int code = new CodevfClient(methods, agent).run(description, cwd.toString());
+        int code = new CodevfClient(methods, kinds, agent).run(description, cwd.toString());
         agent.waitFor(10, TimeUnit.SECONDS);
         agent.destroy();
         System.exit(code);
@@ -92,27 +104,40 @@ public final class CodevfClient {
         return 0;
     }
 
-    /** y: allow once; a: allow this exact command for the session; anything else: deny. */
+    /** y: allow once; a: allow this exact command for the session (commands only); anything else: deny. */
     private void answer(Map<?, ?> req, String choice) throws Exception {
         String requestId = Json.str(req, "requestId");
-        boolean yes = choice.equalsIgnoreCase("y") || choice.equalsIgnoreCase("yes") || choice.equalsIgnoreCase("a");
-        if (req.containsKey("command")) {
-            Object r = call("ApproveCommand", Map.of("requestId", requestId, "decision", yes ? "allow" : "deny",
-                "scope", choice.equalsIgnoreCase("a") ? "session" : "once"));
-            say("* " + (yes ? "allowed" : "denied") + " " + requestId + (Boolean.TRUE.equals(Json.get(r, "started")) ? " (running)" : ""));
-        } else {
-            Object r = call("UploadFile", Map.of("requestId", requestId, "decision", yes ? "allow" : "deny"));
-            say("* " + (Boolean.TRUE.equals(Json.get(r, "sent")) ? "shared " + Json.str(r, "path") : "denied " + requestId));
+        Kinds.Asked k = Kinds.ASKED.get(Json.str(req, "kind"));
+        Object r = call(k.answerType(), k.answer(requestId, choice));
+        say("* " + k.done(requestId, choice, r));
+    }
+
+    /** The kind a request notification announces, from schemas/kinds.json; null for other notifications. */
+    private String kindOf(String method) {
+        for (Map.Entry<?, ?> e : kinds.entrySet()) {
+            if (method.equals(m.name(Json.str(e.getValue(), "notificationType")))) return e.getKey().toString();
         }
+        return null;
+    }
+
+    private void onRequest(String kind, Object p) {
+        if (Kinds.SHOWN.containsKey(kind)) { say("* " + Kinds.SHOWN.get(kind).show((Map<?, ?>) p)); return; }
+        Kinds.Asked k = Kinds.ASKED.get(kind);
+        if (k == null) { say("! request of an unknown kind " + kind + " (not answered; it is denied when it times out)"); return; }
+        if (Json.get(p, "refused") != null) {
+            say("request " + Json.str(p, "requestId") + ": " + k.describe((Map<?, ?>) p) + "\n  refused by your agent: " + Json.str(p, "refused", "message"));
+            return;
+        }
+        Map<String, Object> req = new java.util.HashMap<>();
+        ((Map<?, ?>) p).forEach((a, b) -> req.put(a.toString(), b));
+        req.put("kind", kind);
+        ask(req, k.describe((Map<?, ?>) p), k.keys());
     }
 
     private void onNotification(String method, Object p) {
         if (method.equals(m.name("EngineerMessage"))) say("engineer: " + Json.str(p, "text"));
         else if (method.equals(m.name("EngineerConnected"))) say("* " + Json.str(p, "engineer", "name") + " joined");
-        else if (method.equals(m.name("RequestCommand"))) ask(p, "run `" + Json.str(p, "command") + "`\n  in " + Json.str(p, "workingDirectory"),
-            "allow? [y] once, [a] always this exact command, [n] deny");
-        else if (method.equals(m.name("RequestFile"))) ask(p, "read " + Json.str(p, "path")
-            + (Json.get(p, "neverShare") != null ? "\n  never-share: " + Json.str(p, "neverShare") : ""), "share? [y] yes, [n] no");
+        else if (kindOf(method) != null) onRequest(kindOf(method), p);
         else if (method.equals(m.name("RequestResolved"))) resolved(p);
         else if (method.equals(m.name("CommandOutput"))) { System.out.print(Json.str(p, "data")); System.out.flush(); }
         else if (method.equals(m.name("CommandFinished"))) say("* command " + Json.str(p, "requestId") + " finished: exit "

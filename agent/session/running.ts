@@ -1,0 +1,35 @@
+// Approved commands running now, and what session.json keeps of them (pid and process start time) so a
+// restarted agent can find and stop what the previous one left running.
+import { processStart } from './proc-start.js';
+import type { RunningCommand } from './runner.js';
+import type { RunningRecord } from './store.js';
+
+export class RunningCommands {
+  private running = new Map<string, RunningCommand>();
+  private records = new Map<string, RunningRecord>();
+
+  constructor(private save: () => void) {}
+
+  add(requestId: string, cmd: RunningCommand): void {
+    this.running.set(requestId, cmd);
+    const pid = cmd.pid ?? null;
+    this.records.set(requestId, { requestId, pid, startTicks: pid ? processStart(pid) : null, startedAt: new Date(cmd.startedAt).toISOString() });
+    this.save();
+  }
+
+  remove(requestId: string): void {
+    this.running.delete(requestId);
+    this.records.delete(requestId);
+    this.save();
+  }
+
+  has(requestId: string): boolean { return this.running.has(requestId); }
+  list(): RunningRecord[] { return [...this.records.values()]; }
+  cancel(requestId: string): boolean { return this.running.get(requestId)?.kill('cancel') ?? false; }
+  killAll(why: 'session_end' | 'agent_exit'): void { for (const c of this.running.values()) c.kill(why); }
+  /** Resolves when every running command has ended, or after `ms`. */
+  async settle(ms: number): Promise<void> {
+    const runs = [...this.running.values()].map((c) => c.done);
+    await Promise.race([Promise.allSettled(runs), new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+}
