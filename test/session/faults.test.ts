@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -106,32 +106,63 @@ test('a message queued while the backend is down survives an agent kill and is d
   }
 });
 
-test('a command still running when the agent is killed is killed on resume and its end reported', async () => {
+/** Starts a long command, kills the agent with SIGKILL mid-command, and returns the orphaned shell's pid. */
+async function orphanACommand(w: World): Promise<{ id: string; pid: number }> {
+  await w.engineerJoins();
+  const id = await w.eng.requestCommand('echo $$ > shell.pid; echo started; sleep 60', 'long');
+  await w.agent.waitFor('request_command', (p) => p.requestId === id);
+  await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+  await w.agent.waitFor('command_output', (p) => p.requestId === id && p.data.includes('started'));
+  await until('session.json to record the running command', async () => {
+    try { return JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).running.length === 1; } catch { return false; }
+  });
+  w.agent.proc.kill('SIGKILL');
+  await w.agent.exited;
+  const pid = Number((await readFile(join(w.dir, 'shell.pid'), 'utf8')).trim());
+  process.kill(pid, 0); // the orphaned command outlived the agent
+  return { id, pid };
+}
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+test('a command still running when the agent is killed is killed on resume, group and all, and the engineer told why', async () => {
   const w = await startWorld({ env: FAST });
   try {
-    await w.engineerJoins();
-    const id = await w.eng.requestCommand('echo $$ > shell.pid; echo started; sleep 60', 'long');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
-    await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-    await w.agent.waitFor('command_output', (p) => p.requestId === id && p.data.includes('started'));
-    await until('session.json to record the running command', async () => {
-      try { return JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).running.length === 1; } catch { return false; }
-    });
-    w.agent.proc.kill('SIGKILL');
-    await w.agent.exited;
-    const pid = Number((await readFile(join(w.dir, 'shell.pid'), 'utf8')).trim());
-    process.kill(pid, 0); // the orphaned command outlived the agent
-
+    const { id, pid } = await orphanACommand(w);
     w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
     await w.agent.request(ResumeTask, {});
     const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id);
-    assert.is(fin.signal, 'SIGKILL');
-    await until('the left-over process to die', () => {
-      try { process.kill(pid, 0); return false; } catch { return true; }
-    });
+    assert.equal([fin.outcome, fin.exitCode, fin.signal], ['agent_restarted', null, null]);
+    await until('the left-over process to die', () => !alive(pid));
     const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
-    assert.is(r.payload.exitCode, null);
+    assert.equal([r.payload.outcome, r.payload.reason, r.payload.exitCode, r.payload.signal],
+      ['agent_restarted', "stopped: the customer's agent restarted", null, null]);
   } finally {
+    await w.cleanup();
+  }
+});
+
+test('a left-over command whose end the agent cannot know is reported as unknown, and a pid with another start time is never killed', async () => {
+  const w = await startWorld({ env: FAST });
+  let pid = 0;
+  try {
+    const orphan = await orphanACommand(w);
+    pid = orphan.pid;
+    // The same pid with a different start time is another process (a reused pid): it must be left alone.
+    const file = join(w.dir, '.codevf', 'session.json');
+    const saved = JSON.parse(await readFile(file, 'utf8'));
+    saved.running[0].startTicks += 1;
+    await writeFile(file, JSON.stringify(saved), { mode: 0o600 });
+    w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
+    await w.agent.request(ResumeTask, {});
+    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === orphan.id);
+    assert.equal([fin.outcome, fin.exitCode, fin.signal], ['unknown', null, null]);
+    const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === orphan.id);
+    assert.equal([r.payload.outcome, r.payload.signal], ['unknown', null]);
+    assert.match(r.payload.reason ?? '', /^unknown/);
+    assert.ok(alive(pid), 'a process that is not provably ours was not killed');
+  } finally {
+    if (pid && alive(pid)) process.kill(-pid, 'SIGKILL');
     await w.cleanup();
   }
 });
