@@ -63,4 +63,7 @@ export const migrations: string[] = [
      task_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), day TEXT NOT NULL, tool TEXT,
      started_at INTEGER NOT NULL);
    CREATE INDEX ai_sessions_user_day ON ai_sessions(user_id, day);`,
+  // A login's access and refresh tokens share a family id kept across rotations (was: one id per pair).
+  `ALTER TABLE tokens RENAME COLUMN pair_id TO family_id;
+   CREATE INDEX tokens_family ON tokens(family_id);`,
 ];

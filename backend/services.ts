@@ -17,9 +17,18 @@ import { FrameBatch } from './tasks/batch.js';
 import { Files } from './tasks/files.js';
 import { EventLog } from './tasks/log.js';
 import { Tasks } from './tasks/service.js';
-import { TaskSockets } from './tasks/sockets.js';
+import { TaskSockets, type OpenSocket } from './tasks/sockets.js';
 import { Users } from './users.js';
-import { pages } from '../protocol/backend/index.js';
+import type { Revoked } from './auth/tokens.js';
+import { pages, SocketClose } from '../protocol/backend/index.js';
+
+/** Whether a socket or poll was opened by the login a revocation ended. */
+function heldBy(r: Revoked, h: OpenSocket): boolean {
+  if (h.userId !== r.userId) return false;
+  if ('allTokens' in r) return h.kind !== 'session';
+  if ('familyId' in r) return h.familyId === r.familyId;
+  return h.tokenId === r.tokenId;
+}
 
 export function createServices(config: Config, baseUrl: () => string) {
   const store = new Store(config.dataDir);
@@ -30,15 +39,19 @@ export function createServices(config: Config, baseUrl: () => string) {
   const device = new DeviceFlow(store, tokens, {
     ttlS: config.deviceTtlS, intervalS: config.deviceIntervalS, verificationUri: () => baseUrl() + pages.device.path(),
   });
+  // Revoking a login closes its sockets and long polls at once, with the code that tells a client to sign in again.
+  const sockets = new TaskSockets(config.socketsPerTask);
+  tokens.onRevoked = sessions.onRevoked = (r) => {
+    sockets.close((h) => heldBy(r, h), SocketClose.authRevoked.code, SocketClose.authRevoked.reason);
+  };
   const log = new EventLog(store);
   const projects = new Projects(store);
   const snapshots = new Snapshots(store, config.dataDir, config.maxSnapshotBytes);
   const tasks = new Tasks(store, log, users, projects, snapshots, config);
   const files = new Files(store, config.dataDir);
   return {
-    config, baseUrl, store, users, tokens, sessions, auth, device, log, projects, snapshots, tasks, files,
+    config, baseUrl, store, users, tokens, sessions, auth, device, sockets, log, projects, snapshots, tasks, files,
     idem: new Idempotency(store),
-    sockets: new TaskSockets(config.socketsPerTask),
     frames: new FrameBatch(store),
     accounts: new Accounts(store, config, baseUrl),
     actions: new Actions(store, log, tasks, files),

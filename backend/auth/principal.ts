@@ -11,6 +11,8 @@ export interface Principal {
   user: User;
   tokenId: string;
   kind: 'pat' | 'access' | 'session';
+  /** A device login's family id (stays the same across refreshes); null for PATs and web sessions. */
+  familyId: string | null;
   scopes: Scope[];
   expiresAt: number | null;
   csrf?: string;
@@ -34,7 +36,7 @@ export class Authenticator {
       const rec = this.tokens.verify(m[1], ['pat', 'access']);
       const user = this.users.get(rec.userId);
       if (!user) throw unauthorized('token_invalid', 'The token\'s account no longer exists.');
-      return { user, tokenId: rec.id, kind: rec.kind as 'pat' | 'access', scopes: rec.scopes, expiresAt: rec.expiresAt };
+      return { user, tokenId: rec.id, kind: rec.kind as 'pat' | 'access', familyId: rec.familyId, scopes: rec.scopes, expiresAt: rec.expiresAt };
     }
     const session = opts.allowCookie !== false ? this.sessions.fromRequest(req) : undefined;
     if (!session) throw unauthorized('token_missing', 'Send `Authorization: Bearer <token>`; run `codevf login` to get one.');
@@ -44,7 +46,7 @@ export class Authenticator {
       if (!sameSecret(sent, session.csrf)) throw new ApiError(403, 'csrf_failed', 'The form is stale or forged: reload the page and retry.');
     }
     const scopes = session.user.role === 'engineer' ? ENGINEER_SCOPES : CUSTOMER_SCOPES;
-    return { user: session.user, tokenId: session.id, kind: 'session', scopes, expiresAt: session.expiresAt, csrf: session.csrf };
+    return { user: session.user, tokenId: session.id, kind: 'session', familyId: null, scopes, expiresAt: session.expiresAt, csrf: session.csrf };
   }
 
   /** Checks role and scope for an endpoint. */

@@ -40,6 +40,6 @@ export function registerAuthRoutes(api: Api, s: Services): void {
   });
   api.register(r.signOut, ({ principal }) => {
     if (principal.kind !== 'session') throw new ApiError(400, 'not_a_session', 'Use /api/cli/auth/revoke to log a token out.');
-    return new Reply({ ok: true }, 200, { 'set-cookie': s.sessions.signOut(principal.tokenId) });
+    return new Reply({ ok: true }, 200, { 'set-cookie': s.sessions.signOut(principal.tokenId, principal.user.id) });
   });
 }

@@ -6,6 +6,7 @@ import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
 import { checkPassword, type User, type Users } from '../users.js';
 import { sha256 } from '../util.js';
+import type { Revoked } from './tokens.js';
 
 const SESSION_TTL_MS = 12 * 3600_000;
 
@@ -20,6 +21,9 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
 }
 
 export class Sessions {
+  /** Set by the services: closes the sockets and polls a signed-out session holds. */
+  onRevoked: (r: Revoked) => void = () => {};
+
   constructor(private store: Store, private users: Users) {}
 
   /** Checks the password and opens a session; the same message for unknown email and bad password. */
@@ -47,8 +51,9 @@ export class Sessions {
     return user && { id, user, csrf: row.csrf, expiresAt: row.expires_at };
   }
 
-  signOut(id: string): string {
+  signOut(id: string, userId: string): string {
     this.store.stmt('UPDATE sessions SET revoked_at = ? WHERE hash = ?').run(Date.now(), sha256(id));
+    this.store.afterCommit(() => this.onRevoked({ userId, tokenId: id }));
     return `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`;
   }
 }

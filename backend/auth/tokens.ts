@@ -12,9 +12,11 @@ const LAST_USED_GRANULARITY_MS = 1000;
 
 interface Row {
   id: string; user_id: string; kind: TokenKind; name: string; prefix: string; scopes: string;
-  created_at: number; expires_at: number; last_used_at: number | null; revoked_at: number | null; pair_id: string | null;
+  created_at: number; expires_at: number; last_used_at: number | null; revoked_at: number | null; family_id: string | null;
 }
-export interface TokenRecord { id: string; userId: string; kind: TokenKind; scopes: Scope[]; expiresAt: number; pairId: string | null }
+export interface TokenRecord { id: string; userId: string; kind: TokenKind; scopes: Scope[]; expiresAt: number; familyId: string | null }
+/** What a revocation ended: one token, one device login (its family), or every token of an account. */
+export type Revoked = { userId: string } & ({ tokenId: string } | { familyId: string } | { allTokens: true });
 
 export const unauthorized = (code: string, message: string) =>
   new ApiError(401, code, message, { 'www-authenticate': `Bearer error="invalid_token"` });
@@ -28,15 +30,18 @@ export function info(r: Row) {
 }
 
 export class Tokens {
+  /** Set by the services: closes the sockets and polls a revoked login holds. Runs after the commit. */
+  onRevoked: (r: Revoked) => void = () => {};
+
   constructor(private store: Store, private opts: { patMaxDays: number; accessTtlS: number }) {}
 
-  issue(userId: string, kind: TokenKind, name: string, scopes: Scope[], ttlMs: number, pairId: string | null = null) {
+  issue(userId: string, kind: TokenKind, name: string, scopes: Scope[], ttlMs: number, familyId: string | null = null) {
     const token = `cvf_${randomBytes(30).toString('base64url')}`;
     const id = newId('tok');
     const now = Date.now();
-    this.store.stmt(`INSERT INTO tokens (id, user_id, kind, name, hash, prefix, scopes, created_at, expires_at, pair_id)
+    this.store.stmt(`INSERT INTO tokens (id, user_id, kind, name, hash, prefix, scopes, created_at, expires_at, family_id)
       VALUES (?,?,?,?,?,?,?,?,?,?)`).run(id, userId, kind, name, sha256(token), token.slice(0, 8), JSON.stringify(scopes),
-      now, now + ttlMs, pairId);
+      now, now + ttlMs, familyId);
     return { id, token, row: this.row(id)! };
   }
 
@@ -48,11 +53,10 @@ export class Tokens {
     return { ...info(row), token };
   }
 
-  /** A fresh access + refresh pair; the pair id lets a refresh revoke the access token it replaces. */
-  issuePair(userId: string, scopes: Scope[], name: string) {
-    const pairId = newId('pair');
-    const access = this.issue(userId, 'access', name, scopes, this.opts.accessTtlS * 1000, pairId);
-    const refresh = this.issue(userId, 'refresh', name, scopes, 30 * DAY, pairId);
+  /** A fresh access + refresh pair in a login family (a new one at device login, the same one on rotation). */
+  issuePair(userId: string, scopes: Scope[], name: string, familyId = newId('fam')) {
+    const access = this.issue(userId, 'access', name, scopes, this.opts.accessTtlS * 1000, familyId);
+    const refresh = this.issue(userId, 'refresh', name, scopes, 30 * DAY, familyId);
     return {
       access_token: access.token, token_type: 'Bearer' as const, expires_in: this.opts.accessTtlS,
       refresh_token: refresh.token, scope: scopes,
@@ -76,17 +80,31 @@ export class Tokens {
     if (!r.last_used_at || now - r.last_used_at > LAST_USED_GRANULARITY_MS) {
       this.store.stmt('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now, r.id);
     }
-    return { id: r.id, userId: r.user_id, kind: r.kind, scopes: JSON.parse(r.scopes), expiresAt: r.expires_at, pairId: r.pair_id };
+    return { id: r.id, userId: r.user_id, kind: r.kind, scopes: JSON.parse(r.scopes), expiresAt: r.expires_at, familyId: r.family_id };
   }
 
-  /** Exchanges a refresh token once: the old pair is revoked, a new pair is issued. */
+  /** Exchanges a refresh token once: the old pair is revoked, a new pair joins the same family. A refresh token
+   *  presented again after its rotation was stolen by one of the two parties using it, so the whole family is
+   *  revoked (OAuth 2.0 Security BCP §4.14). */
   refresh(refreshToken: string) {
-    return this.store.tx(() => {
+    // The family's revocation must commit even though the answer is an error, so the error is thrown after it.
+    const out = this.store.tx(() => {
+      const r = this.store.stmt('SELECT * FROM tokens WHERE hash = ?').get(sha256(refreshToken)) as Row | undefined;
+      if (r?.kind === 'refresh' && r.revoked_at && r.family_id) {
+        this.revokeFamily(r.user_id, r.family_id);
+        return unauthorized('token_revoked', 'This refresh token was already used, so the login it belongs to is now revoked. Run `codevf login` again.');
+      }
       const rec = this.verify(refreshToken, ['refresh']);
-      this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(Date.now(), rec.pairId);
-      const name = this.row(rec.id)!.name;
-      return this.issuePair(rec.userId, rec.scopes, name);
+      this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(Date.now(), rec.familyId);
+      return this.issuePair(rec.userId, rec.scopes, r!.name, rec.familyId ?? undefined);
     });
+    if (out instanceof ApiError) throw out;
+    return out;
+  }
+
+  private revokeFamily(userId: string, familyId: string): void {
+    this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(Date.now(), familyId);
+    this.store.afterCommit(() => this.onRevoked({ userId, familyId }));
   }
 
   list(userId: string) {
@@ -99,10 +117,12 @@ export class Tokens {
     return this.store.tx(() => {
       const r = this.row(tokenId);
       if (!r || r.user_id !== userId) throw new ApiError(404, 'not_found', `Token ${tokenId} not found`);
-      const now = Date.now();
-      // Revoking either half of a login pair ends the whole login.
-      if (r.pair_id) this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE pair_id = ? AND revoked_at IS NULL').run(now, r.pair_id);
-      else this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, r.id);
+      // Revoking any token of a device login ends the whole login.
+      if (r.family_id) this.revokeFamily(userId, r.family_id);
+      else {
+        this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(Date.now(), r.id);
+        this.store.afterCommit(() => this.onRevoked({ userId, tokenId: r.id }));
+      }
       return info(this.row(tokenId)!);
     });
   }
@@ -114,6 +134,7 @@ export class Tokens {
       const n = this.store.stmt(`UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND kind != 'refresh'`)
         .run(now, userId).changes;
       this.store.stmt('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, userId);
+      this.store.afterCommit(() => this.onRevoked({ userId, allTokens: true }));
       return n;
     });
   }

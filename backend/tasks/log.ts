@@ -65,12 +65,14 @@ export class EventLog {
     };
   }
 
-  /** Resolves at the next event of the task, or after `ms`. */
-  waitForNext(taskId: string, ms: number): Promise<void> {
+  /** Resolves at the next event of the task, after `ms`, or when `signal` aborts. */
+  waitForNext(taskId: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); off(); resolve(); };
+      const done = () => { clearTimeout(timer); off(); signal?.removeEventListener('abort', done); resolve(); };
       const off = this.subscribe(taskId, done);
       const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      if (signal?.aborted) done();
     });
   }
 

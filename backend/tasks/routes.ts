@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { routes, EventsQuery, type CustomerAction } from '../../protocol/backend/index.js';
+import type { Principal } from '../auth/principal.js';
+import { unauthorized } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
 import type { Api, Ctx } from '../http/api.js';
 import { describeZodError } from '../http/reply.js';
@@ -9,13 +11,17 @@ import { MAX_FILE_BYTES } from './files.js';
 type CustomerActionType = z.output<typeof CustomerAction>['type'];
 const UPLOAD_BODY_LIMIT = Math.ceil(MAX_FILE_BYTES * 4 / 3) + 64 * 1024;
 
-/** Long poll: answers at once when events are there, else waits up to `wait` seconds for the next one. */
-async function poll(s: Services, taskId: string, url: URL) {
+/** Long poll: answers at once when events are there, else waits up to `wait` seconds for the next one.
+ *  A revocation of the caller's login ends the wait with 401 at once. */
+async function poll(s: Services, p: Principal, taskId: string, url: URL) {
   const q = EventsQuery.safeParse(Object.fromEntries(url.searchParams));
   if (!q.success) throw new ApiError(400, 'invalid_query', describeZodError(q.error, 'query'));
   let events = s.log.after(taskId, q.data.after);
   if (!events.length && q.data.wait > 0 && s.tasks.row(taskId).status !== 'ended') {
-    await s.log.waitForNext(taskId, q.data.wait * 1000);
+    const revoked = new AbortController();
+    const off = s.sockets.hold(p, taskId, () => revoked.abort());
+    try { await s.log.waitForNext(taskId, q.data.wait * 1000, revoked.signal); } finally { off(); }
+    if (revoked.signal.aborted) throw unauthorized('token_revoked', 'The login was revoked while waiting. Run `codevf login` again.');
     events = s.log.after(taskId, q.data.after);
   }
   return { events, lastSeq: events.at(-1)?.seq ?? q.data.after, ended: s.tasks.row(taskId).status === 'ended' };
@@ -28,7 +34,7 @@ export function registerTaskRoutes(api: Api, s: Services): void {
   api.register(r.get, ({ principal, params }) => s.tasks.view(s.tasks.forCustomer(principal.user.id, params.taskId)));
   api.register(r.events, ({ principal, params, url }) => {
     s.tasks.forCustomer(principal.user.id, params.taskId);
-    return poll(s, params.taskId, url);
+    return poll(s, principal, params.taskId, url);
   });
   // Each customer route is one action type; the WebSocket frames reach the same `actions.customer`.
   const act = (type: CustomerActionType) => ({ principal, params, body }: Ctx) =>
@@ -52,7 +58,7 @@ export function registerTaskRoutes(api: Api, s: Services): void {
   api.register(e.get, ({ principal, params }) => s.tasks.view(s.tasks.forEngineer(principal.user.id, params.taskId, false)));
   api.register(e.events, ({ principal, params, url }) => {
     s.tasks.forEngineer(principal.user.id, params.taskId);
-    return poll(s, params.taskId, url);
+    return poll(s, principal, params.taskId, url);
   });
   api.register(e.act, ({ principal, params, body }) => s.actions.engineer(principal.user, params.taskId, body));
   api.register(e.file, ({ principal, params, res }) => {

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { z, ZodError } from 'zod';
 import { CustomerAction, EngineerAction, EventsQuery, routes } from '../../protocol/backend/index.js';
 import type { Principal } from '../auth/principal.js';
+import { unauthorized } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
 import { describeZodError, toApiError } from '../http/reply.js';
 import type { Router } from '../http/router.js';
@@ -69,16 +70,19 @@ export function registerTaskSockets(router: Router, s: Services): WebSocketServe
     const p = admit(s, req, 'engineer', taskId);
     const after = afterParam(url);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      s.sockets.add(p, taskId, 'engineer', ws);
+      // The meter stops when the socket closes or its login is revoked, whichever comes first.
+      let billed = s.tasks.row(taskId).status === 'active';
+      const left = () => { if (billed) s.billing.engineerLeft(taskId, p.user.id); billed = false; };
+      s.sockets.add(p, taskId, 'engineer', ws, left);
       serve(s, ws, taskId, after, (frame) => {
         const id = FrameId.parse(frame);
         const action = EngineerAction.parse(frame);
         return s.idem.run(p.user.id, id, [routes.engineer.act.pattern, { taskId }, action],
           () => s.actions.engineer(p.user, taskId, action)).result;
       });
-      if (s.tasks.row(taskId).status === 'active') {
+      if (billed) {
         s.billing.engineerJoined(taskId, p.user.id);
-        ws.once('close', () => s.billing.engineerLeft(taskId, p.user.id));
+        ws.once('close', left);
       }
     });
   });
@@ -104,9 +108,13 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
   }, PING_MS);
   ws.on('pong', () => { alive = true; });
   ws.on('close', () => { stop(); clearInterval(ping); });
+  // After a revocation the socket is closing: what it still sends is dropped, also frames already queued.
+  const revoked = () => unauthorized('token_revoked', 'The login was revoked; the frame was dropped.');
   ws.on('message', (data) => {
+    if (ws.readyState !== ws.OPEN) return;
     let id: string | null = null;
     s.frames.add(() => {
+      if (ws.readyState !== ws.OPEN) throw revoked();
       const frame = JSON.parse(String(data)) as { id?: unknown };
       id = typeof frame?.id === 'string' ? frame.id : null;
       return onFrame(frame);

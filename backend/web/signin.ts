@@ -72,7 +72,7 @@ export function registerSignIn(router: Router, s: Services): void {
   }));
 
   const signOut = signedIn(s, 'any', ({ res, session }) => {
-    redirect(res, pages.signIn.path(), { 'set-cookie': s.sessions.signOut(session.id) });
+    redirect(res, pages.signIn.path(), { 'set-cookie': s.sessions.signOut(session.id, session.user.id) });
   });
   // Already signed out (expired, other tab): nothing to protect, just go to the sign-in page.
   router.raw('POST', '/sign-out', (req, res, params, url) =>

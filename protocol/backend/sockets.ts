@@ -10,4 +10,7 @@ export const SocketClose = {
   /** The reader stayed behind too long (it did not read what was sent): reconnect with `?after=` the last
    *  seq received; nothing is lost, the rest is replayed from the stored log. */
   readerBehind: { code: 4008, reason: 'reader behind' },
+  /** The login behind the socket was revoked, signed out, or its refresh token replayed: reconnecting cannot
+   *  help; stop and ask the user to sign in again. */
+  authRevoked: { code: 4401, reason: 'sign in again' },
 } as const;

@@ -8,6 +8,13 @@ export const OTHER_CUSTOMER = { email: 'other@codevf.test', password: 'codevf-ot
 export const OTHER_ENGINEER = { email: 'sam@codevf.test', password: 'codevf-sam' };
 export const key = () => ({ 'idempotency-key': randomUUID() });
 
+/** Waits for `p`, failing after a generous bound (not a measurement) so a missing close fails instead of hanging. */
+export function soon<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Signs in on the web API and returns the session cookie and CSRF token. */
 export async function signIn(url: string, email: string, password: string) {
   const res = await fetch(url + routes.auth.signIn.path(), {
@@ -18,14 +25,19 @@ export async function signIn(url: string, email: string, password: string) {
   return { status: res.status, body, cookie, csrf: body.csrfToken as string, headers: res.headers };
 }
 
-/** A fresh PAT for an account, created through its web session (sandbox started with --seed-extra). */
-export async function tokenFor(url: string, who: { email: string; password: string }, scopes: string[]) {
+/** A fresh PAT for an account (its id and token), created through its web session. */
+export async function patFor(url: string, who: { email: string; password: string }, scopes: string[]) {
   const s = await signIn(url, who.email, who.password);
   const r = await api(url, 'POST', routes.auth.createToken.path(), {
     body: { name: 'test', scopes }, headers: { cookie: s.cookie, [CSRF_HEADER]: s.csrf },
   });
   if (r.status !== 200) throw new Error(`token creation failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.token as string;
+  return { id: r.body.id as string, token: r.body.token as string, session: s };
+}
+
+/** A fresh PAT for an account, created through its web session (sandbox started with --seed-extra). */
+export async function tokenFor(url: string, who: { email: string; password: string }, scopes: string[]) {
+  return (await patFor(url, who, scopes)).token;
 }
 
 export async function createTask(sb: Sandbox, issue = 'users cannot log in', token = sb.customerToken) {

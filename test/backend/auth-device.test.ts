@@ -74,10 +74,11 @@ test('refresh rotates the pair: the old refresh token and access token stop work
   assert.is.not(next.body.access_token, pair.access_token);
   const old = await api(sb.url, 'GET', routes.account.me.path(), { token: pair.access_token });
   assert.equal([old.status, old.body.error.code], [401, 'token_revoked']);
-  const reuse = await api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: 'refresh_token', refresh_token: pair.refresh_token } });
-  assert.equal([reuse.status, reuse.body.error.code], [401, 'token_revoked']);
   const fresh = await api(sb.url, 'GET', routes.account.me.path(), { token: next.body.access_token });
   assert.is(fresh.status, 200);
+  // Replaying the rotated refresh token is refused and, since #12, revokes the whole login (refresh-family.test.ts).
+  const reuse = await api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: 'refresh_token', refresh_token: pair.refresh_token } });
+  assert.equal([reuse.status, reuse.body.error.code], [401, 'token_revoked']);
 });
 
 test('a bad token request names the field', async () => {

@@ -1,0 +1,58 @@
+// Refresh-token families (OAuth 2.0 Security BCP §4.14, OAuth 2.1 §4.3.1): rotation keeps the login's family;
+// a rotated refresh token presented again revokes the whole family and closes the sockets it holds.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEVICE_GRANT, routes, SocketClose } from '../../protocol/backend/index.js';
+import { TaskSocket } from '../helpers/engineer.js';
+import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { createTask, post, soon } from './_util.js';
+
+const test = suite('backend refresh-token families');
+let sb: Sandbox;
+test.before(async () => { sb = await startSandbox({ args: ['--device-interval', '1'] }); });
+test.after(async () => { await sb?.stop(); });
+
+type Pair = { access_token: string; refresh_token: string };
+const me = (token: string) => api(sb.url, 'GET', routes.account.me.path(), { token });
+const refresh = (refresh_token: string) => api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: 'refresh_token', refresh_token } });
+
+/** A device login approved by the demo customer's token. */
+async function login(): Promise<Pair> {
+  const start = await api(sb.url, 'POST', routes.auth.deviceStart.path(), { body: { client_name: 'family test' } });
+  await post(sb, routes.auth.deviceApprove.path(), { user_code: start.body.user_code, decision: 'approve' }, {});
+  const r = await api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: DEVICE_GRANT, device_code: start.body.device_code } });
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+}
+
+test('a replayed refresh token revokes its whole family and closes its sockets; other logins stay', async () => {
+  const first = await login();
+  const other = await login();
+  const second = (await refresh(first.refresh_token)).body as Pair;
+  const taskId = await createTask(sb, 'family', second.access_token);
+  const sock = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), second.access_token);
+  const third = (await refresh(second.refresh_token)).body as Pair;
+  assert.is((await me(third.access_token)).status, 200, 'rotation keeps the login working');
+
+  // An attacker (or the victim) presents the first, long-rotated refresh token.
+  const replay = await refresh(first.refresh_token);
+  assert.equal([replay.status, replay.body.error.code], [401, 'token_revoked']);
+  assert.match(replay.body.error.message, /already used/);
+  assert.equal((await me(third.access_token)).body.error.code, 'token_revoked');
+  assert.equal((await refresh(third.refresh_token)).body.error.code, 'token_revoked');
+  assert.is((await soon(sock.closed, 'family socket close')).code, SocketClose.authRevoked.code, 'a socket from an earlier rotation of the family closes too');
+  assert.is((await me(other.access_token)).status, 200, 'another login of the same account is untouched');
+  assert.is((await refresh(other.refresh_token)).status, 200);
+});
+
+test('revoking a login from the token list ends its newest pair, whichever rotation the listed id is', async () => {
+  const first = await login();
+  const meFirst = await me(first.access_token);
+  const second = (await refresh(first.refresh_token)).body as Pair;
+  const r = await post(sb, routes.auth.revokeToken.path(meFirst.body.token.id), {}, {});
+  assert.is(r.status, 200);
+  assert.equal((await me(second.access_token)).body.error.code, 'token_revoked');
+  assert.equal((await refresh(second.refresh_token)).body.error.code, 'token_revoked');
+});
+
+test.run();
