@@ -87,3 +87,10 @@ export function attributedLines(prefix: string, text: string, opts: { output?: b
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines.map((l) => prefix + (opts.output ? neutralizeOutput(l) : neutralize(l)));
 }
+
+/** Command output as plain text (for an editor, where colours mean nothing): whitelisted colours dropped,
+ *  everything else neutralised as in `neutralizeOutput`. */
+export function plainOutput(text: string): string {
+  const out = neutralizeOutput(text);
+  return out.includes('\x1b') ? out.replace(/\x1b\[[0-9;]*m/g, '') : out;
+}

@@ -11,7 +11,8 @@ import {
   ScreenshareRequestNote, SendMessage, SessionEndNote, UploadFile, type AskedKind,
 } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
-import { acpKind, decisionFor, outputBlock, permissionOptions, requestDetails, requestTitle, text, type Decision } from './translate.js';
+import { neutralize } from '../../protocol/terminal-text.js';
+import { acpKind, decisionFor, neverShareRefusal, outputBlock, permissionOptions, requestDetails, requestTitle, text, type Decision } from './translate.js';
 import { Turn } from './turn.js';
 
 type Pending = z.infer<typeof PendingRequest>;
@@ -37,6 +38,8 @@ export class AcpSession {
   private queue: Array<[string, Note]> | null = [];
   private turn: Turn | null = null;
   private asking = new Set<string>();
+  /** Never-share files refused without asking (ACP mode): their refusal message stands instead of "Denied". */
+  private neverShareRefused = new Set<string>();
   private running = new Map<string, Running>();
   private requests = new Map<string, Pending>();
   private engineerJoined = false;
@@ -107,13 +110,14 @@ export class AcpSession {
     }
   }
 
-  private async engineerSays(message: string): Promise<void> {
+  private async engineerSays(raw: string): Promise<void> {
+    const message = neutralize(raw);
     const first = this.turn ? this.turn.heard() : true;
     await this.send({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: first ? message : `\n\n${message}` } });
   }
 
   private status(line: string): Promise<void> {
-    return this.send({ sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: `${line}\n` } });
+    return this.send({ sessionUpdate: 'agent_thought_chunk', content: { type: 'text', text: `${neutralize(line)}\n` } });
   }
 
   private onRequest(kind: AskedKind, p: Note): Promise<void> {
@@ -144,6 +148,12 @@ export class AcpSession {
   private async askIfPending(r: Pending): Promise<void> {
     const { requests } = await this.env.call(ListPendingRequests, { taskId: this.sessionId });
     if (!requests.some((x) => x.requestId === r.requestId)) return;
+    if (r.type === 'file' && r.neverShare) {
+      this.neverShareRefused.add(r.requestId);
+      await this.answer(r, null);
+      await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'failed', content: [text(neverShareRefusal(r.path, r.neverShare))] });
+      return;
+    }
     this.asking.add(r.requestId);
     this.turn?.poke();
     let optionId: string | null = null;
@@ -204,6 +214,7 @@ export class AcpSession {
     const r = this.requests.get(requestId);
     if (decision === 'deny') {
       this.requests.delete(requestId);
+      if (this.neverShareRefused.delete(requestId)) return; // its refusal says why
       const who = by === 'customer' ? 'you' : by === 'no_front_end' ? 'no one could answer' : by === 'agent' ? 'refused by your agent' : `the ${by}`;
       return this.send({ sessionUpdate: 'tool_call_update', toolCallId: requestId, status: 'failed', content: [text(`Denied (${who}).`)] });
     }

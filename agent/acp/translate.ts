@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { AcpErrorCode, type AcpContentBlock, type AcpPermissionOption, type AcpToolContent } from '../../protocol/acp.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { AskedKind, PendingOf, PendingRequest } from '../../protocol/methods/session.js';
+import { neutralize, neutralizeLine, plainOutput } from '../../protocol/terminal-text.js';
 import { sessionScopeRefusal } from '../session/rules.js';
 
 type Pending = z.infer<typeof PendingRequest>;
@@ -21,7 +22,6 @@ export const AUTH_METHODS = [{
 export const Option = {
   allowOnce: 'allow_once',
   allowSession: 'allow_session',
-  allowOverride: 'allow_never_share_override',
   deny: 'reject_once',
 } as const;
 
@@ -84,11 +84,9 @@ export const acpKinds = {
     details: (r) => [`${who(r)} asks for the file \`${r.path}\`.`, ...(r.neverShare ? [`This file is on the never-share list: ${r.neverShare}.`] : [])],
     rawInput: (r) => ({ path: r.path, engineer: r.engineer, reason: r.reason }),
     locations: () => [],
-    options: (r) => r.neverShare
-      ? [{ optionId: Option.allowOverride, name: `Share anyway (never-share: ${r.neverShare})`, kind: 'allow_once' }, deny]
-      : [{ optionId: Option.allowOnce, name: 'Share this file', kind: 'allow_once' }, deny],
-    decide: (_r, pick) => ({ kind: 'file', decision: pick === Option.allowOnce || pick === Option.allowOverride ? 'allow' : 'deny',
-      override: pick === Option.allowOverride }),
+    // An editor that auto-approves reads would pick any allow option: a never-share file gets none (see neverShareRefusal).
+    options: (r) => r.neverShare ? [deny] : [{ optionId: Option.allowOnce, name: 'Share this file', kind: 'allow_once' }, deny],
+    decide: (_r, pick) => ({ kind: 'file', decision: pick === Option.allowOnce ? 'allow' : 'deny', override: false }),
   },
 } satisfies { [K in AskedKind]: AcpKind<K> };
 
@@ -108,11 +106,18 @@ export function decisionFor(r: Pending, optionId: string | null): Decision {
   return acpKind(r).decide(r, offered ? optionId : Option.deny);
 }
 
-export const text = (t: string): AcpToolContent => ({ type: 'content', content: { type: 'text', text: t } });
+/** Shown in the editor, which may be a terminal: controls, bidi and invisible characters are made visible. */
+export const text = (t: string): AcpToolContent => ({ type: 'content', content: { type: 'text', text: neutralize(t) } });
+
+/** Why a never-share file is refused in ACP mode, and how the customer can still share it. */
+export function neverShareRefusal(path: string, why: string): string {
+  return `Not shared: \`${path}\` is on the never-share list (${why}). From an editor it is always refused. `
+    + 'To share it, run the session in a terminal with `codevf fix "<issue>"`, where you can send it after a warning.';
+}
 
 /** What the permission prompt shows: the exact command or path, folder, engineer and reason. */
 export function requestTitle(r: Pending): string {
-  return acpKind(r).title(r);
+  return neutralizeLine(acpKind(r).title(r));
 }
 
 export function requestDetails(r: Pending): string {
@@ -121,7 +126,7 @@ export function requestDetails(r: Pending): string {
 
 /** Last `max` characters of command output, fenced so editors show it as a block. */
 export function outputBlock(output: string, max: number): string {
-  const shown = output.length > max ? `…${output.slice(-max)}` : output;
+  const shown = plainOutput(output.length > max ? `…${output.slice(-max)}` : output);
   return `\`\`\`\n${shown.replace(/\n$/, '')}\n\`\`\``;
 }
 

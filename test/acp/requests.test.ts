@@ -76,4 +76,41 @@ test('a permission prompt answered "cancelled" denies: nothing runs without an e
   }
 });
 
+test('ACP mode refuses a never-share file without a prompt, even from an editor that allows every read, and says how to share it', async () => {
+  const w = await startAcpWorld();
+  try {
+    await writeFile(join(w.dir, '.env'), 'API_KEY=not-for-the-engineer\n');
+    const { eng } = await w.startSession();
+    w.answer = choose('allow_once'); // an editor set to auto-approve reads
+    const id = await eng.requestFile('.env', 'read your env');
+    const d = await eng.waitFor('file_decision', (e) => e.payload.requestId === id);
+    assert.is(d.payload.decision, 'deny');
+    const refused = await w.waitUpdate((u) => u.sessionUpdate === 'tool_call_update' && u.toolCallId === id && u.status === 'failed', 'the refusal');
+    assert.match(textOf(refused), 'is on the never-share list');
+    assert.match(textOf(refused), 'codevf fix');
+    assert.is(w.permissions.length, 0, 'no prompt for a never-share file');
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('ACP text from the engineer reaches the editor with every control shown, not sent raw', async () => {
+  const w = await startAcpWorld();
+  try {
+    const { eng } = await w.startSession();
+    w.answer = choose('allow_once');
+    await eng.say('look\x1b]2;pwned\x07 \x1b[2J \u202eevil');
+    const said = await w.waitUpdate((u) => u.sessionUpdate === 'agent_message_chunk' && textOf(u).includes('look'), 'the chat');
+    assert.match(textOf(said), 'look\\x1b]2;pwned\\x07 \\x1b[2J \\u202eevil');
+    const id = await eng.requestCommand(String.raw`printf '\033[31mred\033[0m \033]0;t\007done'`, 'reason\x1b[8m');
+    const ask = await w.waitPermission('the prompt');
+    assert.not.match(JSON.stringify(ask.toolCall.content), /\\u001b/);
+    const done = await w.waitUpdate((u) => u.sessionUpdate === 'tool_call_update' && u.toolCallId === id && u.status === 'completed', 'the output');
+    assert.match(textOf(done), 'red \\x1b]0;t\\x07done');
+    assert.not.match(textOf(done), /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test.run();

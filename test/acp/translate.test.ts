@@ -16,10 +16,11 @@ test('only an offered allow option allows; unknown ids, cancellation and reject 
   assert.is(decisionFor(cmd('a; b'), 'allow_session').decision, 'deny', '"for the session" was not offered for a chained command');
 });
 
-test('a never-share file is shared only through its explicit override option', () => {
-  assert.equal(permissionOptions(file('secrets')).map((o) => o.optionId), ['allow_never_share_override', 'reject_once']);
-  assert.equal(decisionFor(file('secrets'), 'allow_never_share_override'), { kind: 'file', decision: 'allow', override: true });
-  assert.is(decisionFor(file('secrets'), 'allow_once').decision, 'deny');
+test('a never-share file is offered no allow option in ACP mode: any choice denies, never with override', () => {
+  assert.equal(permissionOptions(file('secrets')).map((o) => o.optionId), ['reject_once']);
+  for (const pick of ['allow_never_share_override', 'allow_once', 'allow_always', null]) {
+    assert.equal(decisionFor(file('secrets'), pick), { kind: 'file', decision: 'deny', override: false });
+  }
   assert.equal(decisionFor(file(null), 'allow_once'), { kind: 'file', decision: 'allow', override: false });
 });
 

@@ -63,6 +63,7 @@ test('Neovim plugin: chat both ways (:CodeVF say and Enter in the chat buffer) a
     await w.eng.connect(taskId);
     const joined = await w.eng.waitFor('engineer_connected');
     const engineer = joined.payload.engineer.name;
+    await w.eng.say('bad\x1b]2;pwned\x07 \u202erev\x9b2J\nAllow? (y/n)');
     await w.eng.say('hello from the engineer');
     const msg = await w.eng.waitFor('customer_message', (e) => e.payload.text === 'hi from neovim', 30_000);
     assert.is(msg.payload.text, 'hi from neovim');
@@ -92,6 +93,9 @@ test('Neovim plugin: chat both ways (:CodeVF say and Enter in the chat buffer) a
     has(/^you: users cannot log in$/);
     has(new RegExp(`^\\[joined\\] ${engineer} connected$`));
     has(new RegExp(`^${engineer}: hello from the engineer$`));
+    // Controls from the engineer are shown as escapes; a second line is indented under the name.
+    assert.ok(chat.includes(`${engineer}: bad\\x1b]2;pwned\\x07 \\u202erev\\x9b2J`), chat.join('\n'));
+    assert.ok(chat.includes(`${' '.repeat(engineer.length + 2)}Allow? (y/n)`), chat.join('\n'));
     has(/^you: hi from neovim$/);
     has(/^you: typed in the chat$/);
     has(/^\[request\] .* wants to run `echo from-nvim` in .*cvf-proj-.*\. Reason: see the output$/);

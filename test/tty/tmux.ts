@@ -53,6 +53,23 @@ export class Tmux {
     return this.tmux(['capture-pane', '-p', '-J', '-S', '-5000', '-t', this.session]);
   }
 
+  /** The visible screen only (no history); with `escapes`, colours and attributes as escape sequences (-e). */
+  visible(escapes = false): string {
+    return this.tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.session]);
+  }
+
+  /** The pane's title, as OSC 0/2 would set it. */
+  title(): string { return this.tmux(['display-message', '-p', '-t', this.session, '#{pane_title}']).trim(); }
+
+  /** The contents of every tmux paste buffer (OSC 52 makes one when set-clipboard is on). */
+  buffers(): string[] {
+    const names = this.tmux(['list-buffers', '-F', '#{buffer_name}']).split('\n').filter(Boolean);
+    return names.map((b) => this.tmux(['show-buffer', '-b', b]));
+  }
+
+  /** Any tmux command against this server, e.g. `['set-option', '-s', 'set-clipboard', 'on']`. */
+  command(args: string[]): string { return this.tmux(args); }
+
   /** Waits until the screen matches; fails with the screen's content after `ms`. */
   async waitFor(what: string | RegExp, ms = 15_000): Promise<string> {
     const until = Date.now() + ms;

@@ -1,6 +1,7 @@
 // The one place that turns failures into what the person reads and the exit code. Agent errors are
 // matched on their stable `data.reason`; each message ends with the one command that fixes it.
 import type { RpcError } from '../../../protocol/errors.js';
+import { neutralize } from '../../../protocol/terminal-text.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, auth: 4 } as const;
 
@@ -63,7 +64,7 @@ export function fromRpc(e: RpcError): CliError {
 export function report(e: unknown, json: boolean, verbose = false): number {
   const err = e instanceof CliError ? e : isRpcError(e) ? fromRpc(e) : new CliError(`Error: ${e instanceof Error ? e.message : String(e)}`);
   const text = err.message.startsWith('Error:') || err.exitCode === EXIT.usage ? err.message : `Error: ${err.message}`;
-  process.stderr.write(`${text}\n`);
+  process.stderr.write(`${neutralize(text)}\n`); // messages can quote the backend
   // The document's message is the message alone: "Error: " is for the person reading stderr.
   const message = text.replace(/^Error: /, '');
   if (json) process.stdout.write(`${JSON.stringify({ error: { reason: err.reason, message, exitCode: err.exitCode } }, null, 2)}\n`);

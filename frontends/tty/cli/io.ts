@@ -1,5 +1,6 @@
 // Where output goes: data on stdout, messages on stderr, colours only where a person will see them.
 import pc from 'picocolors';
+import { neutralizeOutput } from '../../../protocol/terminal-text.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -23,11 +24,13 @@ export class Io {
   /** Both ends are terminals: a person can answer a question. */
   get interactive(): boolean { return Boolean(process.stdin.isTTY && process.stdout.isTTY); }
 
+  // Both carry text from the backend (names, URLs, messages): only our colours reach the terminal, every
+  // other control is shown as an escape (protocol/terminal-text.ts).
   /** Human-readable data on stdout; silent with --json (the command returns its document instead). */
-  data(text: string): void { if (!this.json) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`); }
+  data(text: string): void { if (!this.json) process.stdout.write(neutralizeOutput(text.endsWith('\n') ? text : `${text}\n`)); }
 
   /** A message for the person, on stderr. */
-  info(text: string): void { process.stderr.write(`${text}\n`); }
+  info(text: string): void { process.stderr.write(`${neutralizeOutput(text)}\n`); }
   success(text: string): void { this.info(`${this.err.green('✓')} ${text}`); }
   warn(text: string): void { this.info(`${this.err.yellow('Warning:')} ${text}`); }
   debug(text: string): void { if (this.verbose) this.info(this.err.dim(text)); }

@@ -2,6 +2,7 @@
 import type * as z from 'zod';
 import type { SessionSummary } from '../../../protocol/backend/events.js';
 import { RateSession } from '../../../protocol/methods/session.js';
+import { neutralize, neutralizeLine } from '../../../protocol/terminal-text.js';
 import type { AgentClient } from '../cli/client.js';
 import type { Io } from '../cli/io.js';
 import type { Screen } from './screen.js';
@@ -26,7 +27,7 @@ export function summaryText(io: Io, s: Summary): string {
     '',
     c.bold('Session Summary'),
     '───────────────',
-    `Engineer: ${s.engineer?.name ?? 'none joined'}`,
+    `Engineer: ${s.engineer ? neutralizeLine(s.engineer.name) : 'none joined'}`,
     `Time: ${duration(s.durationSeconds)}`,
     `Credits Used: ${s.creditsUsed}`,
     c.dim(`Ended: ${REASONS[s.reason]}`),
@@ -46,7 +47,7 @@ export function askRating(io: Io, agent: AgentClient, screen: Screen, taskId: st
           await agent.request(RateSession, { taskId, rating: Number(a) });
           screen.print(`${io.out.green('✓')} Thanks! You rated ${engineer} ${a}/5.`);
         } catch (e) {
-          screen.print(io.out.red(`Could not send the rating: ${(e as Error).message}`));
+          screen.print(io.out.red(`Could not send the rating: ${neutralize((e as Error).message)}`));
         }
         resolve(Number(a));
         return true;

@@ -9,6 +9,7 @@ import { str, type Ctx } from '../cli/context.js';
 import { CliError, usage } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
 import { askRating, summaryText, type Summary } from './end.js';
+import { attributedLines, neutralize, neutralizeLine } from '../../../protocol/terminal-text.js';
 import { Requests } from './requests.js';
 import { Screen } from './screen.js';
 
@@ -82,13 +83,16 @@ class LiveSession {
     agent.on(EngineerDisconnectedNote, (e) => {
       if (!this.ours(e.taskId)) return;
       this.away = true;
-      this.screen.print(c.yellow(`${e.engineer.name} disconnected. Waiting for them to come back... (billing pauses)`));
+      this.screen.print(c.yellow(`${neutralizeLine(e.engineer.name)} disconnected. Waiting for them to come back... (billing pauses)`));
       this.tick();
     });
     agent.on(EngineerMessageNote, (m) => {
       if (!this.ours(m.taskId)) return;
       const name = this.engineer?.name ?? 'Engineer';
-      this.screen.print(`${c.dim(clock())} ${c.bold(c.magenta(`${name}:`))} ${m.text.split('\n').join(`\n${' '.repeat(name.length + 10)}`)}`);
+      // Every line of the message under the engineer's name, so none can pass for one of ours.
+      const [first, ...rest] = attributedLines('', m.text);
+      const more = ' '.repeat(name.length + 8);
+      this.screen.print([`${c.dim(clock())} ${c.bold(c.magenta(`${name}:`))} ${first}`, ...rest.map((l) => `${more}${c.magenta('│')} ${l}`)].join('\n'));
     });
     agent.on(BillingUpdateNote, (b) => {
       if (!this.ours(b.taskId)) return;
@@ -108,8 +112,9 @@ class LiveSession {
     });
   }
 
-  private connected(engineer: { name: string; title: string | null }): void {
+  private connected(remote: { name: string; title: string | null }): void {
     const c = this.io.out;
+    const engineer = { name: neutralizeLine(remote.name), title: remote.title && neutralizeLine(remote.title) };
     const back = this.engineer?.name === engineer.name;
     this.engineer = engineer;
     this.away = false;
@@ -169,12 +174,12 @@ class LiveSession {
     const c = this.io.out;
     if (!this.taskId) { this.screen.print(c.dim('One moment: the session is still starting.')); return; }
     if (this.ending) return;
-    this.screen.print(`${c.dim(clock())} ${c.bold(c.cyan('You:'))} ${text}`);
+    this.screen.print(`${c.dim(clock())} ${c.bold(c.cyan('You:'))} ${neutralize(text)}`);
     try {
       const r = await this.agent.request(SendMessage, { taskId: this.taskId, text });
       if (r.queued) this.screen.print(c.dim('(queued: it is sent when the connection is back)'));
     } catch (e) {
-      this.screen.print(c.red(`Message not sent: ${(e as Error).message}`));
+      this.screen.print(c.red(`Message not sent: ${neutralize((e as Error).message)}`));
     }
   }
 
@@ -190,12 +195,12 @@ class LiveSession {
         const { taskId: _t, ...s } = await this.agent.request(EndSession, { taskId: this.taskId });
         summary = s;
       } catch (e) {
-        this.screen.print(this.io.out.red(`Could not end the session cleanly: ${(e as Error).message}`));
+        this.screen.print(this.io.out.red(`Could not end the session cleanly: ${neutralize((e as Error).message)}`));
       }
     }
     this.summary = summary;
     if (summary) this.screen.print(summaryText(this.io, summary));
-    const name = summary?.engineer?.name ?? this.engineer?.name;
+    const name = summary?.engineer ? neutralizeLine(summary.engineer.name) : this.engineer?.name;
     if (name && (summary?.engineer || this.engineer)) await askRating(this.io, this.agent, this.screen, this.taskId, name);
     this.finish();
   }

@@ -7,6 +7,7 @@ import {
 import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
+import { neutralize, neutralizeLine, neutralizeOutput } from '../../../protocol/terminal-text.js';
 import type { Screen } from './screen.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -26,7 +27,7 @@ export class Requests {
   private kinds = {
     command: (r) => this.command(r),
     file: (r) => this.file(r),
-    screenshare: (r) => this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(visible(r.url))}`),
+    screenshare: (r) => this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(neutralizeLine(r.url))}`),
   } satisfies { [K in RequestKind]: (r: Asked<K>) => void };
 
   listen(isOurs: (taskId: string) => boolean): void {
@@ -48,16 +49,16 @@ export class Requests {
 
   /** A request the customer's agent refused at once: said, never asked. */
   private refusedNow(what: string, refused: { message: string }): void {
-    this.screen.print(this.io.out.red(`The engineer asked for ${what}, refused by your agent: ${visible(refused.message)}`));
+    this.screen.print(this.io.out.red(`The engineer asked for ${what}, refused by your agent: ${neutralizeLine(refused.message)}`));
   }
 
   private command(raw: Asked<'command'>): void {
-    const r = { ...raw, command: visible(raw.command), reason: visible(raw.reason), workingDirectory: visible(raw.workingDirectory), engineer: raw.engineer && visible(raw.engineer) };
+    const r = { ...raw, command: neutralizeLine(raw.command), workingDirectory: neutralizeLine(raw.workingDirectory), engineer: raw.engineer && neutralizeLine(raw.engineer) };
     const c = this.io.out;
     this.commands.set(r.requestId, r.command);
     if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(`\`${r.command}\``, raw.refused); }
     this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
-      `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, `reason: ${r.reason || '(none given)'}`,
+      `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, ...reasonLines(raw.reason),
     ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session'));
     this.screen.ask({
       key: r.requestId, prompt: `Allow ${r.command}? (y/n/a)`,
@@ -71,12 +72,12 @@ export class Requests {
   }
 
   private file(raw: Asked<'file'>): void {
-    const r = { ...raw, path: visible(raw.path), reason: visible(raw.reason), engineer: raw.engineer && visible(raw.engineer), neverShare: raw.neverShare && visible(raw.neverShare) };
+    const r = { ...raw, path: neutralizeLine(raw.path), engineer: raw.engineer && neutralizeLine(raw.engineer), neverShare: raw.neverShare && neutralizeLine(raw.neverShare) };
     const c = this.io.out;
     this.files.set(r.requestId, r.path);
     if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(r.path, raw.refused); }
     const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
-    this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), `reason: ${r.reason || '(none given)'}`, ...warn],
+    this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), ...reasonLines(raw.reason), ...warn],
       r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny'));
     this.screen.ask({
       key: r.requestId, prompt: r.neverShare ? `Send ${r.path} anyway? (y/n)` : `Send ${r.path}? (y/n)`,
@@ -105,7 +106,7 @@ export class Requests {
       this.answered.delete(requestId);
       const reason = isRpcError(e) ? e.data.reason : '';
       if (reason === 'not_found') { this.screen.print('That request is no longer waiting (it timed out or was settled).'); return true; }
-      this.screen.print(this.io.out.red(`${(e as Error).message}${reason === 'scope_not_allowed' ? ' Answer y or n.' : ''}`));
+      this.screen.print(this.io.out.red(`${neutralize((e as Error).message)}${reason === 'scope_not_allowed' ? ' Answer y or n.' : ''}`));
       return reason === 'never_share' || reason === 'path_outside_project' || reason === 'not_a_regular_file' || reason === 'too_large';
     }
   }
@@ -124,12 +125,17 @@ export class Requests {
     const text = (this.partial.get(requestId) ?? '') + data;
     const lines = text.split('\n');
     this.partial.set(requestId, lines.pop() ?? '');
-    for (const l of lines) this.screen.print(`${this.io.out.dim('│')} ${l}`);
+    for (const l of lines) this.screen.print(this.outputLine(l));
+  }
+
+  /** One line of command output, attributed; only whitelisted colours are kept, reset at its end. */
+  private outputLine(line: string): string {
+    return `${this.io.out.dim('│')} ${neutralizeOutput(line.endsWith('\r') ? line.slice(0, -1) : line)}`;
   }
 
   private finished(f: ParamsOf<typeof CommandFinished>): void {
     const rest = this.partial.get(f.requestId);
-    if (rest) this.screen.print(`${this.io.out.dim('│')} ${rest}`);
+    if (rest) this.screen.print(this.outputLine(rest));
     this.partial.delete(f.requestId);
     const cmd = this.commands.get(f.requestId) ?? 'command';
     const c = this.io.out;
@@ -143,8 +149,8 @@ export class Requests {
   }
 }
 
-/** Shows control and bidi characters as escapes, so what is on screen is exactly what would run or be read. */
-export function visible(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+/** The engineer's reason in a request box: every line neutralised and indented under "reason:". */
+function reasonLines(reason: string): string[] {
+  if (!reason) return ['reason: (none given)'];
+  return neutralize(reason).split('\n').map((l, i) => `${i ? '        ' : 'reason: '}${l}`);
 }

@@ -1,6 +1,7 @@
 // The live session's terminal: lines scroll above an input line whose prompt shows the session state, or the
 // question being asked (an engineer's request, keep waiting?, the rating). One question at a time, in order.
 import { createInterface, type Interface } from 'node:readline';
+import { neutralizeOutput } from '../../../protocol/terminal-text.js';
 import type { Io } from '../cli/io.js';
 
 export interface Question {
@@ -27,10 +28,15 @@ export class Screen {
     this.rl.on('close', () => { if (!this.closed) this.onInterrupt(); });
   }
 
-  /** A line (or lines) above the input line; what the person is typing stays where it was. */
+  /** A line (or lines) above the input line; what the person is typing stays where it was. The open question
+   *  is drawn again below it, so it is always the last thing on screen. Callers neutralise and attribute remote
+   *  text; this last pass lets only colours through, whatever a caller missed. */
   print(text: string): void {
-    if (this.closed) { process.stdout.write(`${text}\n`); return; }
-    process.stdout.write(`\r\x1b[2K${text}\n`);
+    const safe = neutralizeOutput(text);
+    if (this.closed) { process.stdout.write(`${safe}\n`); return; }
+    // A long question wraps: clear from its first row, or its first part stays above the new line.
+    const up = this.rl.getCursorPos().rows;
+    process.stdout.write(`${up > 0 ? `\x1b[${up}A` : ''}\r\x1b[0J${safe}\n`);
     this.refresh();
   }
 
@@ -67,7 +73,8 @@ export class Screen {
   private refresh(): void {
     if (this.closed) return;
     const q = this.questions[0];
-    this.rl.setPrompt(q ? `${this.io.out.bold(this.io.out.yellow(q.prompt))} ` : `${this.io.out.dim(this.status)} ${this.io.out.cyan('›')} `);
+    const prompt = q ? `${this.io.out.bold(this.io.out.yellow(q.prompt))} ` : `${this.io.out.dim(this.status)} ${this.io.out.cyan('›')} `;
+    this.rl.setPrompt(neutralizeOutput(prompt.replace(/\n/g, ' ')));
     this.rl.prompt(true);
   }
 

@@ -3,6 +3,7 @@
 -- listed there has no entry here.
 local chat = require('codevf.chat')
 local client = require('codevf.client')
+local text = require('codevf.text')
 
 local M = {}
 local queue = {}
@@ -74,8 +75,10 @@ function M.unhandled(table_)
 end
 
 --- The prompt: the command or path, the folder, the engineer and the reason.
+--- (one line: the engineer's controls, line breaks and tabs shown as escapes).
 function M.prompt(req)
-  return M.kinds[req.type].prompt(req)
+  local prompt = text.neutralize(M.kinds[req.type].prompt(req))
+  return (prompt:gsub('[\n\t]', function(c) return ('\\x%02x'):format(c:byte()) end))
 end
 
 --- Sends the chosen answer unless the request was settled meanwhile (timeout, policy).

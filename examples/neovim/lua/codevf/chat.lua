@@ -1,5 +1,6 @@
 -- The chat buffer: the engineer's messages, yours, requests and decisions, one line each.
 local config = require('codevf.config')
+local neutralize = require('codevf.text').neutralize
 
 local M = {}
 local NAME = 'codevf://chat'
@@ -30,10 +31,12 @@ function M.open()
   end
 end
 
---- Appends text (split on line breaks), prefix on the first line; scrolls windows showing it.
+--- Appends text (split on line breaks, controls shown as escapes), prefix on the first line and the
+--- next ones indented under it, so no line of remote text can pass for the plugin's own; scrolls windows showing it.
 function M.append(prefix, text)
   local buf = M.buf()
-  local lines = vim.split(tostring(text), '\n', { plain = true })
+  local lines = vim.split(neutralize(text), '\n', { plain = true })
+  for i = 2, #lines do lines[i] = (' '):rep(#prefix) .. lines[i] end
   lines[1] = prefix .. lines[1]
   local empty = vim.api.nvim_buf_line_count(buf) == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
   vim.bo[buf].modifiable = true
