@@ -96,7 +96,7 @@ test('a hostile engineer: no escape sequence in names, chat, URLs, paths, reason
     await t.waitFor(question);
     await eng.say(`late ${H.clear}${H.up}\n${FAKE}`);
     await t.waitFor('late \\x1b[2J');
-    const shown = t.visible().trimEnd();
+    const shown = t.visible().join('\n').trimEnd();
     const last = shown.slice(shown.lastIndexOf('\nAllow printf') + 1);
     assert.match(last.replace(/\n/g, ''), /^Allow printf .*\? \(y\/n\/a\)$/, `the question is not last:\n${shown.slice(-600)}`);
     assert.is(shown.split('\nAllow printf').length, 2, `a stale copy of the question stays on screen:\n${shown.slice(-600)}`);
@@ -113,9 +113,9 @@ test('a hostile engineer: no escape sequence in names, chat, URLs, paths, reason
     assert.is(t.title(), 'cvf-own-title');
     assert.equal(t.buffers(), []);
     assert.not.match(t.command(['list-windows', '-F', '#{window_name}']), 'pwned');
-    assert.match(t.visible(), '✓ printf');
+    assert.match(t.visible().join('\n'), '✓ printf');
     assert.match(t.screen(), 'marker-before-the-attack');
-    const coloured = t.visible(true);
+    const coloured = t.visibleEscapes();
     assert.not.ok(hasHiddenAttr(coloured), 'concealed or blinking text on screen');
     assert.match(coloured, /\x1b\[[0-9;]*31[0-9;]*mred-ok/, 'whitelisted colour was not kept');
     for (const l of screen.split('\n')) assert.not.ok(l.startsWith(FAKE), `a remote line passes for the product's question: ${l}`);

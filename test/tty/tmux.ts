@@ -53,9 +53,9 @@ export class Tmux {
     return this.tmux(['capture-pane', '-p', '-J', '-S', '-5000', '-t', this.session]);
   }
 
-  /** The visible screen only (no history); with `escapes`, colours and attributes as escape sequences (-e). */
-  visible(escapes = false): string {
-    return this.tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.session]);
+  /** The screen now (no history) with colours and attributes as escape sequences (capture-pane -e). */
+  visibleEscapes(): string {
+    return this.tmux(['capture-pane', '-p', '-e', '-t', this.session]);
   }
 
   /** The pane's title, as OSC 0/2 would set it. */
