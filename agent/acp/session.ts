@@ -98,7 +98,7 @@ export class AcpSession {
       case EngineerDisconnectedNote.method: return this.status(`${p.engineer.name}'s connection closed.`);
       case ScreenshareRequestNote.method: return this.engineerSays(`The engineer offers a screenshare: ${p.url}`);
       case BillingUpdateNote.method: return p.lowBalance ? this.status(`Low balance: ${p.balance} credits left.`) : undefined;
-      case ConnectionState.method: return p.state === 'reconnecting' ? this.status(`Connection lost; reconnecting (attempt ${p.attempt}).`) : undefined;
+      case ConnectionState.method: return this.connection(p.state, p.attempt);
       case RequestResolved.method: return this.onResolved(p.requestId, p.decision, p.decidedBy);
       case CommandOutputNote.method: return this.onOutput(p.requestId, p.data);
       case CommandFinished.method: return this.onFinished(p);
@@ -108,6 +108,12 @@ export class AcpSession {
         return kind ? this.onRequest(kind, p) : undefined;
       }
     }
+  }
+
+  private connection(state: string, attempt?: number): Promise<void> | undefined {
+    if (state === 'reconnecting') return this.status(`Connection lost; reconnecting (attempt ${attempt}).`);
+    if (state === 'auth_required') return this.status('Signed out: this login was revoked on the server. Sign in again (codevf login).');
+    return undefined;
   }
 
   private async engineerSays(raw: string): Promise<void> {

@@ -1,6 +1,7 @@
 // The task's event stream: a WebSocket from `?after=lastSeq`, reconnecting with exponential backoff and
 // full jitter; long polling when the WebSocket cannot connect at all, upgrading again when it can.
 // Every event is validated (a bad one is logged and skipped) and handed on in seq order, none twice.
+// A revoked login (close code authRevoked, or a 401 that a refresh cannot cure) stops it in `auth_required`.
 import type WebSocket from 'ws';
 import { routes, SocketClose, TaskEvent } from '../../protocol/backend/index.js';
 import { RpcError } from '../../protocol/errors.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { SessionBackend } from './backend.js';
 import { fullJitter, type SessionConfig } from './config.js';
 
-export type StreamState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'closed';
+export type StreamState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'closed' | 'auth_required';
 export interface StateInfo { attempt?: number; retryInMs?: number; reason?: string }
 
 export interface EventStreamOptions {
@@ -21,9 +22,16 @@ export interface EventStreamOptions {
   onState(state: StreamState, info: StateInfo): void;
 }
 
-type WsOutcome = { opened: boolean; reason: string; fatal?: boolean };
+/** `fatal`: stop for good; 'auth' when only signing in again can help. */
+type WsOutcome = { opened: boolean; reason: string; fatal?: boolean | 'auth' };
+const SIGN_IN_AGAIN = 'the login was revoked or signed out; sign in again (codevf login), then resume the task';
 const PAUSE_AT = 256;
 const RESUME_AT = 16;
+
+const isAuthRequired = (err: unknown) => err instanceof RpcError && err.data.reason === 'auth_required';
+function errorCode(body: string): unknown {
+  try { return (JSON.parse(body) as { error?: { code?: unknown } })?.error?.code; } catch { return undefined; }
+}
 
 export class EventStream {
   lastSeq: number;
@@ -40,14 +48,14 @@ export class EventStream {
 
   start(): void { void this.loop(); }
 
-  /** Stops for good (session ended, agent exiting). */
-  stop(reason = 'stopped'): void {
+  /** Stops for good (session ended, agent exiting, or the login revoked: `auth_required`). */
+  stop(reason = 'stopped', state: 'closed' | 'auth_required' = 'closed'): void {
     if (this.stopped) return;
     this.stopped = true;
     this.ws?.terminate();
     this.pollAbort?.abort();
     this.sleepAbort?.();
-    this.setState('closed', { reason });
+    this.setState(state, { reason });
   }
 
   /** Resolves when every event received so far has been handled. */
@@ -68,7 +76,7 @@ export class EventStream {
       const r = await this.runWebSocket();
       if (this.stopped || this.ended) break;
       this.o.log.info(`task ${this.o.taskId} WebSocket ${r.opened ? 'closed' : 'failed'}: ${r.reason}`);
-      if (r.fatal) { this.stop(r.reason); return; }
+      if (r.fatal) { this.stop(r.reason, r.fatal === 'auth' ? 'auth_required' : 'closed'); return; }
       if (r.opened) { attempt = 0; wsFailures = 0; pollRounds = 0; } else wsFailures++;
       if (wsFailures >= this.o.cfg.wsFailuresBeforePoll) {
         // The first successful poll tries the WebSocket again at once (the backend may just have come back);
@@ -102,7 +110,7 @@ export class EventStream {
     try {
       ws = await this.o.backend.websocket(routes.tasks.events.path(this.o.taskId), { after: this.lastSeq });
     } catch (err) {
-      return { opened: false, reason: (err as Error).message, fatal: err instanceof RpcError && err.data.reason === 'auth_required' };
+      return { opened: false, reason: (err as Error).message, fatal: isAuthRequired(err) && 'auth' };
     }
     this.ws = ws;
     this.o.log.debug(`task ${this.o.taskId}: opening the WebSocket after seq ${this.lastSeq}`);
@@ -110,10 +118,17 @@ export class EventStream {
     return new Promise<WsOutcome>((resolve) => {
       let opened = false;
       let reason = 'connection lost';
+      let fatal: WsOutcome['fatal'];
       ws.on('unexpected-response', (_req, res) => {
         reason = `upgrade refused (HTTP ${res.statusCode})`;
-        res.resume();
-        ws.terminate();
+        if (res.statusCode !== 401) { res.resume(); ws.terminate(); return; }
+        // 401: an expired access token is refreshed on the next attempt; any other reason needs a new login.
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => { if (body.length < 4096) body += d; });
+        res.on('end', () => {
+          if (errorCode(body) !== 'token_expired') { fatal = 'auth'; reason = SIGN_IN_AGAIN; }
+          ws.terminate();
+        }).on('error', () => ws.terminate());
       });
       ws.on('open', () => { opened = true; this.setState('connected'); });
       ws.on('message', (data) => this.receive(String(data), ws));
@@ -123,8 +138,9 @@ export class EventStream {
         if (code === SocketClose.sessionEnded.code && String(why) === SocketClose.sessionEnded.reason) this.ended = true;
         // Not a failure: the backend stopped sending while this side was busy; the rest is replayed.
         if (code === SocketClose.readerBehind.code) reason = `fell behind the server; resuming after seq ${this.lastSeq}`;
+        if (code === SocketClose.authRevoked.code) { fatal = 'auth'; reason = SIGN_IN_AGAIN; }
         if (this.ws === ws) this.ws = undefined;
-        resolve({ opened, reason });
+        resolve({ opened, reason, fatal });
       });
     });
   }
@@ -145,7 +161,7 @@ export class EventStream {
         if (this.stopped) return 'done';
         if (err instanceof RpcError && !err.data.retryable && err.data.reason !== 'network_unreachable') {
           this.o.log.warn(`long poll refused: ${err.message}`);
-          this.stop(err.message);
+          this.stop(isAuthRequired(err) ? SIGN_IN_AGAIN : err.message, isAuthRequired(err) ? 'auth_required' : 'closed');
           return 'fatal';
         }
         return 'failed';

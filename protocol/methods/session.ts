@@ -80,9 +80,10 @@ export const SessionEndNote = note('session_end', 'The session ended; the summar
 
 export const ConnectionState = defineNotification({
   method: 'connection_state',
-  summary: 'The event stream\'s state: connecting, connected, reconnecting (with attempt and delay), polling (long-poll fallback), closed.',
+  summary: 'The event stream\'s state: connecting, connected, reconnecting (with attempt and delay), polling (long-poll fallback), closed, '
+    + 'auth_required (the login was revoked or signed out: the stream stopped for good; sign in again, then resumeTask).',
   direction: 'agent-to-client',
-  params: z.object({ taskId: TaskId, state: z.enum(['connecting', 'connected', 'reconnecting', 'polling', 'closed']),
+  params: z.object({ taskId: TaskId, state: z.enum(['connecting', 'connected', 'reconnecting', 'polling', 'closed', 'auth_required']),
     attempt: z.number().int().optional(), retryInMs: z.number().int().optional(), reason: z.string().optional() }),
   examples: [{ taskId: 't_1', state: 'reconnecting', attempt: 2, retryInMs: 1800, reason: 'connection lost' }],
 });

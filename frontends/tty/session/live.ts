@@ -136,6 +136,9 @@ class LiveSession {
     } else if (state === 'polling') {
       if (this.offline) this.screen.print(c.green('Connection restored (long-polling: WebSocket unavailable).'));
       this.offline = false;
+    } else if (state === 'auth_required') {
+      this.offline = true;
+      this.screen.print(c.red('Signed out: this login was revoked on the server. Run `codevf login` to sign in again.'));
     } else if (state === 'closed' && !this.ending) {
       this.offline = true;
       this.screen.print(c.red('Connection closed.'));
