@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { AuthFileStore, configDir, type HostRecord, Secrets } from './file-store.js';
+import { addKnownSecret } from '../security/known-secrets.js';
 import { boundKeyring, detectKeyring, type Keyring, KEYRING_TIMEOUT_MS } from './keyring.js';
 
 export const TOKEN_ENV = 'CODEVF_TOKEN';
@@ -58,6 +59,13 @@ export interface CredentialStoreOptions {
 }
 
 /** `https://API.codevf.com/` and `api.codevf.com` name the same host: `https://api.codevf.com`. */
+/** The agent's own tokens are redacted from everything it sends, in any encoding (security/known-secrets.ts). */
+function remember<T extends Credentials>(c: T): T {
+  addKnownSecret(c.accessToken);
+  addKnownSecret(c.refreshToken);
+  return c;
+}
+
 export function hostKey(host: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`;
   try { return new URL(withScheme).origin; } catch { return host.trim().toLowerCase(); }
@@ -93,6 +101,7 @@ export class CredentialStore {
   async save(host: string, creds: Credentials): Promise<SaveResult> {
     const key = hostKey(host);
     const { accessToken, refreshToken, ...meta } = creds;
+    remember(creds);
     const savedAt = new Date().toISOString();
     const keyring = await this.keyring();
     let keyringError: string | undefined;
@@ -119,7 +128,7 @@ export class CredentialStore {
   async load(host: string): Promise<LoadedCredentials | null> {
     const key = hostKey(host);
     const envToken = this.env[TOKEN_ENV]?.trim();
-    if (envToken) return { host: key, accessToken: envToken, source: 'env', location: TOKEN_ENV };
+    if (envToken) return remember<LoadedCredentials>({ host: key, accessToken: envToken, source: 'env', location: TOKEN_ENV });
     const record = await this.readRecord(key);
     const keyring = await this.keyring();
     if (!keyring && record?.store === 'keyring') {
@@ -135,11 +144,11 @@ export class CredentialStore {
     }
     const best = copies.sort((a, b) => (b.savedAt ?? '').localeCompare(a.savedAt ?? ''))[0];
     if (!best) return null;
-    return {
+    return remember({
       host: key, source: best.source, location: best.source === 'keyring' ? keyring!.name : this.file.path,
       ...(record ? metaOf(record) : {}), accessToken: best.accessToken,
       ...(best.refreshToken ? { refreshToken: best.refreshToken } : {}),
-    };
+    });
   }
 
   /** What `authStatus` reports: where the token comes from and which store is in use, token masked. */

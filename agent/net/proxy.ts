@@ -5,7 +5,10 @@ import https from 'node:https';
 import net, { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { addKnownSecret } from '../security/known-secrets.js';
 import { isLoopbackHost } from './url-policy.js';
+
+const safeDecode = (s: string) => { try { return decodeURIComponent(s); } catch { return s; } };
 
 export class ProxyError extends Error {
   constructor(message: string, readonly proxyHost: string) { super(message); }
@@ -48,6 +51,11 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv): URL | null {
   if (!raw || bypassesProxy(url, env)) return null;
   try {
     const proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+    if (proxy.password) { // redacted from everything the agent sends, in any encoding
+      const [user, pass] = [safeDecode(proxy.username), safeDecode(proxy.password)];
+      addKnownSecret(pass);
+      addKnownSecret(Buffer.from(`${user}:${pass}`).toString('base64'));
+    }
     return proxy.protocol === 'http:' || proxy.protocol === 'https:' ? proxy : null;
   } catch {
     return null;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { isInside } from './paths.js';
 
 type Rule = { re: RegExp; why: string };
@@ -21,7 +22,7 @@ const NAMES: Record<string, string> = {
   '.pgpass': 'PostgreSQL password file', '.my.cnf': 'MySQL credentials', '.htpasswd': 'password file',
   'sftp-config.json': 'SFTP credentials',
   '.bash_history': 'shell history', '.zsh_history': 'shell history', '.psql_history': 'shell history',
-  '.mysql_history': 'shell history',
+  '.mysql_history': 'shell history', '.fslckout': 'Fossil metadata', '_fossil_': 'Fossil metadata',
 };
 
 /** Patterns on the last component, lowercase. */
@@ -55,6 +56,9 @@ const SUFFIXES: Record<string, string> = {
 const FOLDERS: Record<string, string> = {
   '.ssh': 'SSH folder', '.gnupg': 'GnuPG folder', '.azure': 'Azure credentials folder',
   '.config/gcloud': 'Google Cloud credentials folder', '.config/codevf': "CodeVF's credentials folder",
+  // Version-control metadata: objects and packs hold every committed secret, compressed past the redactor.
+  '.git': 'git metadata', '.hg': 'Mercurial metadata', '.svn': 'Subversion metadata', '.bzr': 'Bazaar metadata',
+  _darcs: 'Darcs metadata', '.jj': 'Jujutsu metadata',
 };
 
 // Split once: the checks run for every file of a snapshot.
@@ -110,4 +114,41 @@ export function credentialsDirs(env: NodeJS.ProcessEnv = process.env): string[] 
 /** True when `absPath` (already realpath'd) lies inside CodeVF's credentials folder. */
 export function isInCredentialsDir(absPath: string, env: NodeJS.ProcessEnv = process.env): boolean {
   return credentialsDirs(env).some((d) => isInside(d, absPath));
+}
+
+/** Magic bytes of formats whose content the redactor cannot read (it would go out unredacted). */
+const CONTAINERS: Array<{ magic: number[]; why: string }> = [
+  { magic: [0x1f, 0x8b], why: 'gzip' },
+  { magic: [0x50, 0x4b, 0x03, 0x04], why: 'zip' }, { magic: [0x50, 0x4b, 0x05, 0x06], why: 'zip' },
+  { magic: [0x50, 0x4b, 0x07, 0x08], why: 'zip' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], why: 'xz' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], why: 'zstd' },
+  { magic: [0x04, 0x22, 0x4d, 0x18], why: 'lz4' },
+  { magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], why: '7-zip' },
+  { magic: [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07], why: 'rar' },
+  { magic: [0x50, 0x41, 0x43, 0x4b, 0x00, 0x00, 0x00], why: 'git pack' },
+  { magic: [0xff, 0x74, 0x4f, 0x63], why: 'git pack index' },
+];
+
+/** A zlib stream (git loose objects): a valid header, and the start of it inflates. Text starting "x^" does not. */
+function isZlib(head: Buffer): boolean {
+  if (head.length < 2 || head[0] !== 0x78 || ((head[0] << 8) | head[1]) % 31 !== 0) return false;
+  try {
+    zlib.inflateSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why content beginning with `head` is never shared by default (a compressed container), or null. */
+export function containerReason(head: Buffer): string | null {
+  for (const c of CONTAINERS) {
+    if (head.length >= c.magic.length && c.magic.every((b, i) => head[i] === b)) return `compressed content the redactor cannot read (${c.why})`;
+  }
+  // bzip2: "BZh", a block size digit, then a block or end-of-stream marker (text may start with "BZh").
+  if (head.length >= 5 && head.subarray(0, 3).toString('latin1') === 'BZh' && head[3] >= 0x31 && head[3] <= 0x39 && (head[4] === 0x31 || head[4] === 0x17)) {
+    return 'compressed content the redactor cannot read (bzip2)';
+  }
+  return isZlib(head) ? 'compressed content the redactor cannot read (zlib, e.g. a git object)' : null;
 }

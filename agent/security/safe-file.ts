@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
-import { isInCredentialsDir, neverShareReason } from './never-share.js';
+import { containerReason, isInCredentialsDir, neverShareReason } from './never-share.js';
 import { checkPathSyntax } from './path-syntax.js';
 import { isInside } from './paths.js';
 import { redact } from './redact.js';
@@ -76,13 +76,15 @@ export class ProjectFiles {
     const { real, rel } = await this.resolve(requested, { overrideNeverShare: true });
     const fh = await openNoFollow(real, rel);
     let size: number;
+    let head: Buffer;
     try {
       await verifyHandle(fh, real, rel, maxBytes);
       size = (await fh.stat()).size;
+      head = await readHead(fh);
     } finally {
       await fh.close();
     }
-    return { path: rel, size, neverShare: neverShareReason(rel) ?? neverShareReason(checkPathSyntax(requested).join('/')) };
+    return { path: rel, size, neverShare: neverShareReason(rel) ?? neverShareReason(checkPathSyntax(requested).join('/')) ?? containerReason(head) };
   }
 
   /** Steps 1-5: checks, opens without following links, verifies the handle, reads, redacts. */
@@ -94,6 +96,10 @@ export class ProjectFiles {
     try {
       await verifyHandle(fh, real, rel, maxBytes);
       const data = await readCapped(fh, maxBytes, rel);
+      const container = opts.overrideNeverShare ? null : containerReason(data.subarray(0, HEAD_BYTES));
+      if (container) {
+        throw forbidden(`"${rel}" is on the never-share list: ${container}. The customer may share it explicitly.`, 'never_share', { detail: container });
+      }
       return encode(rel, data);
     } finally {
       await fh.close();
@@ -135,6 +141,15 @@ async function verifyHandle(fh: fsp.FileHandle, real: string, rel: string, maxBy
   if (st.size > maxBytes) {
     throw forbidden(`"${rel}" is ${st.size} bytes, over the ${maxBytes}-byte limit for one file.`, 'too_large', { size: st.size, maxBytes });
   }
+}
+
+const HEAD_BYTES = 4096;
+
+/** The first bytes of the file, for content checks (compressed containers). */
+async function readHead(fh: fsp.FileHandle): Promise<Buffer> {
+  const buf = Buffer.alloc(HEAD_BYTES);
+  const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+  return buf.subarray(0, bytesRead);
 }
 
 async function readCapped(fh: fsp.FileHandle, maxBytes: number, rel: string): Promise<Buffer> {

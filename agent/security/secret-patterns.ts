@@ -1,5 +1,6 @@
 // Secret patterns of security.md section 5 (from gitleaks' config/gitleaks.toml, MIT), and how to find them.
 // `group` masks only that capture group (URL passwords, header credentials, assignment values).
+import { findKnownSecrets } from './known-secrets.js';
 
 export interface SecretPattern {
   kind: string;
@@ -125,12 +126,32 @@ function insertSorted(list: SecretMatch[], m: SecretMatch): void {
   list.splice(i, 0, m);
 }
 
-/** Every secret in `text`, non-overlapping, sorted by position. */
+// A 40-character AWS secret access key has no marker of its own: it is caught beside a key id, keyword or not.
+const AWS_SECRET_RE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const AWS_NEAR = 200;
+
+function awsSecrets(text: string, found: SecretMatch[]): SecretMatch[] {
+  const out: SecretMatch[] = [];
+  for (const k of found) {
+    if (k.kind !== 'aws_access_key') continue;
+    const from = Math.max(0, k.start - AWS_NEAR);
+    const window = text.slice(from, Math.min(text.length, k.end + AWS_NEAR));
+    AWS_SECRET_RE.lastIndex = 0;
+    for (let m = AWS_SECRET_RE.exec(window); m; m = AWS_SECRET_RE.exec(window)) {
+      if (shannonEntropy(m[0]) >= 3.5) out.push({ start: from + m.index, end: from + m.index + 40, kind: 'aws_secret_key' });
+    }
+  }
+  return out;
+}
+
+/** Every secret in `text`, non-overlapping, sorted by position. The agent's own credentials come first. */
 export function findSecrets(text: string): SecretMatch[] {
   const live = patternsToTry(text);
+  const own = findKnownSecrets(text).map((m) => ({ ...m, kind: 'codevf_credential' }));
   const specific: SecretMatch[] = [];
   for (const p of SPECIFIC) if (live.has(p)) collect(text, p, specific);
-  const accepted = dropOverlaps(specific, []);
+  specific.push(...awsSecrets(text, specific));
+  const accepted = dropOverlaps(specific, dropOverlaps(own, []));
   const generic: SecretMatch[] = [];
   for (const p of GENERIC) if (live.has(p)) collect(text, p, generic);
   return dropOverlaps(generic, accepted);

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StreamRedactor } from '../../agent/security/redact.js';
+import { neutralizeOutput } from '../../protocol/terminal-text.js';
 import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand } from '../../protocol/methods/session.js';
 import { TaskSocket } from '../helpers/engineer.js';
@@ -31,6 +32,17 @@ function redactorAlone(): number {
   const t = performance.now();
   for (let n = 0; n < SIZE; n += chunk.length) r.push(chunk);
   r.flush();
+  return SIZE / MB / ((performance.now() - t) / 1000);
+}
+
+/** The front end's share: neutralizeOutput (protocol/terminal-text.ts) alone over the same output, with colours in it. */
+function neutralizerAlone(): number {
+  const line = 'a line of \x1b[32mbuild\x1b[0m output, nothing secret in it 0123456789\n';
+  const chunk = line.repeat(Math.ceil(65536 / line.length)).slice(0, 65536);
+  const t = performance.now();
+  let n = 0;
+  for (let done = 0; done < SIZE; done += chunk.length) n += neutralizeOutput(chunk).length;
+  if (!n) throw new Error('nothing neutralised');
   return SIZE / MB / ((performance.now() - t) / 1000);
 }
 
@@ -78,21 +90,24 @@ try {
 
   const pipe = await barePipe();
   const redactRate = redactorAlone();
+  const neutralRate = neutralizerAlone();
   const id = await w.eng.requestCommand(COMMAND, 'bench');
   await w.agent.waitFor('request_command', (p) => p.requestId === id);
   w.agent.notes.length = 0;
   const rssBefore = await peakRss(w.agent.proc.pid!);
   const cpuBefore = await cpuSeconds(w.agent.proc.pid!);
+  // What a terminal front end does with each chunk before printing it (the output is counted as received).
+  const shown = (data: string) => { neutralizeOutput(data); return data.length; };
   let chars = 0;
   const drain = setInterval(() => {
-    for (const n of w.agent.notes.splice(0)) if (n.method === 'command_output') chars += n.params.data.length; else w.agent.notes.push(n);
+    for (const n of w.agent.notes.splice(0)) if (n.method === 'command_output') chars += shown(n.params.data); else w.agent.notes.push(n);
   }, 2);
   const t = performance.now();
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
   await w.agent.waitFor('command_finished', (p) => p.requestId === id, 300_000);
   const secs = (performance.now() - t) / 1000;
   clearInterval(drain);
-  for (const n of w.agent.notes) if (n.method === 'command_output') chars += n.params.data.length;
+  for (const n of w.agent.notes) if (n.method === 'command_output') chars += shown(n.params.data);
   const rssAfter = await peakRss(w.agent.proc.pid!);
   const cpuAfter = await cpuSeconds(w.agent.proc.pid!);
   const rate = chars / MB / secs;
@@ -103,6 +118,7 @@ try {
   console.log(`  latency the agent adds: p50 ${f(pct(added, 0.5) / 1000, 3)} ms  p99 ${f(pct(added, 0.99) / 1000, 3)} ms`);
   console.log(`  ratio agent/bare: p50 ${f(pct(viaAgent, 0.5) / pct(viaWs, 0.5))}x  p99 ${f(pct(viaAgent, 0.99) / pct(viaWs, 0.99))}x  (goal p99 <= 1.5x)`);
   console.log(`  output relay: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x  (goal >= 100 MB/s)`);
+  console.log(`  neutralizeOutput alone (protocol/terminal-text.ts, front end side) over the same output with colours: ${f(neutralRate, 1)} MB/s`);
   console.log(`  streaming redactor alone (agent/security/redact.ts) over the same output: ${f(redactRate, 1)} MB/s`);
   if (cpuBefore !== null && cpuAfter !== null) {
     const cpu = cpuAfter - cpuBefore;
