@@ -95,13 +95,20 @@ export class DeviceFlow {
     return this.view(this.find(userCode, approverId));
   }
 
-  decide(userCode: string, approverId: string, decision: 'approve' | 'deny') {
+  /** Approves or denies; an approval grants only the asked scopes the approver holds (scopes only narrow). */
+  decide(userCode: string, approver: { id: string; scopes: Scope[] }, decision: 'approve' | 'deny') {
     return this.store.tx(() => {
-      const r = this.find(userCode, approverId);
+      const r = this.find(userCode, approver.id);
       if (r.status !== 'pending') throw new ApiError(409, 'already_decided', `This code was already ${r.status}.`);
       const status = decision === 'approve' ? 'approved' : 'denied';
-      this.store.stmt('UPDATE device_codes SET status = ?, user_id = ? WHERE device_hash = ?').run(status, approverId, r.device_hash);
-      return this.view({ ...r, status });
+      const granted = (JSON.parse(r.scopes) as Scope[]).filter((sc) => approver.scopes.includes(sc));
+      if (status === 'approved' && !granted.length) {
+        throw new ApiError(403, 'insufficient_scope', 'You hold none of the scopes this login asks for, so you cannot approve it.');
+      }
+      const scopes = status === 'approved' ? JSON.stringify(granted) : r.scopes;
+      this.store.stmt('UPDATE device_codes SET status = ?, user_id = ?, scopes = ? WHERE device_hash = ?')
+        .run(status, approver.id, scopes, r.device_hash);
+      return this.view({ ...r, status, scopes });
     });
   }
 

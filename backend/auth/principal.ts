@@ -18,6 +18,9 @@ export interface Principal {
   csrf?: string;
 }
 
+/** What a signed-in web session may do: every scope of its role. */
+export const sessionScopes = (user: User): Scope[] => (user.role === 'engineer' ? ENGINEER_SCOPES : CUSTOMER_SCOPES);
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -45,8 +48,7 @@ export class Authenticator {
       const sent = String(req.headers[CSRF_HEADER] ?? opts.csrfFromBody ?? '');
       if (!sameSecret(sent, session.csrf)) throw new ApiError(403, 'csrf_failed', 'The form is stale or forged: reload the page and retry.');
     }
-    const scopes = session.user.role === 'engineer' ? ENGINEER_SCOPES : CUSTOMER_SCOPES;
-    return { user: session.user, tokenId: session.id, kind: 'session', familyId: null, scopes, expiresAt: session.expiresAt, csrf: session.csrf };
+    return { user: session.user, tokenId: session.id, kind: 'session', familyId: null, scopes: sessionScopes(session.user), expiresAt: session.expiresAt, csrf: session.csrf };
   }
 
   /** Checks role and scope for an endpoint. */

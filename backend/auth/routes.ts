@@ -17,7 +17,7 @@ export function registerAuthRoutes(api: Api, s: Services): void {
     return s.device.poll(body.device_code);
   });
   api.register(r.deviceLookup, ({ principal, body }) => s.device.describe(body.user_code, principal.user.id));
-  api.register(r.deviceApprove, ({ principal, body }) => s.device.decide(body.user_code, principal.user.id, body.decision));
+  api.register(r.deviceApprove, ({ principal, body }) => s.device.decide(body.user_code, { id: principal.user.id, scopes: principal.scopes }, body.decision));
   api.register(r.revokeSelf, ({ principal }) => {
     if (principal.kind === 'session') throw new ApiError(400, 'not_a_token', 'Sign out of the web session instead.');
     s.tokens.revoke(principal.user.id, principal.tokenId);

@@ -2,6 +2,7 @@
 // (name, host, address, time, scopes) and the code to compare, then approves or denies. Looking a code up
 // is a POST because every wrong entry counts toward the core's limit.
 import { pages } from '../../protocol/backend/index.js';
+import { sessionScopes } from '../auth/principal.js';
 import type { WebSession } from '../auth/sessions.js';
 import { ApiError } from '../errors.js';
 import type { Router } from '../http/router.js';
@@ -87,7 +88,7 @@ export function registerDevice(router: Router, s: Services): void {
     if (decision !== 'approve' && decision !== 'deny') throw new ApiError(400, 'invalid_form', 'Choose approve or deny.');
     const code = form.get('user_code') ?? '';
     try {
-      sendPage(req, res, donePage(session, s.device.decide(code, session.user.id, decision)));
+      sendPage(req, res, donePage(session, s.device.decide(code, { id: session.user.id, scopes: sessionScopes(session.user) }, decision)));
     } catch (e) {
       if (!(e instanceof ApiError) || !RETRY_CODES.has(e.code)) throw e;
       sendPage(req, res, enterCode(session, code.slice(0, 20), e.message), e.status, e.headers);

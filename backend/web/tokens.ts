@@ -1,6 +1,7 @@
 // CLI access: create a personal access token (shown once), list tokens, revoke one, revoke all after a
 // confirmation step that works without JavaScript.
-import { CUSTOMER_SCOPES, ENGINEER_SCOPES, pages, Scope } from '../../protocol/backend/index.js';
+import { pages, Scope } from '../../protocol/backend/index.js';
+import { sessionScopes } from '../auth/principal.js';
 import { TOKEN_KIND_LABEL } from '../../protocol/token-kind.js';
 import type { WebSession } from '../auth/sessions.js';
 import { ApiError } from '../errors.js';
@@ -16,7 +17,7 @@ const NOTICES: Record<string, string> = {
   revoked: 'The token was revoked; programs using it now get 401 token_revoked.',
 };
 
-const scopesOf = (session: WebSession) => (session.user.role === 'engineer' ? ENGINEER_SCOPES : CUSTOMER_SCOPES);
+const scopesOf = (session: WebSession) => sessionScopes(session.user);
 
 function status(t: TokenInfo): 'revoked' | 'expired' | 'active' {
   if (t.revokedAt) return 'revoked';
