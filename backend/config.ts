@@ -25,6 +25,18 @@ export interface Config {
   socketStallMs: number;
   /** Most sockets one account may hold open on one task. */
   socketsPerTask: number;
+  /** Frames one socket may send per second (a burst of five seconds' worth is allowed). */
+  framesPerSecond: number;
+  /** Engineer requests (command, file, screen share) per task and minute, and how many may await an answer. */
+  requestsPerMinute: number;
+  openRequests: number;
+  /** Bytes of messages and command output one task may store. */
+  maxTaskLogBytes: number;
+  /** Bytes of snapshots, and of shared files, one account may store. */
+  maxSnapshotBytesPerAccount: number;
+  maxFileBytesPerAccount: number;
+  /** How long an idempotency key is remembered. */
+  idempotencyTtlMs: number;
   /** Also seed a second customer and engineer (tests of who may see what). */
   seedExtra: boolean;
   /** Exit when stdin closes: a test runner that dies cannot leave the sandbox behind. */
@@ -63,6 +75,13 @@ export function parseConfig(argv: string[]): Config {
     aiDailySessions: num('ai-daily-sessions', 20),
     socketStallMs: num('socket-stall-ms', 30_000),
     socketsPerTask: num('sockets-per-task', 4),
+    framesPerSecond: num('frames-per-second', 200),
+    requestsPerMinute: num('requests-per-minute', 30),
+    openRequests: num('open-requests', 10),
+    maxTaskLogBytes: num('max-task-log-mb', 32) * 1024 * 1024,
+    maxSnapshotBytesPerAccount: num('max-snapshots-mb-per-account', 1000) * 1024 * 1024,
+    maxFileBytesPerAccount: num('max-files-mb-per-account', 200) * 1024 * 1024,
+    idempotencyTtlMs: num('idempotency-ttl-h', 24) * 3600_000,
     seedExtra: Boolean(a['seed-extra']),
     exitWithStdin: Boolean(a['exit-with-stdin']),
   };

@@ -66,4 +66,11 @@ export const migrations: string[] = [
   // A login's access and refresh tokens share a family id kept across rotations (was: one id per pair).
   `ALTER TABLE tokens RENAME COLUMN pair_id TO family_id;
    CREATE INDEX tokens_family ON tokens(family_id);`,
+  // Storage caps: bytes of each task's stored log (existing logs counted once); lookups for per-account sums
+  // and for pruning expired idempotency rows.
+  `ALTER TABLE tasks ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;
+   UPDATE tasks SET log_bytes = (SELECT COALESCE(SUM(length(payload)), 0) FROM events WHERE events.task_id = tasks.id);
+   CREATE INDEX files_task ON files(task_id);
+   CREATE INDEX tasks_customer ON tasks(customer_id);
+   CREATE INDEX idempotency_created ON idempotency(created_at);`,
 ];

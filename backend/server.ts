@@ -30,6 +30,10 @@ export async function startServer(config: Config): Promise<Running> {
   const server = createServer((req, res) => { void router.handle(req, res); });
   server.on('upgrade', (req, socket, head) => router.handleUpgrade(req, socket, head));
   server.headersTimeout = 20_000;
+  // Expired idempotency keys are answered as new already; pruning keeps the table from growing forever.
+  services.idem.prune();
+  const pruner = setInterval(() => services.idem.prune(), Math.min(60_000, services.idem.ttlMs));
+  pruner.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -40,6 +44,7 @@ export async function startServer(config: Config): Promise<Running> {
   let closing: Promise<void> | undefined;
   const close = () => closing ??= (async () => {
     services.billing.stopAll();
+    clearInterval(pruner);
     for (const ws of wss.clients) ws.close(SocketClose.serverShutdown.code, SocketClose.serverShutdown.reason);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -44,17 +44,17 @@ export function createServices(config: Config, baseUrl: () => string) {
   tokens.onRevoked = sessions.onRevoked = (r) => {
     sockets.close((h) => heldBy(r, h), SocketClose.authRevoked.code, SocketClose.authRevoked.reason);
   };
-  const log = new EventLog(store);
+  const log = new EventLog(store, config.maxTaskLogBytes);
   const projects = new Projects(store);
-  const snapshots = new Snapshots(store, config.dataDir, config.maxSnapshotBytes);
+  const snapshots = new Snapshots(store, config.dataDir, config.maxSnapshotBytes, config.maxSnapshotBytesPerAccount);
   const tasks = new Tasks(store, log, users, projects, snapshots, config);
-  const files = new Files(store, config.dataDir);
+  const files = new Files(store, config.dataDir, config.maxFileBytesPerAccount);
   return {
     config, baseUrl, store, users, tokens, sessions, auth, device, sockets, log, projects, snapshots, tasks, files,
-    idem: new Idempotency(store),
+    idem: new Idempotency(store, config.idempotencyTtlMs),
     frames: new FrameBatch(store),
     accounts: new Accounts(store, config, baseUrl),
-    actions: new Actions(store, log, tasks, files),
+    actions: new Actions(store, log, tasks, files, config),
     billing: new Billing(store, log, tasks, config),
     ai: new AiHandoff(store, log, tasks, config),
     limits: { auth: new RateLimiter(config.authRateLimit, 60_000) },

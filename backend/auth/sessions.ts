@@ -15,7 +15,9 @@ export interface WebSession { id: string; user: User; csrf: string; expiresAt: n
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of String(req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    // A value that does not decode is no session: the caller answers 401, not 500.
+    try { return decodeURIComponent(v.join('=')); } catch { return undefined; }
   }
   return undefined;
 }

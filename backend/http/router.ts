@@ -70,6 +70,8 @@ export class Router {
       }
       await entry.handler(req, res, params, url);
     } catch (e) {
+      // A body left half read (a 413 mid-upload) makes the connection unusable for a next request.
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       req.resume();
       sendError(res, e);
     }

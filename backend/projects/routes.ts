@@ -15,6 +15,6 @@ export function registerProjectRoutes(api: Api, s: Services): void {
     if (!project.upload_code) {
       throw new ApiError(409, 'upload_not_allowed', 'This project was set up without code upload; run `codevf init` to allow it.');
     }
-    return s.snapshots.receive(req, projectId);
+    return s.snapshots.receive(req, principal.user.id, projectId);
   });
 }

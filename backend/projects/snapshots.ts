@@ -17,16 +17,27 @@ interface Row { id: string; project_id: string; size: number; sha256: string; re
 const view = (r: Row) => ({ snapshotId: r.id, projectId: r.project_id, size: r.size, sha256: r.sha256, receivedAt: iso(r.received_at) });
 
 export class Snapshots {
-  constructor(private store: Store, private dataDir: string, private maxBytes: number) {}
+  constructor(private store: Store, private dataDir: string, private maxBytes: number, private maxPerAccount: number) {}
 
-  async receive(req: IncomingMessage, projectId: string) {
+  /** The most this account may still upload: the per-upload limit, or what is left of its quota. */
+  private room(userId: string): { bytes: number; error: () => ApiError } {
+    const { used } = this.store.stmt(`SELECT COALESCE(SUM(s.size), 0) AS used FROM snapshots s JOIN projects p ON p.id = s.project_id
+      WHERE p.user_id = ?`).get(userId) as { used: number };
+    const left = Math.max(0, this.maxPerAccount - used);
+    if (left >= this.maxBytes) return { bytes: this.maxBytes, error: () => tooLarge(this.maxBytes) };
+    return { bytes: left, error: () => new ApiError(413, 'snapshot_quota_exceeded',
+      `This account's snapshots would pass ${this.maxPerAccount >> 20} MB; ${left} bytes are left.`) };
+  }
+
+  async receive(req: IncomingMessage, userId: string, projectId: string) {
     // The digest comes as a header, or as a trailer when the client zips straight into the upload.
     const missing = () => new ApiError(400, 'checksum_missing',
       `Send the SHA-256 of the body, hex, in the ${SNAPSHOT_SHA256_HEADER} header or trailer (declared in \`Trailer\`).`);
     const inHeader = String(req.headers[SNAPSHOT_SHA256_HEADER] ?? '').toLowerCase();
     const inTrailer = String(req.headers.trailer ?? '').toLowerCase().split(',').map((s) => s.trim()).includes(SNAPSHOT_SHA256_HEADER);
     if (!/^[0-9a-f]{64}$/.test(inHeader) && !inTrailer) throw missing();
-    if (Number(req.headers['content-length'] ?? 0) > this.maxBytes) throw tooLarge(this.maxBytes);
+    const room = this.room(userId);
+    if (Number(req.headers['content-length'] ?? 0) > room.bytes) throw room.error();
     const dir = join(this.dataDir, 'snapshots', projectId);
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.upload-${newId('tmp')}`);
@@ -35,7 +46,7 @@ export class Snapshots {
     const meter = new Transform({
       transform: (chunk: Buffer, _enc, cb) => {
         size += chunk.length;
-        if (size > this.maxBytes) return cb(tooLarge(this.maxBytes));
+        if (size > room.bytes) return cb(room.error());
         hash.update(chunk);
         cb(null, chunk);
       },

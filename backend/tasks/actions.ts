@@ -2,6 +2,8 @@
 // rules (who may answer which request, in which state) live in one place.
 import type { z } from 'zod';
 import type { CommandOutput, CustomerAction, EngineerAction } from '../../protocol/backend/index.js';
+import { RateLimiter } from '../auth/ratelimit.js';
+import type { Config } from '../config.js';
 import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../users.js';
@@ -15,7 +17,12 @@ type Status = 'pending' | 'allowed' | 'denied' | 'done';
 export type Posted = { seq: number; requestId?: string };
 
 export class Actions {
-  constructor(private store: Store, private log: EventLog, private tasks: Tasks, private files: Files) {}
+  private asks: RateLimiter;
+
+  constructor(private store: Store, private log: EventLog, private tasks: Tasks, private files: Files,
+    private config: Pick<Config, 'requestsPerMinute' | 'openRequests'>) {
+    this.asks = new RateLimiter(config.requestsPerMinute, 60_000);
+  }
 
   private request(taskId: string, requestId: string, kind: Kind): Status {
     const r = this.store.stmt('SELECT kind, status FROM requests WHERE task_id = ? AND request_id = ?')
@@ -65,7 +72,7 @@ export class Actions {
             if (status === 'denied' || status === 'done') throw new ApiError(409, 'request_already_answered', `File request ${requestId} was already answered (${status}).`);
             this.setStatus(taskId, requestId, 'done');
           }
-          const saved = this.files.save(taskId, a.payload.path, a.payload.contentBase64);
+          const saved = this.files.save(user.id, taskId, a.payload.path, a.payload.contentBase64);
           return { seq: this.log.append(taskId, 'file_upload', { ...saved, requestId }).seq };
         }
       }
@@ -103,7 +110,15 @@ export class Actions {
     });
   }
 
+  /** A new engineer request, within the task's rate and its number of requests awaiting the customer. */
   private ask(taskId: string, kind: Kind, emit: (requestId: string) => { seq: number }): Posted {
+    const { open } = this.store.stmt(`SELECT COUNT(*) AS open FROM requests WHERE task_id = ? AND status = 'pending'`)
+      .get(taskId) as { open: number };
+    if (open >= this.config.openRequests) {
+      throw new ApiError(429, 'too_many_open_requests', `${open} requests already await the customer's answer; `
+        + 'wait for one before asking again.');
+    }
+    this.asks.hit(taskId, 'requests on this task (command, file, screen share)');
     const requestId = newId('req');
     this.store.stmt(`INSERT INTO requests (task_id, request_id, kind, status) VALUES (?,?,?, 'pending')`).run(taskId, requestId, kind);
     return { seq: emit(requestId).seq, requestId };

@@ -1,9 +1,11 @@
 // Socket frames that arrive in the same event-loop turn are handled in one transaction, each frame in its
 // own savepoint: one commit for many frames, while a failing frame still undoes only itself. Acks go out
-// after the commit, so an acked frame is durable.
+// after the commit, so an acked frame is durable. A transaction takes at most MAX_BATCH frames, so one
+// flooding socket cannot hold the event loop for long; the rest go in the next turn.
 import type { Store } from '../db.js';
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+const MAX_BATCH = 256;
 interface Item { run: () => unknown; done: (o: Outcome) => void }
 
 export class FrameBatch {
@@ -17,8 +19,8 @@ export class FrameBatch {
   }
 
   private flush(): void {
-    const items = this.queue;
-    this.queue = [];
+    const items = this.queue.splice(0, MAX_BATCH);
+    if (this.queue.length) setImmediate(() => this.flush());
     let outcomes: Outcome[] = [];
     try {
       this.store.tx(() => {

@@ -11,17 +11,23 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export class Files {
   private dir: string;
 
-  constructor(private store: Store, dataDir: string) {
+  constructor(private store: Store, dataDir: string, private maxPerAccount: number) {
     this.dir = join(dataDir, 'files');
     mkdirSync(this.dir, { recursive: true });
   }
 
   /** Stores the decoded content; call inside the transaction that records the event. */
-  save(taskId: string, path: string, contentBase64: string) {
+  save(customerId: string, taskId: string, path: string, contentBase64: string) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(contentBase64)) throw new ApiError(400, 'invalid_body', 'body.contentBase64: not base64');
     const content = Buffer.from(contentBase64, 'base64');
     if (content.length > MAX_FILE_BYTES) {
       throw new ApiError(413, 'payload_too_large', `The file is over ${MAX_FILE_BYTES} bytes; share a smaller part of it.`);
+    }
+    const { used } = this.store.stmt(`SELECT COALESCE(SUM(f.size), 0) AS used FROM files f JOIN tasks t ON t.id = f.task_id
+      WHERE t.customer_id = ?`).get(customerId) as { used: number };
+    if (used + content.length > this.maxPerAccount) {
+      throw new ApiError(413, 'file_quota_exceeded', `This account's shared files would pass ${this.maxPerAccount >> 20} MB; `
+        + 'the engineer can ask for a smaller part.');
     }
     const id = newId('fil');
     const digest = sha256(content);

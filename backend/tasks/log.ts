@@ -2,6 +2,7 @@
 // live listeners only after the commit, so a listener never sees an event that a crash could take back.
 import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/index.js';
 import type { Store } from '../db.js';
+import { ApiError } from '../errors.js';
 import { iso } from '../util.js';
 
 /** A listener gets the event and its wire text, serialised once for every socket. */
@@ -9,6 +10,15 @@ type Listener = (e: TaskEvent, text: string) => void;
 interface Row { task_id: string; seq: number; type: string; payload: string; created_at: number }
 /** An event as sent on a socket: its seq, type and JSON text. */
 export interface WireEvent { seq: number; type: string; text: string }
+
+/** What a task's log cap counts against: what either side can send in bulk. The rest (requests, decisions,
+ *  billing, the end) is small or limited elsewhere, and must still get through when the log is full. */
+const capped = {
+  engineer_connected: false, engineer_disconnected: false, engineer_message: true, request_command: false,
+  request_file: false, screenshare_request: false, billing_update: false, session_end: false,
+  customer_message: true, command_decision: false, command_output: true, command_result: false,
+  file_decision: false, file_upload: false, ai_transcript: true, handoff: false,
+} satisfies Record<EventType, boolean>;
 
 const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, timestamp: iso(r.created_at),
   payload: JSON.parse(r.payload) }) as TaskEvent;
@@ -20,10 +30,10 @@ export class EventLog {
   private listeners = new Map<string, Set<Listener>>();
   private q;
 
-  constructor(private store: Store) {
+  constructor(private store: Store, private maxLogBytes: number) {
     const db = store.db;
     this.q = {
-      bump: db.prepare('UPDATE tasks SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
+      bump: db.prepare('UPDATE tasks SET last_seq = last_seq + 1, log_bytes = log_bytes + ? WHERE id = ? RETURNING last_seq, log_bytes'),
       insert: db.prepare('INSERT INTO events (task_id, seq, type, payload, created_at) VALUES (?,?,?,?,?)'),
       after: db.prepare('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       one: db.prepare('SELECT * FROM events WHERE task_id = ? AND seq = ?'),
@@ -32,9 +42,14 @@ export class EventLog {
 
   append<T extends EventType>(taskId: string, type: T, payload: EventPayload<T>): TaskEvent {
     return this.store.tx(() => {
-      const { last_seq: seq } = this.q.bump.get(taskId) as { last_seq: number };
+      const text = JSON.stringify(payload);
+      const { last_seq: seq, log_bytes: bytes } = this.q.bump.get(text.length, taskId) as { last_seq: number; log_bytes: number };
+      if (capped[type] && bytes > this.maxLogBytes) {
+        throw new ApiError(413, 'task_log_full', `This task has stored its ${this.maxLogBytes >> 20} MB of messages and output; `
+          + 'end it and start a new task.');
+      }
       const now = Date.now();
-      this.q.insert.run(taskId, seq, type, JSON.stringify(payload), now);
+      this.q.insert.run(taskId, seq, type, text, now);
       const event = { type, seq, taskId, timestamp: iso(now), payload } as TaskEvent;
       this.store.afterCommit(() => this.publish(event));
       return event;

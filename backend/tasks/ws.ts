@@ -89,6 +89,21 @@ export function registerTaskSockets(router: Router, s: Services): WebSocketServe
   return wss;
 }
 
+/** A token bucket: `perSecond` frames a second, with a burst of five seconds' worth. */
+function frameBudget(perSecond: number): () => boolean {
+  const burst = perSecond * 5;
+  let tokens = burst;
+  let at = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
+    at = now;
+    if (tokens < 1) return false;
+    tokens--;
+    return true;
+  };
+}
+
 function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFrame: (f: unknown) => unknown): void {
   // A client's protocol errors (oversized or malformed frames) close its socket; they are not the server's.
   ws.on('error', () => {});
@@ -110,21 +125,27 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
   ws.on('close', () => { stop(); clearInterval(ping); });
   // After a revocation the socket is closing: what it still sends is dropped, also frames already queued.
   const revoked = () => unauthorized('token_revoked', 'The login was revoked; the frame was dropped.');
+  const budget = frameBudget(s.config.framesPerSecond);
+  const answer = (id: string | null, e: ApiError) =>
+    delivery.reply(JSON.stringify({ type: 'error', id, error: { code: e.code, message: e.message } }));
   ws.on('message', (data) => {
     if (ws.readyState !== ws.OPEN) return;
-    let id: string | null = null;
+    let frame: { id?: unknown } | null = null;
+    try { frame = JSON.parse(String(data)); } catch {
+      return answer(null, new ApiError(400, 'invalid_json', 'The frame is not valid JSON.'));
+    }
+    const id = typeof frame?.id === 'string' ? frame.id.slice(0, 200) : null;
+    if (!budget()) {
+      return answer(id, new ApiError(429, 'rate_limited',
+        `More than ${s.config.framesPerSecond} frames a second on this socket; this one was dropped, resend it later.`));
+    }
     s.frames.add(() => {
       if (ws.readyState !== ws.OPEN) throw revoked();
-      const frame = JSON.parse(String(data)) as { id?: unknown };
-      id = typeof frame?.id === 'string' ? frame.id : null;
       return onFrame(frame);
     }, (o) => {
       if (o.ok) return delivery.reply(JSON.stringify({ type: 'ack', id, result: o.result }));
       const e = o.error;
-      const err = e instanceof SyntaxError ? new ApiError(400, 'invalid_json', 'The frame is not valid JSON.')
-        : e instanceof ZodError ? new ApiError(400, 'invalid_frame', describeZodError(e, 'frame'))
-          : toApiError(e);
-      delivery.reply(JSON.stringify({ type: 'error', id, error: { code: err.code, message: err.message } }));
+      answer(id, e instanceof ZodError ? new ApiError(400, 'invalid_frame', describeZodError(e, 'frame')) : toApiError(e));
     });
   });
 }

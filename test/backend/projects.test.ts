@@ -10,7 +10,7 @@ import { OTHER_CUSTOMER, post, tokenFor } from './_util.js';
 
 const test = suite('backend projects and snapshots');
 let sb: Sandbox;
-test.before(async () => { sb = await startSandbox({ args: ['--seed-extra', '--max-snapshot-mb', '1'] }); });
+test.before(async () => { sb = await startSandbox({ args: ['--seed-extra', '--max-snapshot-mb', '1', '--max-snapshots-mb-per-account', '2'] }); });
 test.after(async () => { await sb?.stop(); });
 
 const init = (extra: object = {}) => post(sb, routes.projects.init.path(), { name: 'shop', type: 'node', testCommand: 'npm test', uploadCode: true, ...extra }, {});
@@ -86,6 +86,18 @@ test('an upload over the limit is a 413', async () => {
   const zip = randomBytes(1024 * 1024 + 1);
   const r = await upload(projectId, zip, sha(zip));
   assert.equal([r.status, r.body.error.code], [413, 'payload_too_large']);
+});
+
+test('the snapshots of one account stay under its quota: the upload that would pass it is a 413', async () => {
+  const other = await tokenFor(sb.url, OTHER_CUSTOMER, ['projects']);
+  const { projectId } = (await post(sb, routes.projects.init.path(), { name: 'q', type: 'node', uploadCode: true }, {}, other)).body;
+  const sizes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const body = randomBytes(900 * 1024);
+    const r = await upload(projectId, body, sha(body), other);
+    sizes.push(r.status === 200 ? r.body.size : r.body.error.code);
+  }
+  assert.equal(sizes, [900 * 1024, 900 * 1024, 'snapshot_quota_exceeded']);
 });
 
 test('uploads need the project to allow code upload and to be mine', async () => {
