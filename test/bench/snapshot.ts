@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-/** BENCH_PART=upload runs only the upload and redactor parts. */
+/** BENCH_PART=upload runs only the upload and redactor parts; BENCH_PART=deflate only the deflater comparison. */
 const PART = process.env.BENCH_PART ?? 'all';
 const UPLOAD_MB = 200;
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -21,9 +21,10 @@ async function child(mode: string, args: string[]): Promise<void> {
     // The first snapshot of a fresh process is an agent's first upload (code not yet optimised by V8);
     // with `twice`, a second one shows the steady state. Modules load once per agent, before either.
     const { createSnapshot } = await import('../../agent/snapshot/index.js');
+    const deflater = args[3] === 'portable' ? 'portable' as const : 'auto' as const;
     const once = async () => {
       const t0 = performance.now();
-      const r = await (await createSnapshot(args[0])).pipeTo(fs.createWriteStream(args[1]));
+      const r = await (await createSnapshot(args[0], { deflater })).pipeTo(fs.createWriteStream(args[1]));
       return { ms: performance.now() - t0, bytes: r.bytes, files: r.manifest.included.length };
     };
     const first = await once();
@@ -265,11 +266,38 @@ async function agentUpload(repo: string, runs = 3): Promise<string[]> {
   ];
 }
 
+/**
+ * agent/snapshot/deflate.ts drives zlib's private handle; the public deflateRawSync path stays only as the
+ * fallback unless it is measurably worse: more than 1.3x the time, or a peak over 100 MiB.
+ */
+async function compareDeflaters(bundle: string, dir: string): Promise<string[]> {
+  const { generateManyFiles, generateRepo } = await import('../snapshot/gen-repo.js');
+  const real = ['zod', 'ajv', 'typescript', 'playwright-core', '@types/node', 'vscode-jsonrpc', 'ws']
+    .map((p) => path.join(process.cwd(), 'node_modules', p)).filter((p) => fs.existsSync(p));
+  const gen = await generateRepo(path.join(dir, 'dgen'), { copyFrom: real });
+  const many = await generateManyFiles(path.join(dir, 'dmany'), 30_000);
+  const lines = [`deflater: zlib's private handle, reused (kept) against public deflateRawSync per entry (Node ${process.versions.node})`];
+  for (const [name, repo] of [[`generated + real packages (${gen.files} files)`, 'dgen'], [`${many.files} small files`, 'dmany']] as const) {
+    const zip = path.join(dir, 'd.zip');
+    const runs = (kind: string) => Array.from({ length: RUNS }, () => measure(process.execPath, [bundle, 'snapshot', path.join(dir, repo), zip, 'once', kind]));
+    const [priv, pub] = [runs('auto'), runs('portable')];
+    const [pt, ut] = [median(priv.map((r) => r.inProcMs!)), median(pub.map((r) => r.inProcMs!))];
+    const [pm, um] = [Math.max(...priv.map((r) => r.rssMiB)), Math.max(...pub.map((r) => r.rssMiB))];
+    lines.push(`  ${name}: private ${fmt(pt)} ms / ${fmt(pm)} MiB peak; public ${fmt(ut)} ms / ${fmt(um)} MiB peak: `
+      + `public takes ${fmt(ut / pt, 2)}x the time (keep if > 1.3) and peaks ${um > 100 ? 'over' : 'under'} 100 MiB`);
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cvf-bench-snap-')));
   try {
     const bundle = await bundleSelf(dir);
     const lines = [`bench:snapshot (${RUNS} runs each, medians; peak memory from ${TIME ? '/usr/bin/time -v' : 'resourceUsage'})`];
+    if (PART === 'deflate') {
+      process.stdout.write([...lines, ...await compareDeflaters(bundle, dir)].join('\n') + '\n');
+      return;
+    }
     if (PART !== 'upload') {
       await zipComparisons(bundle, dir, lines);
       lines.push(...await agentUpload(path.join(dir, 'gen')));

@@ -40,7 +40,9 @@ function exited(proc: ChildProcess): Promise<void> {
 
 function launch(nodeArgs: string[], args: string[], timeoutMs: number, stderr: string[]) {
   // stdin stays open as a lifeline: when this process dies, the sandbox sees it close and exits.
-  const proc = spawn(process.execPath, [...nodeArgs, ENTRY, ...args, '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Under another Node (CI's 22/24 runs), the sandbox keeps the Node its better-sqlite3 was built for.
+  const node = process.env.CODEVF_TEST_SANDBOX_NODE || process.execPath;
+  const proc = spawn(node, [...nodeArgs, ENTRY, ...args, '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
   return new Promise<{ proc: ChildProcess; ready: { url: string; customerToken: string; engineerToken: string } }>((res, rej) => {
     let buf = '';
