@@ -20,6 +20,8 @@ export interface BackendClient {
   call<E extends EndpointDef>(ep: E, opts?: CallOptions<E>): Promise<ResponseOf<E>>;
   /** The credentials in use (for status and logout); null on an anonymous client. */
   credentials(): Promise<LoadedCredentials | null>;
+  /** Refreshes the access token now; false when there is no refresh token (PAT, CODEVF_TOKEN). */
+  refresh?(): Promise<boolean>;
 }
 
 export interface Services {
@@ -102,6 +104,7 @@ function createServices(agent: AgentContext): Services {
       baseUrl: h,
       http,
       credentials: async () => creds,
+      refresh: refreshOnce,
       async call(ep, opts) {
         try {
           return await http.call(ep, opts);

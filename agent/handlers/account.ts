@@ -3,7 +3,7 @@ import { routes } from '../../protocol/backend/routes.js';
 import { MIN_TOP_UP_USD } from '../../protocol/backend/account.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  AuthStatus, AuthToken, CreateToken, GetBalance, GetRates, ListTokens, Login, LoginCode, Logout, RevokeToken, TopUp,
+  AuthRefresh, AuthStatus, AuthToken, CreateToken, GetBalance, GetRates, ListTokens, Login, LoginCode, Logout, RevokeToken, TopUp,
 } from '../../protocol/methods/account.js';
 import { openUrl } from '../../platform/browser.js';
 import { deviceLogin } from '../auth/device-flow.js';
@@ -60,8 +60,30 @@ async function status(agent: AgentContext, host?: string) {
   };
 }
 
+/** Every host this machine holds a token for (local records only, no network), the active one first. */
+async function allHosts(agent: AgentContext, active: string, asked: string) {
+  const s = getServices(agent);
+  const names = [...new Set([active, asked, ...await s.credentials.hosts().catch(() => [])])];
+  return Promise.all(names.map(async (host) => {
+    const st = await s.credentials.status(host);
+    return { host: st.host, active: st.host === active, signedIn: st.signedIn, login: st.login ?? null,
+      tokenSource: st.signedIn ? st.source ?? null : null, maskedToken: st.maskedToken || null, expiresAt: st.expiresAt ?? null };
+  }));
+}
+
 export const account: Feature = (router, agent) => {
   const services = () => getServices(agent);
+
+  router.on(AuthRefresh, async (p) => {
+    const s = services();
+    const h = s.hostFor(p.host);
+    const client = await s.backend(h);
+    if (!(await client.refresh?.())) {
+      throw new RpcError(ErrorCode.Conflict, `The token for ${h} cannot be refreshed: it has no refresh token (a personal access token or CODEVF_TOKEN). Sign in again with: codevf login`, 'refresh_unavailable', { host: h });
+    }
+    const c = await client.credentials();
+    return { host: h, expiresAt: c?.expiresAt ?? null, scopes: c?.scopes ?? [] };
+  });
 
   router.on(Login, async (p, ctx) => {
     const s = services();
@@ -113,7 +135,10 @@ export const account: Feature = (router, agent) => {
     return { host: h, revoked, removedFrom: removed.removed, envTokenSet: removed.envTokenSet };
   });
 
-  router.on(AuthStatus, (p) => status(agent, p.host));
+  router.on(AuthStatus, async (p) => {
+    const st = await status(agent, p.host);
+    return { ...st, hosts: await allHosts(agent, services().hostFor(), st.host) };
+  });
 
   router.on(AuthToken, async (p) => {
     const s = services();

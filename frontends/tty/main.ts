@@ -10,7 +10,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const { findCommand, helpFor, words: wordsOf } = await import('./cli/commands.js');
-  const words = wordsOf(argv);
+  const { splitJsonFields } = await import('./cli/json-fields.js');
+  const words = wordsOf(splitJsonFields(argv).argv);
   if (words[0] === 'help') {
     process.stdout.write(helpFor(findCommand(words.slice(1))));
     return 0;
@@ -29,5 +30,5 @@ async function main(): Promise<number> {
 const finish = (code: number) => { process.exitCode = code; setTimeout(() => process.exit(), 2000).unref(); };
 main().then(finish, async (e: unknown) => {
   const { report } = await import('./cli/errors.js');
-  finish(report(e, argv.includes('--json'), argv.includes('--verbose')));
+  finish(report(e, argv.some((a) => a === '--json' || a.startsWith('--json=')), argv.includes('--verbose')));
 });

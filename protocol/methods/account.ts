@@ -19,6 +19,15 @@ export const AuthStatusResult = z.object({
   maskedToken: z.string().nullable().describe('`cvf_****ab12`: never the token itself.'),
   scopes: z.array(z.string()),
   expiresAt: z.string().nullable(),
+  hosts: z.array(z.object({
+    host: z.string(),
+    active: z.boolean().describe('The host commands use when none is named.'),
+    signedIn: z.boolean().describe('A token is stored (or CODEVF_TOKEN is set); not checked against that host.'),
+    login: z.string().nullable(),
+    tokenSource: TokenSource.nullable(),
+    maskedToken: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+  })).optional().describe('`authStatus` only: every host this machine holds a token for, and the active one.'),
 });
 
 export const Login = defineRequest({
@@ -74,6 +83,16 @@ export const AuthStatus = defineRequest({
   params: z.object({ host: Host }),
   result: AuthStatusResult,
   examples: [{ params: {}, result: { host: 'http://127.0.0.1:4780', signedIn: false, user: null, tokenSource: null, store: 'file', storeLocation: '/home/me/.config/codevf/auth.json', maskedToken: null, scopes: [], expiresAt: null } }],
+});
+
+export const AuthRefresh = defineRequest({
+  method: 'authRefresh',
+  summary: 'Exchanges the stored refresh token for a fresh access token now (device sign-ins only; a personal '
+    + 'access token or CODEVF_TOKEN has none: sign in again instead).',
+  params: z.object({ host: Host }),
+  result: z.object({ host: z.string(), expiresAt: z.string().nullable(), scopes: z.array(z.string()) }),
+  errors: ['auth_required', 'refresh_unavailable'],
+  examples: [{ params: {}, result: { host: 'http://127.0.0.1:4780', expiresAt: '2026-11-23T11:00:00.000Z', scopes: ['profile', 'tasks'] } }],
 });
 
 export const AuthToken = defineRequest({
@@ -142,5 +161,5 @@ export const TopUp = defineRequest({
   examples: [{ params: { amount: '$5' }, result: { checkoutId: 'c_1', checkoutUrl: 'http://127.0.0.1:4780/checkout/c_1', amountUsd: 5, credits: 10 } }],
 });
 
-export const accountRequests = [Login, Logout, AuthStatus, AuthToken, ListTokens, CreateToken, RevokeToken, GetBalance, GetRates, TopUp] as const;
+export const accountRequests = [Login, Logout, AuthStatus, AuthRefresh, AuthToken, ListTokens, CreateToken, RevokeToken, GetBalance, GetRates, TopUp] as const;
 export const accountNotifications = [LoginCode] as const;

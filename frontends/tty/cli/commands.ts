@@ -1,6 +1,7 @@
 // Every command: its help text, its flags and where its code lives. Kept free of heavy imports so that
 // `--help` prints without loading the agent protocol (zod) or any command module.
 import type { Ctx } from './context.js';
+import { EXAMPLES } from './examples.js';
 
 export interface CommandSpec {
   /** Full name as typed, e.g. `auth login`, `tokens create`. */
@@ -16,6 +17,10 @@ export interface CommandSpec {
   load?: () => Promise<(ctx: Ctx) => Promise<unknown>>;
   /** Subcommands of a group (`auth`, `tokens`). */
   sub?: CommandSpec[];
+  /** The subcommand a group runs when none is named (`tokens` lists). */
+  fallback?: string;
+  /** Wire fields of this command's requests and the flag that sets each, so errors name the flag. */
+  flagFor?: Record<string, string>;
 }
 
 const login: Omit<CommandSpec, 'name'> = {
@@ -36,6 +41,11 @@ const authStatus: Omit<CommandSpec, 'name'> = {
   usage: 'codevf auth status',
   load: async () => (await import('../commands/auth.js')).status,
 };
+const authRefresh: Omit<CommandSpec, 'name'> = {
+  summary: 'Get a fresh access token now with the stored refresh token (device sign-ins only)',
+  usage: 'codevf auth refresh',
+  load: async () => (await import('../commands/auth.js')).refresh,
+};
 const authToken: Omit<CommandSpec, 'name'> = {
   summary: 'Print the token alone on stdout (for scripts; exit 4 when signed out)',
   usage: 'codevf auth token',
@@ -50,7 +60,7 @@ const tokenCommands: CommandSpec[] = [
     options: `  --name NAME         a label for the token (required)
   --scopes LIST       comma-separated: profile,billing,projects,tasks,tokens (default: all of them)
   --expires-days N    days until it expires (default: the server's)`,
-    strings: ['name', 'scopes', 'expires-days'],
+    strings: ['name', 'scopes', 'expires-days'], flagFor: { expiresInDays: '--expires-days', scopes: '--scopes', name: '--name' },
     load: async () => (await import('../commands/tokens.js')).create },
   { name: 'tokens revoke', summary: 'Revoke one token by id, or all of them',
     usage: 'codevf tokens revoke <token-id> | --all [--yes]',
@@ -74,9 +84,9 @@ const configCommands: CommandSpec[] = [
 export const COMMANDS: CommandSpec[] = [
   { name: 'login', ...login },
   { name: 'logout', ...logout },
-  { name: 'auth', summary: 'Sign in, sign out, check who you are, print the token', usage: 'codevf auth <login|status|logout|token>',
+  { name: 'auth', summary: 'Sign in, sign out, check who you are, refresh or print the token', usage: 'codevf auth <login|status|logout|refresh|token>',
     sub: [{ name: 'auth login', ...login, usage: login.usage.replace('codevf login', 'codevf auth login') }, { name: 'auth status', ...authStatus },
-      { name: 'auth logout', ...logout, usage: 'codevf auth logout' }, { name: 'auth token', ...authToken }] },
+      { name: 'auth logout', ...logout, usage: 'codevf auth logout' }, { name: 'auth refresh', ...authRefresh }, { name: 'auth token', ...authToken }] },
   { name: 'init', summary: 'Set up this folder as a CodeVF project (a short wizard)',
     usage: 'codevf init [--yes] [--name NAME] [--test-command CMD] [--build-command CMD] [--ai-tools LIST] [--upload|--no-upload] [--branch-mode codevf|any]',
     options: `  -y, --yes              accept the detected defaults for every question not given as a flag
@@ -110,10 +120,13 @@ Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a te
   { name: 'topup', summary: 'Buy credits: prints the checkout URL', usage: 'codevf topup <amount in USD> [--open]',
     options: '  --open   open the checkout in your browser (the URL is printed either way)', booleans: ['open'],
     load: async () => (await import('../commands/account.js')).topup },
-  { name: 'tokens', summary: 'List, create and revoke personal access tokens', usage: 'codevf tokens <list|create|revoke>', sub: tokenCommands },
+  { name: 'tokens', summary: 'List, create and revoke personal access tokens', usage: 'codevf tokens [list|create|revoke]', sub: tokenCommands, fallback: 'list' },
   { name: 'config', summary: 'Get and set settings (host: the backend used without --host)', usage: 'codevf config <get|set|unset|list>', sub: configCommands },
   { name: 'doctor', summary: 'Show which git, keyring, host and Node codevf uses, and what is missing', usage: 'codevf doctor',
     load: async () => (await import('../commands/doctor.js')).doctor },
+  { name: 'completion', summary: 'Print a shell completion script (bash, zsh or fish)', usage: 'codevf completion -s bash|zsh|fish',
+    options: '  -s, --shell SHELL   bash, zsh or fish', strings: ['shell'],
+    load: async () => (await import('./completion.js')).completion },
   { name: 'self-update', summary: 'Update codevf to the latest release (checked against its SHA256SUMS)', usage: 'codevf self-update [--check]',
     options: `  --check   only say whether a newer version exists; install nothing
 
@@ -128,13 +141,15 @@ Environment: CODEVF_RELEASE_URL (https://, http:// or file://) is where releases
 ];
 
 const GLOBAL = `Global options:
-  --json           print exactly one JSON document on stdout (messages still go to stderr)
-  --host URL       CodeVF backend (default: $CODEVF_HOST, then the local sandbox http://127.0.0.1:4780)
+  --json [FIELDS]  print exactly one JSON document on stdout (messages still go to stderr);
+                   FIELDS (e.g. --json balance,rates) keeps only those top-level fields
+  --host URL       CodeVF backend (default: $CODEVF_HOST, then "codevf config get host", then the local sandbox)
   --verbose        show the agent's log on stderr
   --token TOKEN    use this token (prefer CODEVF_TOKEN or login --with-token: command lines are visible to other users)
   -h, --help       show help;  -v, --version  print the version
 
-Environment: CODEVF_HOST, CODEVF_TOKEN; NO_COLOR turns colours off, CLICOLOR_FORCE=1 forces them.
+Environment: CODEVF_HOST, CODEVF_TOKEN; NO_COLOR or CLICOLOR=0 turn colours off, CLICOLOR_FORCE=1 forces them;
+CODEVF_NO_UPDATE_NOTIFIER=1 silences the once-a-day update notice.
 Exit codes: 0 ok, 1 error, 2 usage or cancelled, 4 authentication required.
 `;
 
@@ -161,9 +176,11 @@ export function words(argv: string[]): string[] {
   return out;
 }
 
+const examplesOf = (name: string) => `\nExamples:\n${(EXAMPLES[name] ?? []).map((e) => `  $ ${e}`).join('\n')}\n`;
+
 export function helpFor(spec?: CommandSpec): string {
   if (!spec) {
-    const rows = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n');
+    const rows = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
     return `codevf: a live human engineer at your terminal.
 
 Usage: codevf <command> [options]
@@ -172,10 +189,15 @@ Commands:
 ${rows}
 
 Run "codevf <command> --help" for a command's options.
-
+${examplesOf('fix').replace('\nExamples:', '\nExamples:\n  $ codevf login\n  $ codevf init')}
 ${GLOBAL}`;
   }
   const sub = spec.sub ? `\nCommands:\n${spec.sub.map((s) => `  ${s.name.padEnd(14)} ${s.summary}`).join('\n')}\n` : '';
   const options = spec.options ? `\nOptions:\n${spec.options}\n` : '';
-  return `${spec.summary}.\n\nUsage: ${spec.usage}\n${sub}${options}\n${GLOBAL}`;
+  return `${spec.summary}.\n\nUsage: ${spec.usage}\n${sub}${options}${examplesOf(spec.name)}\n${GLOBAL}`;
+}
+
+/** Every command name, groups and subcommands alike (for completion and suggestions). */
+export function allNames(): string[] {
+  return COMMANDS.flatMap((c) => [c.name, ...(c.sub ?? []).map((s) => s.name)]);
 }

@@ -1,6 +1,7 @@
 // The one place that turns failures into what the person reads and the exit code. Agent errors are
 // matched on their stable `data.reason`; each message ends with the one command that fixes it.
 import type { RpcError } from '../../../protocol/errors.js';
+import type { CommandSpec } from './commands.js';
 import { neutralize } from '../../../protocol/terminal-text.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, auth: 4 } as const;
@@ -70,4 +71,17 @@ export function report(e: unknown, json: boolean, verbose = false): number {
   if (json) process.stdout.write(`${JSON.stringify({ error: { reason: err.reason, message, exitCode: err.exitCode } }, null, 2)}\n`);
   if (verbose && !(e instanceof CliError) && !isRpcError(e) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return err.exitCode;
+}
+
+/**
+ * A refusal about one field of a request, told with the flag the user typed: `body.expiresInDays: must be
+ * at most 365 days` becomes `--expires-days must be at most 365 days` (exit 2). Anything else passes through.
+ */
+export function namingFlags(e: unknown, spec: CommandSpec): unknown {
+  if (!spec.flagFor || !isRpcError(e)) return e;
+  const status = (e.data as { status?: unknown }).status;
+  if (e.code !== -32602 && status !== 400 && status !== 422) return e;
+  const m = /^(?:body\.|params\.)?([A-Za-z]+)(?:\.[\w.]*)?:\s*(.*)$/s.exec(e.message);
+  const flag = m && spec.flagFor[m[1]];
+  return flag ? new CliError(`Error: ${flag} ${m[2]}`, EXIT.usage, 'usage') : e;
 }

@@ -4,10 +4,11 @@ import { neutralizeOutput } from '../../../protocol/terminal-text.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
-/** NO_COLOR (non-empty) turns colours off, CLICOLOR_FORCE (not "0") forces them, else: is it a terminal. */
+/** NO_COLOR (non-empty) turns colours off, CLICOLOR_FORCE (not "0") forces them, CLICOLOR=0 turns them off, else: is it a terminal. */
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR) return false;
   if (env.CLICOLOR_FORCE && env.CLICOLOR_FORCE !== '0') return true;
+  if (env.CLICOLOR === '0') return false;
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 

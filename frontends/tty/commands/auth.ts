@@ -1,5 +1,5 @@
-// login (device flow or a token), logout, auth status, auth token.
-import { AuthStatus, AuthToken, Login, LoginCode, Logout, type AuthStatusResult } from '../../../protocol/methods/account.js';
+// login (device flow or a token), logout, auth status, auth refresh, auth token.
+import { AuthRefresh, AuthStatus, AuthToken, Login, LoginCode, Logout, type AuthStatusResult } from '../../../protocol/methods/account.js';
 import type * as z from 'zod';
 import { bool, type Ctx } from '../cli/context.js';
 import { CliError, EXIT, isRpcError, usage } from '../cli/errors.js';
@@ -67,9 +67,17 @@ function describe(ctx: Ctx, st: Status): string {
   ].join('\n');
 }
 
+/** The other hosts this machine holds a token for, as gh lists them (checked locally, not against the host). */
+function others(ctx: Ctx, st: Status): string[] {
+  const c = ctx.io.out;
+  return (st.hosts ?? []).filter((h) => h.host !== st.host).map((h) => (h.signedIn
+    ? `\n${h.host}${h.active ? ' (active)' : ''}\n  ${c.green('✓')} Token stored${h.login ? ` for ${h.login}` : ''}: ${h.maskedToken ?? '-'} (${h.tokenSource}), expires ${h.expiresAt ?? 'never'}`
+    : `\n${h.host}${h.active ? ' (active)' : ''}\n  ${c.red('X')} Not logged in`));
+}
+
 export async function status(ctx: Ctx) {
   const st = await (await ctx.agent()).request(AuthStatus, {});
-  ctx.io.data(describe(ctx, st));
+  ctx.io.data([describe(ctx, st), ...others(ctx, st)].join('\n'));
   if (!st.signedIn) ctx.exitCode = EXIT.auth;
   return st;
 }
@@ -78,5 +86,12 @@ export async function status(ctx: Ctx) {
 export async function token(ctx: Ctx) {
   const r = await (await ctx.agent()).request(AuthToken, {});
   ctx.io.data(r.token);
+  return r;
+}
+
+/** A fresh access token now, from the stored refresh token (`gh auth refresh`). */
+export async function refresh(ctx: Ctx) {
+  const r = await (await ctx.agent()).request(AuthRefresh, {});
+  ctx.io.success(`Refreshed the token for ${r.host}; it expires ${r.expiresAt ?? 'never'}.`);
   return r;
 }
