@@ -46,18 +46,18 @@ test('codevf alone and "codevf help fix" print help', async () => {
 test('an unknown command, an unknown option and a missing subcommand are usage errors (exit 2, stderr only)', async () => {
   const env = cleanEnv(home.dir);
   const bogus = await codevf(['bogus'], { env });
-  assert.equal(bogus, { code: 2, stdout: '', stderr: 'Unknown command "bogus".\nRun: codevf --help\n' });
+  assert.equal(bogus, { code: 2, stdout: '', stderr: 'Unknown command "bogus" for "codevf".\n\nRun: codevf --help\n' });
   const opt = await codevf(['rates', '--frobnicate'], { env });
   assert.equal(opt, { code: 2, stdout: '', stderr: 'Unknown option --frobnicate for "codevf rates".\nRun: codevf rates --help\n' });
-  const group = await codevf(['tokens'], { env });
+  const group = await codevf(['auth'], { env });
   assert.is(group.code, 2);
-  assert.match(group.stderr, '"codevf tokens" needs a subcommand: list|create|revoke.');
+  assert.match(group.stderr, '"codevf auth" needs a subcommand: login|status|logout|refresh|token.');
 });
 
 test('a usage error with --json is one JSON document on stdout', async () => {
   const r = await codevf(['bogus', '--json'], { env: cleanEnv(home.dir) });
   assert.is(r.code, 2);
-  assert.equal(JSON.parse(r.stdout), { error: { reason: 'usage', message: 'Unknown command "bogus".\nRun: codevf --help', exitCode: 2 } });
+  assert.equal(JSON.parse(r.stdout), { error: { reason: 'usage', message: 'Unknown command "bogus" for "codevf".\n\nRun: codevf --help', exitCode: 2 } });
 });
 
 test('--version and --help work from a copy of codevf.js without the agent beside it (they never start it)', async () => {
