@@ -20,6 +20,9 @@ export function describeZodError(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
 }
 
+/** `params: []` is what Neovim's plain code sends for a method without parameters: the same as none. */
+const byName = (raw: unknown) => Array.isArray(raw) && raw.length === 0 ? {} : raw;
+
 type Entry = { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef> };
 
 export class Router {
@@ -57,7 +60,10 @@ export class Router {
     const lazy = this.lazyReqs.get(method);
     const entry = this.reqs.get(method) ?? (lazy ? await lazy() : undefined);
     if (!entry) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}. Call rpc.discover for the list.`, 'method_not_found');
-    const parsed = entry.def.params.safeParse(rawParams);
+    if (Array.isArray(rawParams) && rawParams.length) {
+      throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: params by position are not supported; send an object.`, 'invalid_params');
+    }
+    const parsed = entry.def.params.safeParse(byName(rawParams));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${describeZodError(parsed.error)}`, 'invalid_params', { issues });
@@ -71,7 +77,10 @@ export class Router {
   notification(method: string, rawParams: unknown, log: Logger): void {
     const entry = this.notes.get(method);
     if (!entry) { log.debug(`ignored notification ${method}`); return; }
-    const parsed = entry.def.params.safeParse(rawParams);
+    if (Array.isArray(rawParams) && rawParams.length) {
+      throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: params by position are not supported; send an object.`, 'invalid_params');
+    }
+    const parsed = entry.def.params.safeParse(byName(rawParams));
     if (!parsed.success) { log.warn(`invalid params for notification ${method}: ${describeZodError(parsed.error)}`); return; }
     entry.fn(parsed.data as ParamsOf<AnyNotificationDef>);
   }

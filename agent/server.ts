@@ -27,14 +27,14 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
   for (const feature of features) feature(router, agent);
 
   /** Runs cleanup (bounded, so exit stays within a second), flushes the wire, exits. */
-  const exit = async (code: number, why: string) => {
+  const exit = async (code: number, why: string, drainMs = 300) => {
     if (exiting) return;
     exiting = true;
     log.info(`exiting (${why})`);
-    await peer.idle(300); // answer what is already in flight before leaving
+    await peer.idle(drainMs); // answer what is already in flight before leaving
     const cleanup = Promise.allSettled(disposers.map(async (d) => d()));
     await Promise.race([cleanup, new Promise((r) => setTimeout(r, 700).unref())]);
-    transport.close();
+    await Promise.race([transport.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
     process.exit(code);
   };
 
@@ -78,7 +78,7 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
     onInternalError: (method, err) => log.error(`handler for ${method} failed`, err),
   });
 
-  transport.onClose(() => void exit(0, 'stdin closed'));
+  transport.onClose(() => void exit(0, 'stdin closed', 30_000)); // every request already read gets its real answer
   process.on('SIGTERM', () => void exit(0, 'SIGTERM'));
   process.on('SIGINT', () => void exit(0, 'SIGINT'));
   process.on('uncaughtException', (err) => log.error('uncaught exception (agent keeps running)', err));

@@ -4,7 +4,7 @@
 export type Framing = 'content-length' | 'ndjson';
 
 /** What a decoder yields: a message's JSON text, or a framing error to answer with -32700. */
-export type Frame = { text: string } | { error: string };
+export type Frame = { text: string } | { error: string; continues?: true };
 
 /** Largest single message accepted; beyond it the frame is skipped and reported. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -58,11 +58,26 @@ export class NdjsonDecoder implements Decoder {
   }
 }
 
+const HEADER_LINE = /^[A-Za-z][A-Za-z0-9-]*[ \t]*:[^\r\n]*$/;
+const HEADER_START = /^(?:[A-Za-z][A-Za-z0-9-]*(?:[ \t]*:[^\r\n]*)?)?\r?$/; // a line still arriving
+const LENGTH_LINE = /^content-length[ \t]*:[ \t]*(\d+)[ \t]*$/i;
+// A header line with its raw CRLF can never sit inside valid JSON (a raw CR is illegal in a string and a bare
+// name is illegal outside one), so finding one in a body proves the length covered the next frame.
+const HEADER_IN_BODY = /content-length[ \t]*:[ \t]*\d+[ \t]*\r\n/i;
+const MAX_HEADER_BYTES = 8192;
+
+/** Content-Length framing (LSP) that recovers from a damaged frame: a bad header block, LF-only headers, a
+ *  length shorter or longer than the body. It reports the frame once and scans to the next `Content-Length:`.
+ *  An error frame with `continues` directly follows a delivered body: if that body was already reported as
+ *  unparseable, it is the same damaged frame and is not reported again. */
 export class ContentLengthDecoder implements Decoder {
   private pending: Buffer[] = []; // unconsumed bytes, joined only once a whole frame can be cut
   private pendingLen = 0;
   private need = -1; // body length once headers are read
   private skip = 0; // bytes of an oversized body still to discard
+  private scanning = false; // discarding bytes up to the next `content-length`
+  private damagedUntil = 0; // bytes before this offset (of the current buffer) belong to a reported frame
+  private afterBody = false; // the last thing consumed was a delivered body
 
   push(chunk: Buffer): Frame[] {
     const out: Frame[] = [];
@@ -78,36 +93,113 @@ export class ContentLengthDecoder implements Decoder {
     let buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLen);
     let pos = 0;
     for (;;) {
+      if (this.scanning) {
+        const at = findLength(buf, pos + 1);
+        if (at === -1) { pos = Math.max(pos, buf.length - 16); break; } // keep a tail: the name may be split
+        this.scanning = false;
+        pos = at;
+        this.afterBody = false;
+      }
       if (this.need < 0) {
-        const end = buf.indexOf('\r\n\r\n', pos, 'latin1');
-        if (end === -1) {
-          if (buf.length - pos > 8192) { out.push({ error: 'header block too long or not terminated by CRLF CRLF' }); pos = buf.length; }
-          break;
+        while (pos < buf.length && (buf[pos] === 13 || buf[pos] === 10 || buf[pos] === 32 || buf[pos] === 9)) pos++;
+        if (pos >= buf.length) break;
+        const r = readHeaders(buf, pos);
+        if (r === 'wait') break;
+        if (typeof r === 'object' && 'bad' in r) {
+          this.damaged(out, pos, r.bad, r.until);
+          continue;
         }
-        const headers = buf.toString('latin1', pos, end);
-        pos = end + 4;
-        const m = /(?:^|\r\n)\s*content-length\s*:\s*(\d+)\s*(?:\r\n|$)/i.exec(headers);
-        if (!m) { out.push({ error: 'missing or invalid Content-Length header' }); continue; }
-        const len = Number(m[1]);
+        this.afterBody = false;
+        const { len, end } = r as { len: number; end: number };
+        pos = end;
         if (len > MAX_MESSAGE_BYTES) {
           out.push({ error: `message larger than ${MAX_MESSAGE_BYTES} bytes` });
           const n = Math.min(buf.length - pos, len);
           pos += n;
           this.skip = len - n;
+          this.damagedUntil = pos;
           continue;
         }
         this.need = len;
       }
       if (buf.length - pos < this.need) break;
-      out.push({ text: buf.toString('utf8', pos, pos + this.need) });
-      pos += this.need;
+      const bodyEnd = pos + this.need;
       this.need = -1;
+      const next = nextHeaderInBody(buf, pos, bodyEnd);
+      if (next !== -1) { // the length was too long: this frame ends where the next one's header starts
+        out.push({ error: 'Content-Length longer than the message; the next header was inside the body' });
+        pos = next;
+        this.damagedUntil = bodyEnd;
+        this.afterBody = false;
+        continue;
+      }
+      out.push({ text: buf.toString('utf8', pos, bodyEnd) });
+      pos = bodyEnd;
+      this.afterBody = true;
     }
     buf = buf.subarray(pos);
+    this.damagedUntil = Math.max(0, this.damagedUntil - pos);
     this.pending = buf.length ? [buf] : [];
     this.pendingLen = buf.length;
     return out;
   }
+
+  /** Reports a damaged frame once (not bytes of one already reported), then scans to the next header. */
+  private damaged(out: Frame[], pos: number, why: string, until: number) {
+    if (pos >= this.damagedUntil) out.push(this.afterBody ? { error: why, continues: true } : { error: why });
+    this.damagedUntil = Math.max(this.damagedUntil, until);
+    this.afterBody = false;
+    this.scanning = true;
+  }
+}
+
+/** Where a header starts inside the body [pos, end), or -1. A body that ends like a JSON-RPC message (`}` or
+ *  `]`) is trusted unless it holds a raw CR: the test costs two byte searches per frame. */
+function nextHeaderInBody(buf: Buffer, pos: number, end: number): number {
+  let last = end - 1;
+  while (last > pos && (buf[last] === 32 || buf[last] === 10 || buf[last] === 13 || buf[last] === 9)) last--;
+  const closed = buf[last] === 125 || buf[last] === 93;
+  const cr = buf.indexOf(13, pos);
+  if (closed && (cr === -1 || cr >= end)) return -1;
+  if (closed) {
+    const m = HEADER_IN_BODY.exec(buf.toString('latin1', pos, end));
+    return m ? pos + m.index : -1;
+  }
+  // The name may run past the cut: look a little beyond it.
+  const i = buf.toString('latin1', pos, Math.min(buf.length, end + 13)).toLowerCase().indexOf('content-length', 1);
+  return i === -1 || i >= end - pos ? -1 : pos + i;
+}
+
+/** Offset of the next `content-length` (any case) at or after `from`, or -1. */
+function findLength(buf: Buffer, from: number): number {
+  if (from >= buf.length) return -1;
+  const i = buf.toString('latin1', from).toLowerCase().indexOf('content-length');
+  return i === -1 ? -1 : from + i;
+}
+
+type HeaderRead = 'wait' | { len: number; end: number } | { bad: string; until: number };
+
+/** Reads the header block at `pos`: its body length and where the body starts, 'wait' for more bytes, or why
+ *  it is damaged and up to where its bytes belong to it. */
+function readHeaders(buf: Buffer, pos: number): HeaderRead {
+  const end = buf.indexOf('\r\n\r\n', pos, 'latin1');
+  const stop = end === -1 ? Math.min(buf.length, pos + MAX_HEADER_BYTES + 4) : end;
+  const lines = buf.toString('latin1', pos, stop).split('\r\n');
+  let offset = pos;
+  let len: number | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const last = end === -1 && i === lines.length - 1;
+    if (!(last ? HEADER_START : HEADER_LINE).test(line)) {
+      return { bad: line.includes('\n') ? 'header lines must end with CRLF, not LF' : 'not a header line where a header block was expected', until: offset + 1 };
+    }
+    const m = last ? null : LENGTH_LINE.exec(line);
+    if (m) len = Number(m[1]);
+    offset += line.length + 2;
+  }
+  if (end === -1) return stop - pos > MAX_HEADER_BYTES ? { bad: 'header block too long or not terminated by CRLF CRLF', until: stop } : 'wait';
+  if (len === undefined) return { bad: 'missing or invalid Content-Length header', until: end + 4 };
+  return { len, end: end + 4 };
 }
 
 export function createDecoder(framing: Framing): Decoder {

@@ -26,22 +26,27 @@ export class Peer {
   private nextId = 1;
   private pending = new Map<Id, Pending>();
   private inflight = new Map<Id, AbortController>();
+  private drained: Array<() => void> = [];
+  private lastFailed = false; // the last frame was answered -32700 (a `continues` error belongs to it)
 
   constructor(readonly transport: Transport, private handlers: PeerHandlers = {}) {
     transport.onFrame((f) => this.receive(f));
     transport.onClose(() => {
       for (const p of this.pending.values()) p.reject(new RpcError(ErrorCode.InternalError, 'connection closed', 'connection_closed'));
       this.pending.clear();
-      for (const c of this.inflight.values()) c.abort();
     });
   }
 
   setHandlers(h: PeerHandlers) { this.handlers = h; }
 
-  /** Resolves once no incoming request is in flight (or after `timeoutMs`). */
+  /** Resolves once no incoming request is in flight; after `timeoutMs` the rest are cancelled (their handlers
+   *  are asked to stop and answer -32800 or their result) and it resolves once they have answered. */
   async idle(timeoutMs: number): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (this.inflight.size && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    if (!this.inflight.size) return;
+    const done = new Promise<void>((r) => this.drained.push(r));
+    const t = setTimeout(() => { for (const id of this.inflight.keys()) this.cancel(id, 200); }, timeoutMs);
+    await done;
+    clearTimeout(t);
   }
 
   request(method: string, params?: unknown, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
@@ -65,13 +70,17 @@ export class Peer {
 
   private receive(frame: Frame) {
     if ('error' in frame) {
+      if (frame.continues && this.lastFailed) return; // the rest of a frame already answered -32700
+      this.lastFailed = true;
       void this.reply(null, { error: errorBody(ErrorCode.ParseError, `Parse error: ${frame.error}.`, 'parse_error') });
       return;
     }
     let msg: unknown;
     try {
       msg = JSON.parse(frame.text);
+      this.lastFailed = false;
     } catch (e) {
+      this.lastFailed = true;
       const hint = this.transport.framing === 'ndjson' ? 'send one JSON object per line' : 'send one JSON object per Content-Length frame';
       void this.reply(null, { error: errorBody(ErrorCode.ParseError, `Parse error: ${(e as Error).message}; ${hint}.`, 'parse_error') });
       return;
@@ -91,6 +100,8 @@ export class Peer {
     if (m.jsonrpc !== '2.0') return this.invalid(m.id, '"jsonrpc" must be "2.0"');
     const hasId = 'id' in m;
     if (hasId && typeof m.id !== 'number' && typeof m.id !== 'string') return this.invalid(null, '"id" must be a number or a string');
+    // 1e400 parses as Infinity and 2**53+1 as a neighbour: either would be answered under another id.
+    if (typeof m.id === 'number' && !Number.isSafeInteger(m.id)) return this.invalid(null, '"id" must be a string or an integer within +-(2^53-1)');
     if ('method' in m) {
       if (typeof m.method !== 'string' || !m.method) return this.invalid(m.id, '"method" must be a non-empty string');
       if (m.params !== undefined && (m.params === null || typeof m.params !== 'object')) return this.invalid(m.id, '"params" must be an object or an array');
@@ -124,16 +135,16 @@ export class Peer {
 
   /** Asks the handler to stop (its signal aborts). Its answer says what happened: -32800 if it gave up, its
    *  result if the work was already done, so "cancelled" is never said of an action that took place. */
-  private cancel(id: Id) {
+  private cancel(id: Id, graceMs = CANCEL_GRACE_MS) {
     const c = this.inflight.get(id);
     if (!c || c.signal.aborted) return;
     c.abort();
     // A handler that never looks at its signal still gets an answer, later.
     setTimeout(() => {
       if (this.inflight.get(id) !== c) return;
-      this.inflight.delete(id);
+      this.settled(id);
       void this.reply(id, { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') });
-    }, CANCEL_GRACE_MS).unref();
+    }, graceMs).unref();
   }
 
   private async handleRequest(id: Id, method: string, params: unknown) {
@@ -155,7 +166,12 @@ export class Peer {
       }
     }
     if (this.inflight.get(id) !== ctrl) return; // answered by the cancel grace timer
+    void this.reply(id, body); // backpressure is the transport's: it stops reading input, not each handler
+    this.settled(id);
+  }
+
+  private settled(id: Id) {
     this.inflight.delete(id);
-    await this.reply(id, body);
+    if (!this.inflight.size) for (const r of this.drained.splice(0)) r();
   }
 }

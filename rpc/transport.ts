@@ -9,8 +9,13 @@ export interface Transport {
   onClose(cb: () => void): void;
   /** Queues a message; resolves once it is handed to the stream and the stream is below its high-water mark. */
   send(message: unknown): Promise<void>;
-  close(): void;
+  /** Writes what is queued and stops sending; resolves once the stream has taken it all (or failed). */
+  close(): Promise<void>;
 }
+
+/** Past this many bytes written but not yet taken by the reader, input is paused: a client that does not read
+ *  its answers cannot make the process grow. */
+export const OUTPUT_BACKLOG_BYTES = 2 * 1024 * 1024;
 
 export function createTransport(input: Readable, output: Writable, framing: Framing | 'auto' = 'auto'): Transport {
   let mode: Framing | undefined = framing === 'auto' ? undefined : framing;
@@ -23,19 +28,34 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
   let waiting: Promise<void> | undefined;
   let closed = false;
 
+  // While the stream is full, messages wait here as strings and go out as one write on 'drain': a
+  // write request per message would cost far more memory than the message itself.
+  let queued = 0;
+  let paused = false;
   const flush = () => {
     scheduled = false;
-    if (!queue.length || closed) { queue = []; return; }
+    if (!queue.length || closed) { queue = []; queued = 0; return; }
+    if (waiting) return backlog();
     const data = queue.length === 1 ? queue[0] : queue.join('');
-    queue = [];
+    queue = []; queued = 0;
     let ok = true;
     try { ok = output.write(data); } catch { ok = true; }
-    if (!ok && !waiting) {
+    if (!ok) {
       waiting = new Promise<void>((resolve) => {
-        const done = () => { output.off('drain', done); output.off('close', done); output.off('error', done); waiting = undefined; resolve(); };
+        const done = () => {
+          output.off('drain', done); output.off('close', done); output.off('error', done);
+          waiting = undefined;
+          if (paused) { paused = false; input.resume(); }
+          flush();
+          resolve();
+        };
         output.on('drain', done); output.on('close', done); output.on('error', done);
       });
     }
+    backlog();
+  };
+  const backlog = () => {
+    if (waiting && !paused && output.writableLength + queued > OUTPUT_BACKLOG_BYTES) { paused = true; input.pause(); }
   };
 
   const feed = (chunk: Buffer) => {
@@ -66,10 +86,20 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     onClose(cb) { closeCbs.push(cb); },
     send(message) {
       if (closed) return Promise.resolve();
-      queue.push(encode(mode ?? 'ndjson', JSON.stringify(message)));
+      const data = encode(mode ?? 'ndjson', JSON.stringify(message));
+      queue.push(data);
+      queued += data.length;
       if (!scheduled) { scheduled = true; queueMicrotask(flush); }
       return waiting ?? Promise.resolve();
     },
-    close() { flush(); closed = true; },
+    close() {
+      flush();
+      closed = true;
+      if (!output.writableLength || output.destroyed) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => resolve();
+        output.once('drain', done); output.once('close', done); output.once('error', done);
+      });
+    },
   };
 }

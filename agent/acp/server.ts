@@ -44,7 +44,7 @@ export function startAcp(options: AgentOptions, io = { input: process.stdin, out
     await acp!.dispose();
     const cleanup = Promise.allSettled(disposers.map(async (d) => d()));
     await Promise.race([cleanup, new Promise((r) => setTimeout(r, 700).unref())]);
-    transport.close();
+    await Promise.race([transport.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
     process.exit(0);
   };
 

@@ -1,8 +1,10 @@
 // bench:rpc — our transports (the real agent, both framings) against vscode-jsonrpc's stock stream
 // transport, in one run over the same kind of pipes. Reports figures and ratios; asserts nothing on time.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as rpc from 'vscode-jsonrpc/node';
+import { createDecoder } from '../../rpc/framing.js';
 import { Peer } from '../../rpc/peer.js';
 import { createTransport } from '../../rpc/transport.js';
 import { AGENT_BIN, CLIENT_INFO } from '../helpers/agent.js';
@@ -43,6 +45,48 @@ async function measure(name: string, make: () => Client) {
   return { name, p50us: pct(lat, 0.5), p99us: pct(lat, 0.99), pipelined, burst };
 }
 
+/** The slow consumer: 1 million pings written while the agent's stdout goes unread for 10 s, then read. */
+async function slowConsumer(N = 1_000_000) {
+  const p = spawn(process.execPath, [AGENT_BIN], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1]) / 1024;
+  p.stdin.on('error', () => {});
+  p.stdin.write(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":${JSON.stringify(CLIENT_INFO)}}\n`);
+  await new Promise((r) => p.stdout.once('data', r));
+  p.stdout.pause();
+  let written = 0;
+  const more = () => {
+    while (written < N) {
+      const lines: string[] = [];
+      for (let k = 0; k < 1000; k++) lines.push(`{"jsonrpc":"2.0","id":${++written},"method":"ping"}\n`);
+      if (!p.stdin.write(lines.join(''))) return void p.stdin.once('drain', more);
+    }
+  };
+  more();
+  await new Promise((r) => setTimeout(r, 10_000));
+  const stalledAt = written;
+  const peakStalled = peak();
+  const seen = new Uint8Array(N + 1);
+  let got = 0; let bad = 0;
+  const dec = createDecoder('ndjson');
+  const t = performance.now();
+  await new Promise<void>((resolve) => {
+    p.stdout.on('data', (c: Buffer) => {
+      for (const f of dec.push(c)) {
+        const m = 'text' in f ? JSON.parse(f.text) : undefined;
+        if (!m?.result) bad++; else seen[m.id]++;
+        if (++got === N) resolve();
+      }
+    });
+    p.stdout.resume();
+  });
+  const drainS = (performance.now() - t) / 1000;
+  const peakAll = peak();
+  p.kill();
+  let once = 0;
+  for (let i = 1; i <= N; i++) if (seen[i] === 1) once++;
+  return { N, stalledAt, peakStalled, peakAll, once, bad, drainS };
+}
+
 const rows = [await measure('stock vscode-jsonrpc (Content-Length)', stock), await measure('codevf-agent, Content-Length', () => ours('content-length')), await measure('codevf-agent, NDJSON', () => ours('ndjson'))];
 const base = rows[0];
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -58,4 +102,9 @@ const worst = rows.slice(1);
 const pipeOk = worst.every((r) => r.pipelined >= 3 * base.pipelined);
 const burstOk = worst.every((r) => r.burst >= 10 * base.burst);
 console.log(`\ngoals: pipelined >= 3x stock: ${pipeOk ? 'met' : 'NOT met'}; bursts >= 10x stock: ${burstOk ? 'met' : 'NOT met'}`);
+const slow = await slowConsumer();
+console.log(`\nslow consumer: ${f(slow.N)} pings, agent stdout unread for 10 s: the agent had taken <= ${f(slow.stalledAt)} of them;`
+  + ` peak RSS ${slow.peakStalled.toFixed(0)} MiB while unread, ${slow.peakAll.toFixed(0)} MiB over the whole run`
+  + ` (goal <= 150: ${slow.peakAll <= 150 ? 'met' : 'NOT met'}); answered exactly once: ${f(slow.once)} of ${f(slow.N)}, bad answers ${slow.bad};`
+  + ` read back in ${slow.drainS.toFixed(1)} s`);
 process.exit(0);

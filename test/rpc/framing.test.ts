@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ContentLengthDecoder, detectFraming, MAX_MESSAGE_BYTES, NdjsonDecoder } from '../../rpc/framing.js';
+import { ContentLengthDecoder, detectFraming, MAX_MESSAGE_BYTES, NdjsonDecoder, type Frame } from '../../rpc/framing.js';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -27,7 +27,7 @@ test('Content-Length uses byte lengths (UTF-8) and skips a frame without the hea
   const d = new ContentLengthDecoder();
   const body = '{"x":"é"}';
   const frames = d.push(b(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}X-Other: 1\r\n\r\nContent-Length: 2\r\n\r\n{}`));
-  assert.equal(frames, [{ text: body }, { error: 'missing or invalid Content-Length header' }, { text: '{}' }]);
+  assert.equal(frames, [{ text: body }, { error: 'missing or invalid Content-Length header', continues: true }, { text: '{}' }]);
 });
 
 test('an oversized message is reported once and the stream stays in sync', () => {
@@ -47,6 +47,55 @@ test('a large body arriving in many chunks decodes in linear time (no re-copying
   let out: unknown[] = [];
   for (let i = 0; i < bytes.length; i += 16 * 1024) out = out.concat(d.push(bytes.subarray(i, i + 16 * 1024)));
   assert.is(out.length, 1);
+});
+
+const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const good = (i: number) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' });
+const DAMAGED: Array<[string, string]> = [
+  ['Content-Length: -1 with a body', `Content-Length: -1\r\n\r\n${good(0)}`],
+  ['a header block without Content-Length', `Content-Type: application/json\r\n\r\n${good(0)}`],
+  ['LF-only headers', `Content-Length: ${good(0).length}\n\n${good(0)}`],
+  ['a length shorter than the body', `Content-Length: 10\r\n\r\n${good(0)}`],
+  ['a length longer than the body', `Content-Length: ${good(0).length + 30}\r\n\r\n${good(0)}`],
+  ['a length that is not a number', `Content-Length: abc\r\n\r\n${good(0)}`],
+  ['garbage where a header was expected', `hello world}}\r\n${good(0)}`],
+  ['a header line without its CRLF', `Content-Length: 5\r\n{"a":${good(0)}`],
+];
+
+/** Frames as the peer answers them: a `continues` error right after an unparseable body is not answered again. */
+function answered(frames: Frame[]): string[] {
+  const out: string[] = [];
+  let lastFailed = false;
+  for (const f of frames) {
+    if ('error' in f) { if (!(f.continues && lastFailed)) out.push('-32700'); lastFailed = true; continue; }
+    try { out.push(String(JSON.parse(f.text).id)); lastFailed = false; } catch { out.push('-32700'); lastFailed = true; }
+  }
+  return out;
+}
+
+for (const [name, bytes] of DAMAGED) {
+  test(`Content-Length recovers after ${name}: one -32700, then every later message`, () => {
+    const stream = bytes + frame(good(1)) + frame(good(2));
+    assert.equal(answered(new ContentLengthDecoder().push(b(stream))), ['-32700', '1', '2']);
+    // The same bytes split at every position decode the same way.
+    for (let cut = 1; cut < stream.length; cut += 7) {
+      const d = new ContentLengthDecoder();
+      const got = answered([...d.push(b(stream.slice(0, cut))), ...d.push(b(stream.slice(cut)))]);
+      assert.equal(got.filter((x) => x !== '-32700'), ['1', '2'], `cut at ${cut}`);
+      assert.ok(got.filter((x) => x === '-32700').length <= 2, `cut at ${cut}: ${got}`);
+    }
+  });
+}
+
+test('two damaged frames in a row are two -32700s, and the good one after them is read', () => {
+  const stream = DAMAGED[0][1] + DAMAGED[2][1] + frame(good(7));
+  assert.equal(answered(new ContentLengthDecoder().push(b(stream))), ['-32700', '-32700', '7']);
+});
+
+test('LF-only headers are reported at once, before the next frame arrives', () => {
+  const d = new ContentLengthDecoder();
+  assert.equal(answered(d.push(b('Content-Length: 2\n\n{}'))), ['-32700']);
+  assert.equal(answered(d.push(b(frame(good(3))))), ['3']);
 });
 
 test.run();
