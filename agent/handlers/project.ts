@@ -1,13 +1,13 @@
 // detectProject, init, sync, uploadSnapshot.
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { routes } from '../../protocol/backend/routes.js';
-import { PROJECT_CONFIG_DIR, type ProjectConfig } from '../../protocol/project.js';
+import type { ProjectConfig } from '../../protocol/project.js';
 import { DetectProject, Init, Sync } from '../../protocol/methods/project.js';
 import type { Feature } from '../context.js';
 import { initProject, loadProject } from '../project/config.js';
 import { detectProject } from '../project/detect.js';
 import { checkSyncable } from '../project/git.js';
-import { writeFileAtomic } from '../project/atomic-write.js';
+import { writeOwnFile } from '../project/own-dir.js';
 import { getServices } from '../services.js';
 
 export const project: Feature = (router, agent) => {
@@ -46,7 +46,7 @@ export const project: Feature = (router, agent) => {
     });
     const syncedAt = project.lastSync?.syncedAt ?? new Date().toISOString();
     const result = { branch: state.branch, headCommit: state.headCommit, dirty: state.dirty, syncedAt };
-    await writeFileAtomic(join(root, PROJECT_CONFIG_DIR, 'last_sync.json'), JSON.stringify(result, null, 2) + '\n');
+    await writeOwnFile(root, 'last_sync.json', JSON.stringify(result, null, 2) + '\n');
     return result;
   });
 };

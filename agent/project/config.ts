@@ -1,12 +1,13 @@
 // `.codevf/config.json`: find it by walking up, read and validate it, write it atomically, and `init`.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
   PROJECT_CONFIG_DIR, PROJECT_CONFIG_FILE, PROJECT_CONFIG_VERSION, ProjectConfig, type ProjectDetection,
 } from '../../protocol/project.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { readOwnFile, writeOwnFile } from './own-dir.js';
 import { detectProject } from './detect.js';
 
 const REL_PATH = `${PROJECT_CONFIG_DIR}/${PROJECT_CONFIG_FILE}`;
@@ -19,15 +20,28 @@ export function noProjectError(): RpcError {
   return new RpcError(ErrorCode.NoProject, 'No CodeVF project found. Please run: codevf init', 'no_project');
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try { return (await stat(path)).isFile(); } catch { return false; }
+/** `.codevf/config.json` is there (a link counts: reading it then refuses it by name). */
+async function hasConfig(dir: string): Promise<boolean> {
+  try { await lstat(configPath(dir)); return true; } catch { return false; }
 }
 
-/** The nearest folder at or above `start` holding `.codevf/config.json` (valid or not), or null. */
-export async function findProjectRoot(start: string): Promise<string | null> {
-  let dir = resolve(start);
+/**
+ * The nearest folder at or above `start` holding `.codevf/config.json` (valid or not), or null. The search
+ * stops at $HOME, at a folder owned by another user, and at a file-system boundary: a parent planted by
+ * someone else (a shared /tmp, another user's checkout) never becomes the project.
+ */
+export async function findProjectRoot(start: string, home = homedir()): Promise<string | null> {
+  const from = resolve(start);
+  const me = process.getuid?.() ?? null;
+  let dir = from;
+  let dev: number | null = null;
   for (;;) {
-    if (await isFile(configPath(dir))) return dir;
+    const st = await stat(dir).catch(() => null);
+    if (!st || (me !== null && st.uid !== me) || (dev !== null && st.dev !== dev)) return null;
+    // $HOME is a project only when the search starts there: a stray ~/.codevf does not swallow every folder.
+    if (dir === resolve(home) && dir !== from) return null;
+    dev = st.dev;
+    if (await hasConfig(dir)) return dir;
     const parent = dirname(dir);
     if (parent === dir) return null;
     dir = parent;
@@ -57,13 +71,14 @@ export function parseProjectConfig(raw: unknown, file: string): ProjectConfig {
 /** Reads `<root>/.codevf/config.json`: NoProject when absent, InvalidConfig when it does not validate. */
 export async function readProjectConfig(root: string): Promise<ProjectConfig> {
   const file = configPath(root);
-  let text: string;
+  let text: string | null;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readOwnFile(root, PROJECT_CONFIG_FILE);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw noProjectError();
+    if (err instanceof RpcError) throw err; // a link or another user's file, named
     throw invalidConfig(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, null);
   }
+  if (text === null) throw noProjectError();
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -82,8 +97,7 @@ export async function loadProject(cwd: string): Promise<{ root: string; config: 
 
 export async function writeProjectConfig(root: string, config: ProjectConfig): Promise<void> {
   const valid = parseProjectConfig(config, configPath(root));
-  await mkdir(join(root, PROJECT_CONFIG_DIR), { recursive: true });
-  await writeFileAtomic(configPath(root), JSON.stringify(valid, null, 2) + '\n');
+  await writeOwnFile(root, PROJECT_CONFIG_FILE, JSON.stringify(valid, null, 2) + '\n');
 }
 
 /** What the customer chose in the init wizard; anything left out keeps its current or default value. */

@@ -1,7 +1,6 @@
 // `.codevf/audit.jsonl`: one JSON line per request, decision, command end and file sent, appended in order.
 // Opened in append mode only (never truncated or rewritten), 0600: it names commands and paths.
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendOwnFile } from '../project/own-dir.js';
 import type { DecidedBy, RequestKind } from '../../protocol/methods/requests.js';
 import type { Logger } from '../log.js';
 
@@ -35,19 +34,17 @@ export interface AuditEntry {
 
 export class AuditLog {
   private chain: Promise<void> = Promise.resolve();
-  private dirReady = false;
 
-  constructor(readonly file: string, private log: Logger) {}
+  constructor(readonly root: string, private log: Logger) {}
 
   /** Queues one line; lines land in call order. Resolves once written (failures are logged, not thrown). */
   append(entry: AuditEntry): Promise<void> {
     const line = JSON.stringify({ ts: new Date().toISOString(), ...entry }) + '\n';
     this.chain = this.chain.then(async () => {
       try {
-        if (!this.dirReady) { await mkdir(dirname(this.file), { recursive: true, mode: 0o700 }); this.dirReady = true; }
-        await appendFile(this.file, line, { flag: 'a', mode: 0o600 });
+        await appendOwnFile(this.root, 'audit.jsonl', line); // never through a link (O_NOFOLLOW)
       } catch (err) {
-        this.log.error(`could not write the audit log ${this.file}`, err);
+        this.log.error(`could not write the audit log in ${this.root}/.codevf`, err);
       }
     });
     return this.chain;

@@ -5,6 +5,7 @@ import { routes } from '../../protocol/backend/index.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { AgentContext } from '../context.js';
 import { findProjectRoot, readProjectConfig } from '../project/config.js';
+import { inspectOwnDir } from '../project/own-dir.js';
 import { ProjectFiles } from '../security/safe-file.js';
 import { getServices } from '../services.js';
 import { hostKey } from '../auth/store.js';
@@ -38,10 +39,13 @@ export class Sessions {
     throw new RpcError(ErrorCode.NotFound, `No pending request ${requestId}: it was answered, timed out, or never existed. Call listPendingRequests.`, 'not_found');
   }
 
-  /** The project root: the nearest folder with `.codevf/config.json`, else the folder itself. */
+  /** The project root: the nearest folder with `.codevf/config.json`, else the folder itself. Its `.codevf`
+   *  is checked before anything is written (no link, nothing another user owns). */
   private async root(cwd?: string): Promise<string> {
     const dir = path.resolve(this.agent.options.cwd, cwd ?? '.');
-    return (await findProjectRoot(dir)) ?? dir;
+    const root = (await findProjectRoot(dir)) ?? dir;
+    await inspectOwnDir(root);
+    return root;
   }
 
   private async backend(host: string | null): Promise<{ backend: SessionBackend; host: string }> {
@@ -66,7 +70,11 @@ export class Sessions {
     if (live && !live.ended) {
       throw new RpcError(ErrorCode.Conflict, `Task ${live.taskId} is still live in ${root}; end it with endSession first.`, 'session_active', { taskId: live.taskId });
     }
-    const projectId = await readProjectConfig(root).then((c) => c.projectId, () => undefined);
+    // No config: a session without a project. An invalid one is an error naming the field, never ignored.
+    const projectId = await readProjectConfig(root).then((c) => c.projectId, (err) => {
+      if (err instanceof RpcError && err.code === ErrorCode.NoProject) return undefined;
+      throw err;
+    });
     const { backend, host } = await this.backend(null);
     const task = await backend.call(routes.tasks.create, { body: { issue: description, ...(projectId ? { projectId } : {}) } });
     const s = await this.open(root, {

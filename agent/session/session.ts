@@ -15,7 +15,7 @@ import type { KindDeps } from './kinds/kind.js';
 import { Requests } from './requests.js';
 import { SessionRules } from './rules.js';
 import { RunningCommands } from './running.js';
-import { auditFilePath, SessionSaver, type SessionFile } from './store.js';
+import { SessionSaver, type SessionFile } from './store.js';
 import { EventStream } from './stream.js';
 
 export interface SessionDeps {
@@ -65,7 +65,7 @@ export class Session {
     this.engineer = file.engineer;
     this.handledSeq = file.lastSeq;
     this.saver = new SessionSaver(root, () => this.snapshot(), agent.log);
-    this.audit = new AuditLog(auditFilePath(root), agent.log);
+    this.audit = new AuditLog(root, agent.log);
     this.rules = new SessionRules(file.sessionRules);
     // Output chunks are saved lazily (many, and re-sendable); everything else at once.
     this.outbox = new Outbox(this.taskId, backend, file.outbox, (route) => this.saver.schedule(route === 'commandOutput' ? 250 : 0), agent.log,

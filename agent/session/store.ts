@@ -1,12 +1,12 @@
 // `.codevf/session.json`: the task, its last seq, pending requests, session rules and the outbox, so a
 // restarted agent continues with resumeTask. Written atomically; changes coalesce into one write at a time.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { OutboxRoute, PendingRequest } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
-import { writeFileAtomic } from '../project/atomic-write.js';
+import { readOwnFile, writeOwnFile } from '../project/own-dir.js';
 
 export { OutboxRoute };
 export type OutboxRoute = z.infer<typeof OutboxRoute>;
@@ -40,8 +40,8 @@ export const auditFilePath = (root: string) => join(root, '.codevf', 'audit.json
 
 export async function readSessionFile(root: string): Promise<SessionFile | null> {
   const file = sessionFilePath(root);
-  let raw: string;
-  try { raw = await readFile(file, 'utf8'); } catch { return null; }
+  const raw = await readOwnFile(root, 'session.json'); // a link or another user's file is refused by name
+  if (raw === null) return null;
   // The agent writes it 0600 for its user. A file that came with the project (a clone, an archive) could name
   // another backend, session rules and pids: never trust one this user's agent did not write.
   const st = await stat(file);
@@ -98,8 +98,7 @@ export class SessionSaver {
         this.dirty = false;
         const data = JSON.stringify(this.snapshot(), null, 1);
         try {
-          await mkdir(join(this.root, '.codevf'), { recursive: true, mode: 0o700 });
-          await writeFileAtomic(sessionFilePath(this.root), data, 0o600);
+          await writeOwnFile(this.root, 'session.json', data);
         } catch (err) {
           this.log.error('could not save .codevf/session.json', err);
         }
