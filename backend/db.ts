@@ -45,9 +45,14 @@ export class Store {
     return s;
   }
 
-  /** Runs fn in one transaction; a nested call is a savepoint, so a caught inner failure undoes only its part.
-   *  `afterCommit` callbacks run once the outermost transaction commits, never for undone work. */
+  /** Runs fn in one transaction; nested calls join the outer one (a failure undoes it all, unless a
+   *  `savepoint` in between catches it). `afterCommit` callbacks run once the outermost transaction commits. */
   tx<T>(fn: () => T): T {
+    return this.depth > 0 ? fn() : this.savepoint(fn);
+  }
+
+  /** Like `tx`, but nested it is a SAVEPOINT: a failure caught by the caller undoes only this part. */
+  savepoint<T>(fn: () => T): T {
     const mark = this.pending.length;
     this.depth++;
     let result: T;

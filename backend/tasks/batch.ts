@@ -25,7 +25,7 @@ export class FrameBatch {
     try {
       this.store.tx(() => {
         for (const it of items) {
-          try { outcomes.push({ ok: true, result: this.store.tx(it.run) }); } catch (error) { outcomes.push({ ok: false, error }); }
+          try { outcomes.push({ ok: true, result: this.store.savepoint(it.run) }); } catch (error) { outcomes.push({ ok: false, error }); }
         }
       });
     } catch (error) {

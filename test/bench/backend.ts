@@ -1,4 +1,5 @@
-// `npm run bench:backend`: 50 concurrent tasks x 200 events through the sandbox's task WebSockets.
+// `npm run bench:backend`: 50 concurrent tasks x 200 events through the sandbox's task WebSockets, then the
+// hostile scenario (`backend-hostile.ts`): 20 honest tasks with and without one account attacking.
 // Each task alternates engineer and customer messages, sending the next once the other side received the
 // last; both sockets must then hold every seq exactly once. Baseline: the same traffic through a bare `ws`
 // relay process (no auth, storage or validation), so the report reads as a ratio. Exits 1 on loss or dup.
@@ -7,10 +8,12 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { routes } from '../../protocol/backend/index.js';
-import { api, startSandbox } from '../helpers/sandbox.js';
+import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { hostileSetup, underAttack } from './backend-hostile.js';
 
 const TASKS = 50;
 const EVENTS = 200;
+const HONEST = 20;
 
 interface Pair {
   a: WebSocket; b: WebSocket; seqs: [number[], number[]]; texts: [string[], string[]]; waiting: Map<string, () => void>;
@@ -78,28 +81,40 @@ async function measure(pairs: Pair[], frame: (side: 0 | 1, text: string) => stri
   return { seconds: (performance.now() - t0) / 1000, latencies };
 }
 
+/** Creates `n` tasks claimed by the demo engineer, with both sockets of each open. */
+async function openPairs(sb: Sandbox, n: number): Promise<Pair[]> {
+  const pairs: Pair[] = [];
+  for (let i = 0; i < n; i++) {
+    const task = await api(sb.url, 'POST', routes.tasks.create.path(), { token: sb.customerToken, body: { issue: `bench ${i}` } });
+    const id = task.body.taskId;
+    await api(sb.url, 'POST', routes.engineer.claim.path(id), { token: sb.engineerToken, body: {} });
+    const ws = sb.url.replace(/^http/, 'ws');
+    pairs.push(await makePair(ws + routes.tasks.events.path(id), ws + routes.engineer.events.path(id),
+      { authorization: `Bearer ${sb.customerToken}` }, { authorization: `Bearer ${sb.engineerToken}` }));
+  }
+  await new Promise((r) => setTimeout(r, 200)); // engineer_connected events settle
+  return pairs;
+}
+
+let frameNo = 0;
+const sandboxFrame = (side: 0 | 1, text: string) => JSON.stringify(side === 0
+  ? { type: 'customer_message', id: `c${frameNo++}`, payload: { text } }
+  : { type: 'engineer_message', id: `e${frameNo++}`, payload: { text } });
+
+/** Honest traffic on `n` fresh tasks: throughput, latency, and every seq once on both sides. */
+async function honest(sb: Sandbox, n: number): Promise<Run> {
+  const pairs = await openPairs(sb, n);
+  const { seconds, latencies } = await measure(pairs, sandboxFrame);
+  await new Promise((r) => setTimeout(r, 300));
+  const errors = check(pairs, () => EVENTS + 1);
+  pairs.forEach((p) => { p.a.close(); p.b.close(); });
+  return { eventsPerS: (n * EVENTS) / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };
+}
+
 async function sandboxRun(): Promise<Run> {
   const sb = await startSandbox({ args: ['--seed-credits', '1000'] });
   try {
-    const pairs: Pair[] = [];
-    for (let i = 0; i < TASKS; i++) {
-      const task = await api(sb.url, 'POST', routes.tasks.create.path(), { token: sb.customerToken, body: { issue: `bench ${i}` } });
-      const id = task.body.taskId;
-      await api(sb.url, 'POST', routes.engineer.claim.path(id), { token: sb.engineerToken, body: {} });
-      const ws = sb.url.replace(/^http/, 'ws');
-      pairs.push(await makePair(ws + routes.tasks.events.path(id), ws + routes.engineer.events.path(id),
-        { authorization: `Bearer ${sb.customerToken}` }, { authorization: `Bearer ${sb.engineerToken}` }));
-    }
-    await new Promise((r) => setTimeout(r, 200)); // engineer_connected events settle
-    let n = 0;
-    const frame = (side: 0 | 1, text: string) => JSON.stringify(side === 0
-      ? { type: 'customer_message', id: `c${n++}`, payload: { text } }
-      : { type: 'engineer_message', id: `e${n++}`, payload: { text } });
-    const { seconds, latencies } = await measure(pairs, frame);
-    await new Promise((r) => setTimeout(r, 300));
-    const errors = check(pairs, () => EVENTS + 1);
-    pairs.forEach((p) => { p.a.close(); p.b.close(); });
-    return { eventsPerS: (TASKS * EVENTS) / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };
+    return await honest(sb, TASKS);
   } finally {
     await sb.stop();
   }
@@ -135,15 +150,41 @@ async function relayRun(): Promise<Run> {
   }
 }
 
-const relay = await relayRun();
-const sandbox = await sandboxRun();
 const f = (x: number) => x.toFixed(2);
-console.log(`backend bench: ${TASKS} tasks x ${EVENTS} events, both task sockets per task, closed loop per task`
-  + ` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
-console.log(`  bare ws relay : ${Math.round(relay.eventsPerS)} events/s, delivery p50 ${f(relay.p50)} ms, p99 ${f(relay.p99)} ms`);
-console.log(`  sandbox       : ${Math.round(sandbox.eventsPerS)} events/s, delivery p50 ${f(sandbox.p50)} ms, p99 ${f(sandbox.p99)} ms`);
-console.log(`  ratio sandbox/relay: throughput ${f(sandbox.eventsPerS / relay.eventsPerS)}x, p99 latency ${f(sandbox.p99 / relay.p99)}x`);
-const errors = [...relay.errors.map((e) => `relay ${e}`), ...sandbox.errors];
+const part = process.env.BENCH_PART; // `throughput` or `hostile` runs only that part
+const errors: string[] = [];
+console.log(`backend bench (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+
+if (!part || part === 'throughput') {
+  const relay = await relayRun();
+  const sandbox = await sandboxRun();
+  console.log(`${TASKS} tasks x ${EVENTS} events, both task sockets per task, closed loop per task`);
+  console.log(`  bare ws relay : ${Math.round(relay.eventsPerS)} events/s, delivery p50 ${f(relay.p50)} ms, p99 ${f(relay.p99)} ms`);
+  console.log(`  sandbox       : ${Math.round(sandbox.eventsPerS)} events/s, delivery p50 ${f(sandbox.p50)} ms, p99 ${f(sandbox.p99)} ms`);
+  console.log(`  ratio sandbox/relay: throughput ${f(sandbox.eventsPerS / relay.eventsPerS)}x, p99 latency ${f(sandbox.p99 / relay.p99)}x`);
+  errors.push(...relay.errors.map((e) => `relay ${e}`), ...sandbox.errors);
+}
+
+if (!part || part === 'hostile') {
+  const h = hostileSetup;
+  const sb = await startSandbox({ args: ['--seed-credits', '1000', '--seed-extra'] });
+  try {
+    const calm = await honest(sb, HONEST);
+    const { run: attacked, report } = await underAttack(sb, () => honest(sb, HONEST));
+    console.log(`hostile: ${HONEST} honest tasks x ${EVENTS} events while one account holds ${h.STORED_TASKS * h.MESSAGES_PER_TASK * h.MESSAGE_CHARS / 1e6} MB`
+      + ` of stored events, ${h.READERS} sockets on them that never read, and floods ${h.FLOOD} frames`);
+    console.log(`  honest without attack: ${Math.round(calm.eventsPerS)} events/s, p99 ${f(calm.p99)} ms`);
+    console.log(`  honest during attack : ${Math.round(attacked.eventsPerS)} events/s, p99 ${f(attacked.p99)} ms`
+      + `  (p99 ratio ${f(attacked.p99 / calm.p99)}x, goal <= 2x)`);
+    console.log(`  sandbox RSS: ${f(report.rssStartMb)} MB before storing, ${f(report.rssBeforeMb)} MB before the attack, peak ${f(report.rssPeakMb)} MB,`
+      + ` growth ${f(report.rssPeakMb - report.rssBeforeMb)} MB (goal < 150 MB)`);
+    console.log(`  flood: ${report.flood.acked} frames stored, ${report.flood.refused} refused (frame rate limit)`);
+    errors.push(...calm.errors.map((e) => `calm ${e}`), ...attacked.errors.map((e) => `attacked ${e}`));
+  } finally {
+    await sb.stop();
+  }
+}
+
 if (errors.length) {
   console.log(`FAILED: ${errors.length} lost or duplicated sequences:\n  ${errors.slice(0, 10).join('\n  ')}`);
   process.exit(1);
