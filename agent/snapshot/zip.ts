@@ -8,6 +8,7 @@
 // chunks, never past the size it had when opened, and its sizes follow in a data descriptor; a big file
 // in an already-compressed format goes through deflate's level 0 (stored blocks, one pass).
 import { StreamRedactor } from '../security/redact.js';
+import { containerReason } from '../security/never-share.js';
 import { isUtf16, looksBinary, redactBytes } from '../security/redact-bytes.js';
 import { isUtf8 } from 'node:buffer';
 import { crc32, createDeflater, type Deflater } from './deflate.js';
@@ -188,6 +189,13 @@ class Zipper {
     return undefined;
   }
 
+  /** A compressed container (by its bytes) would carry its content past the redactor: left out, reported. */
+  private container(file: IncludedFile, head: Buffer): boolean {
+    const why = containerReason(head.subarray(0, 4096));
+    if (why) this.skipped.push({ path: file.path, reason: 'never_share', detail: why });
+    return why !== null;
+  }
+
   private small(file: IncludedFile, fd: number, size: number, mtime: Date): void {
     if (this.slab.length < size) this.slab = Buffer.allocUnsafeSlow(size);
     let data: Buffer;
@@ -197,6 +205,7 @@ class Zipper {
       this.skipped.push({ path: file.path, reason: 'unreadable', detail: `cannot read (${(err as NodeJS.ErrnoException).code})` });
       return;
     }
+    if (this.container(file, data)) return;
     // Secrets are masked before anything leaves the machine, snapshots included (security.md section 5).
     if (data.length > 0 && !looksBinary(data)) {
       const r = redactBytes(data);
@@ -220,6 +229,7 @@ class Zipper {
 
   private async big(file: IncludedFile, fd: number, size: number, mtime: Date): Promise<void> {
     const probe = this.slab.subarray(0, readAt(fd, this.slab.subarray(0, TEXT_PROBE), 0));
+    if (this.container(file, probe)) return;
     const text = !looksBinary(probe);
     const chunk = this.slab.subarray(0, Math.min(this.slab.length, this.streamAbove, text ? TEXT_CHUNK : Infinity));
     // Text is masked like small files are, its bytes kept: UTF-8 as UTF-8, UTF-16 (with its mark) as
