@@ -17,6 +17,14 @@ export interface Config {
   deviceIntervalS: number;
   patMaxDays: number;
   authRateLimit: number;
+  /** Failed sign-ins an account may have before each further one doubles its wait (1 s, 2 s, ...). */
+  signinFreeFailures: number;
+  /** Longest wait of the per-account sign-in backoff, in ms. */
+  signinBackoffMaxMs: number;
+  /** Failed sign-ins one client address may make per 15 minutes, over all emails. */
+  signinAddressFailures: number;
+  /** Reverse proxies in front of the sandbox whose X-Forwarded-For entries are trusted (0: the header is ignored). */
+  trustProxy: number;
   maxSnapshotBytes: number;
   seedCredits: number;
   /** Free AI sessions per account and UTC day (`--ai-daily-sessions`). */
@@ -70,6 +78,10 @@ export function parseConfig(argv: string[]): Config {
     deviceIntervalS: num('device-interval', 5),
     patMaxDays: num('pat-max-days', 365),
     authRateLimit: num('auth-rate-limit', 30),
+    signinFreeFailures: num('signin-free-failures', 5),
+    signinBackoffMaxMs: num('signin-backoff-max-s', 900) * 1000,
+    signinAddressFailures: num('signin-address-failures', 100),
+    trustProxy: Math.floor(num('trust-proxy', 0)),
     maxSnapshotBytes: num('max-snapshot-mb', 200) * 1024 * 1024,
     seedCredits: num('seed-credits', 120),
     aiDailySessions: num('ai-daily-sessions', 20),

@@ -19,7 +19,7 @@ export async function startServer(config: Config): Promise<Running> {
   let base = '';
   const services = createServices(config, () => base);
   const router = new Router();
-  const api = new Api(router, services.auth, services.idem);
+  const api = new Api(router, services.auth, services.idem, config.trustProxy);
   registerAuthRoutes(api, services);
   registerAccountRoutes(api, services);
   registerProjectRoutes(api, services);

@@ -4,6 +4,7 @@ import { DeviceFlow } from './auth/device.js';
 import { Authenticator } from './auth/principal.js';
 import { RateLimiter } from './auth/ratelimit.js';
 import { Sessions } from './auth/sessions.js';
+import { SignInGuard } from './auth/signin-guard.js';
 import { Tokens } from './auth/tokens.js';
 import { Billing } from './billing.js';
 import type { Config } from './config.js';
@@ -44,6 +45,7 @@ export function createServices(config: Config, baseUrl: () => string) {
   tokens.onRevoked = sessions.onRevoked = (r) => {
     sockets.close((h) => heldBy(r, h), SocketClose.authRevoked.code, SocketClose.authRevoked.reason);
   };
+  const authLimit = new RateLimiter(config.authRateLimit, 60_000);
   const log = new EventLog(store, config.maxTaskLogBytes);
   const projects = new Projects(store);
   const snapshots = new Snapshots(store, config.dataDir, config.maxSnapshotBytes, config.maxSnapshotBytesPerAccount);
@@ -57,7 +59,11 @@ export function createServices(config: Config, baseUrl: () => string) {
     actions: new Actions(store, log, tasks, files, config),
     billing: new Billing(store, log, tasks, config),
     ai: new AiHandoff(store, log, tasks, config),
-    limits: { auth: new RateLimiter(config.authRateLimit, 60_000) },
+    limits: { auth: authLimit },
+    signIn: new SignInGuard({
+      freeFailures: config.signinFreeFailures, maxBackoffMs: config.signinBackoffMaxMs,
+      addressFailures: config.signinAddressFailures, addressWindowMs: 15 * 60_000,
+    }, authLimit),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,5 +1,5 @@
 // Accounts: customers and engineers, with scrypt password hashes.
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Store } from './db.js';
 import { newId } from './util.js';
 
@@ -14,12 +14,19 @@ export function hashPassword(password: string): string {
   return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-export function checkPassword(password: string, stored: string | null): boolean {
+const scryptAsync = (password: string, salt: Buffer, length: number, o: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) => scrypt(password, salt, length, o, (e, key) => (e ? reject(e) : resolve(key))));
+// Unknown emails and accounts without a usable hash are checked against this, so every refusal costs one
+// scrypt with the same parameters and key length: the time to answer does not say whether the email exists.
+const DUMMY = { salt: randomBytes(16), key: Buffer.alloc(32) };
+
+/** Checks a password off the event loop (libuv's pool); always runs exactly one scrypt. */
+export async function checkPassword(password: string, stored: string | null): Promise<boolean> {
   const [kind, salt, key] = (stored ?? '').split('$');
-  if (kind !== 'scrypt' || !salt || !key) return false;
-  const want = Buffer.from(key, 'base64');
-  const got = scryptSync(password, Buffer.from(salt, 'base64'), want.length, SCRYPT);
-  return timingSafeEqual(want, got);
+  const usable = kind === 'scrypt' && Boolean(salt) && Buffer.from(key ?? '', 'base64').length === DUMMY.key.length;
+  const want = usable ? Buffer.from(key, 'base64') : DUMMY.key;
+  const got = await scryptAsync(password, usable ? Buffer.from(salt, 'base64') : DUMMY.salt, want.length, SCRYPT);
+  return timingSafeEqual(want, got) && usable;
 }
 
 export class Users {

@@ -1,6 +1,7 @@
 import { routes } from '../../protocol/backend/index.js';
 import { ApiError } from '../errors.js';
 import { Reply, type Api } from '../http/api.js';
+import { sameOrigin } from '../http/origin.js';
 import type { Services } from '../services.js';
 
 export function registerAuthRoutes(api: Api, s: Services): void {
@@ -31,9 +32,10 @@ export function registerAuthRoutes(api: Api, s: Services): void {
   });
   api.register(r.revokeToken, ({ principal, params }) => s.tokens.revoke(principal.user.id, params.tokenId));
   api.register(r.revokeAllTokens, ({ principal }) => ({ revoked: s.tokens.revokeAll(principal.user.id) }));
-  api.register(r.signIn, ({ body, ip }) => {
-    s.limits.auth.hit(`signin:${ip}:${body.email.toLowerCase()}`, 'sign-in attempts');
-    const { cookie, session } = s.sessions.signIn(body.email, body.password);
+  api.register(r.signIn, async ({ req, body, ip }) => {
+    // A cross-site page must not sign a browser into the attacker's account (login CSRF).
+    if (!sameOrigin(req)) throw new ApiError(403, 'bad_origin', 'Sign-in from another site refused.');
+    const { cookie, session } = await s.signIn.attempt(ip, body.email, () => s.sessions.signIn(body.email, body.password));
     const u = session.user;
     return new Reply({ user: { id: u.id, email: u.email, name: u.name, role: u.role }, csrfToken: session.csrf }, 200,
       { 'set-cookie': cookie });

@@ -28,10 +28,11 @@ export class Sessions {
 
   constructor(private store: Store, private users: Users) {}
 
-  /** Checks the password and opens a session; the same message for unknown email and bad password. */
-  signIn(email: string, password: string): { cookie: string; session: WebSession } {
+  /** Checks the password and opens a session; the same message and the same work for an unknown email. */
+  async signIn(email: string, password: string): Promise<{ cookie: string; session: WebSession }> {
     const u = this.users.byEmail(email);
-    if (!u || !checkPassword(password, u.password_hash)) {
+    const ok = await checkPassword(password, u?.password_hash ?? null);
+    if (!u || !ok) {
       throw new ApiError(401, 'invalid_credentials', 'Email or password is wrong.');
     }
     const id = randomBytes(32).toString('base64url');

@@ -1,6 +1,7 @@
 // Registers protocol endpoints: authenticates, checks scope, validates the body with the endpoint's zod
 // schema (400 naming the field) and applies idempotency keys, before the handler runs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import type { z } from 'zod';
 import { IDEMPOTENCY_HEADER, type EndpointDef } from '../../protocol/backend/index.js';
 import type { Authenticator, Principal } from '../auth/principal.js';
@@ -26,10 +27,20 @@ export class Reply {
   constructor(readonly body: unknown, readonly status = 200, readonly headers: Record<string, string> = {}) {}
 }
 
-export const clientIp = (req: IncomingMessage) => req.socket.remoteAddress ?? null;
+/** The client's address: the peer's, or with `trustedHops` proxies in front, the address the outermost trusted
+ *  proxy saw (that many entries from the right of X-Forwarded-For; entries further left are the client's word). */
+export function clientIp(req: IncomingMessage, trustedHops: number): string | null {
+  const peer = req.socket.remoteAddress ?? null;
+  if (trustedHops <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const chain = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const hops = [...chain, peer ?? ''];
+  const pick = hops[Math.max(0, hops.length - 1 - trustedHops)];
+  return isIP(pick) ? pick : peer;
+}
 
 export class Api {
-  constructor(private router: Router, readonly auth: Authenticator, private idem: Idempotency) {}
+  constructor(private router: Router, readonly auth: Authenticator, private idem: Idempotency, private trustedHops = 0) {}
 
   register<B extends z.ZodType, R extends z.ZodType>(
     def: EndpointDef<B, R>,
@@ -47,7 +58,7 @@ export class Api {
         const raw = await readJson(req, opts.maxBody ?? DEFAULT_BODY_LIMIT);
         body = def.body.parse(raw);
       }
-      const ctx = { req, res, params, url, body, principal, ip: clientIp(req) ?? '' } as Ctx<z.output<B>>;
+      const ctx = { req, res, params, url, body, principal, ip: clientIp(req, this.trustedHops) ?? '' } as Ctx<z.output<B>>;
       const keyHeader = req.headers[IDEMPOTENCY_HEADER];
       if (def.idempotency === 'required' && keyHeader === undefined) {
         throw new ApiError(400, 'idempotency_key_missing', `Send an ${IDEMPOTENCY_HEADER} header so a retry is stored once.`);

@@ -24,8 +24,12 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const buf = await readBody(req, limit);
   if (buf.length === 0) return {};
-  const type = String(req.headers['content-type'] ?? '');
-  if (!type.includes('json')) throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  // Exactly application/json (a charset parameter aside): a page on another site can send `text/plain; x=json`
+  // without a CORS preflight, never application/json.
+  const [type, ...params] = String(req.headers['content-type'] ?? '').toLowerCase().split(';').map((p) => p.trim());
+  if (type !== 'application/json' || params.some((p) => p !== 'charset=utf-8')) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  }
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch {

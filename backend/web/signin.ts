@@ -61,8 +61,9 @@ export function registerSignIn(router: Router, s: Services): void {
       sendPage(req, res, signInPage(cookieToken, next, email, error), status, headers);
     if (!email || !form.get('password')) return again('Enter your email and password.', 400);
     try {
-      s.limits.auth.hit(`signin:${clientIp(req)}:${email.toLowerCase()}`, 'sign-in attempts');
-      const { cookie, session } = s.sessions.signIn(email, form.get('password')!);
+      const password = form.get('password')!;
+      const address = clientIp(req, s.config.trustProxy) ?? '';
+      const { cookie, session } = await s.signIn.attempt(address, email, () => s.sessions.signIn(email, password));
       // The pre-session token has served its purpose; clear it.
       redirect(res, next || homeFor(session), { 'set-cookie': [cookie, loginCookie('').replace('Max-Age=3600', 'Max-Age=0')] });
     } catch (e) {
