@@ -68,6 +68,7 @@ test('low balance warns once; when the credits run out the session ends with the
     const taskId = await poor.engineerJoins('out of credits');
     await t.waitFor('Engineer connected: Maria');
     await t.waitFor('Warning: low balance', 20_000);
+    await t.waitFor(/Maria \(ex-FAANG\) · .*balance \d+ LOW/); // the status line
     const s = await t.waitFor('Rate Maria (1-5, Enter to skip):', 20_000);
     assert.match(s, 'Ended: your credits ran out (run: codevf topup 10)');
     assert.is(t.count('Warning: low balance'), 1);

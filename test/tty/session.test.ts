@@ -84,8 +84,7 @@ test('a whole session: engineer joins, chat, y / n / a answers, a file, output, 
   await t.waitFor('You sent: package.json');
 
   // Credits, live.
-  await t.waitFor(/Credits used: [1-9]\d* \(balance \d+\)/, 20_000);
-  await t.waitFor(/Maria · credits used [1-9]/);
+  await t.waitFor(/Maria \(ex-FAANG\) · 1 credit\/min · [1-9]\d* min · Credits used: [1-9]\d* · balance \d+ · connected/, 20_000);
 
   // Ctrl+C: the summary, then the rating.
   t.key('C-c');

@@ -33,9 +33,9 @@ export class LiveWorld {
   }
 
   /** `codevf fix <args>` in a fresh terminal. */
-  fix(args: string, cwd: string, env: NodeJS.ProcessEnv = {}): Tmux {
+  fix(args: string, cwd: string, env: NodeJS.ProcessEnv = {}, size?: { cols: number; rows: number }): Tmux {
     this.term = new Tmux();
-    this.term.start(`${process.execPath} ${TTY_BIN} fix ${args}`, { ...this.env, ...env }, cwd);
+    this.term.start(`${process.execPath} ${TTY_BIN} fix ${args}`, { ...this.env, ...env }, cwd, size);
     return this.term;
   }
 

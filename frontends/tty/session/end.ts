@@ -29,6 +29,8 @@ export function summaryText(io: Io, s: Summary): string {
     '───────────────',
     `Engineer: ${s.engineer ? neutralizeLine(s.engineer.name) : 'none joined'}`,
     `Time: ${duration(s.durationSeconds)}`,
+    // As the backend bills them (the console shows the same figures): full minutes, and their credits.
+    `Minutes billed: ${s.minutes}`,
     `Credits Used: ${s.creditsUsed}`,
     c.dim(`Ended: ${REASONS[s.reason]}`),
     '',
@@ -39,7 +41,7 @@ export function summaryText(io: Io, s: Summary): string {
 export function askRating(io: Io, agent: AgentClient, screen: Screen, taskId: string, engineer: string): Promise<number | null> {
   return new Promise((resolve) => {
     screen.ask({
-      key: 'rating', prompt: `Rate ${engineer} (1-5, Enter to skip):`,
+      key: 'rating', prompt: `Rate ${engineer} (1-5, Enter to skip):`, label: `rate ${engineer}`, keys: '1 to 5 · Enter skips',
       answer: async (a) => {
         if (!a) { resolve(null); return true; }
         if (!/^[1-5]$/.test(a)) { screen.print('Please type a number from 1 to 5, or press Enter to skip.'); return false; }

@@ -1,5 +1,5 @@
 // codevf fix "<issue>": the live session of spec 4.3 — waiting, the engineer, chat, requests, credits, the end.
-import { GetRates } from '../../../protocol/methods/account.js';
+import { GetBalance } from '../../../protocol/methods/account.js';
 import {
   BillingUpdateNote, ConnectionState, CreateTask, EndSession, EngineerConnectedNote, EngineerDisconnectedNote,
   EngineerMessageNote, SendMessage, SessionEndNote,
@@ -8,10 +8,13 @@ import type { AgentClient } from '../cli/client.js';
 import { str, type Ctx } from '../cli/context.js';
 import { CliError, usage } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
+import { processTerminal, type Terminal } from '../cli/term.js';
 import { askRating, summaryText, type Summary } from './end.js';
-import { attributedLines, neutralize, neutralizeLine } from '../../../protocol/terminal-text.js';
+import { box, width } from './layout.js';
 import { Requests } from './requests.js';
+import { attributedLines, neutralize, neutralizeLine } from '../../../protocol/terminal-text.js';
 import { Screen } from './screen.js';
+import { statusLine, type SessionState } from './status.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const clock = (d = new Date()) => `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
@@ -27,19 +30,18 @@ export async function fix(ctx: Ctx) {
   const wait = str(ctx, 'wait') ?? '120';
   if (!/^[1-9]\d*$/.test(wait)) throw usage('--wait must be a whole number of seconds, 1 or more.');
   const agent = await ctx.agent({ approvals: true, openBrowser: true });
-  return new LiveSession(ctx.io, agent, Number(wait) * 1000).run(description);
+  return new LiveSession(ctx.io, agent, processTerminal(), Number(wait) * 1000).run(description);
 }
 
 class LiveSession {
   private screen!: Screen;
   private taskId?: string;
-  private engineer?: { name: string; title: string | null };
-  private perMinute?: number;
-  private credits = 0;
+  private state: SessionState = {
+    waiting: null, engineer: null, away: false, perMinute: null, minutes: 0, creditsUsed: 0, balance: null,
+    lowBalance: false, connection: 'connecting', ending: false,
+  };
   private startedAt = Date.now();
   private askAt: number;
-  private away = false;
-  private offline = false;
   private lowWarned = false;
   private ending = false;
   private summary: Summary | null = null;
@@ -47,17 +49,23 @@ class LiveSession {
   private agentDied = false;
   private finish!: () => void;
 
-  constructor(private io: Io, private agent: AgentClient, private waitMs: number) { this.askAt = Date.now() + waitMs; }
+  constructor(private io: Io, private agent: AgentClient, private term: Terminal, private waitMs: number) { this.askAt = Date.now() + waitMs; }
 
   async run(description: string): Promise<Summary | null> {
     const done = new Promise<void>((r) => { this.finish = () => { this.finished = true; r(); }; });
     void this.agent.exited.then(() => { if (!this.finished) { this.agentDied = true; this.finish(); } });
-    this.screen = new Screen(this.io);
+    this.screen = new Screen(this.io, this.term);
     this.screen.onInterrupt = () => void this.end(null);
     this.screen.onChat = (t) => void this.chat(t);
+    this.screen.statusLine = (cols, open) => statusLine(this.io.out, this.state, cols, open);
     this.listen();
     this.screen.print(`${this.io.out.bold('Engineer connecting...')} ${this.io.out.dim('(Ctrl+C to stop)')}`);
-    void this.agent.request(GetRates, {}).then((r) => { this.perMinute = r.creditsPerMinute; }, () => undefined);
+    void this.agent.request(GetBalance, {}).then((r) => {
+      this.state.perMinute = r.rates.creditsPerMinute;
+      this.state.balance ??= r.balance;
+      this.state.lowBalance ||= r.balance < r.rates.lowBalanceMinutes * r.rates.creditsPerMinute;
+      this.tick();
+    }, () => undefined);
     const tick = setInterval(() => this.tick(), 250);
     try {
       const t = await this.agent.request(CreateTask, { description });
@@ -82,22 +90,19 @@ class LiveSession {
     agent.on(EngineerConnectedNote, (e) => { if (this.ours(e.taskId)) this.connected(e.engineer); });
     agent.on(EngineerDisconnectedNote, (e) => {
       if (!this.ours(e.taskId)) return;
-      this.away = true;
+      this.state.away = true;
       this.screen.print(c.yellow(`${neutralizeLine(e.engineer.name)} disconnected. Waiting for them to come back... (billing pauses)`));
       this.tick();
     });
     agent.on(EngineerMessageNote, (m) => {
       if (!this.ours(m.taskId)) return;
-      const name = this.engineer?.name ?? 'Engineer';
       // Every line of the message under the engineer's name, so none can pass for one of ours.
-      const [first, ...rest] = attributedLines('', m.text);
-      const more = ' '.repeat(name.length + 8);
-      this.screen.print([`${c.dim(clock())} ${c.bold(c.magenta(`${name}:`))} ${first}`, ...rest.map((l) => `${more}${c.magenta('│')} ${l}`)].join('\n'));
+      const [first, ...rest] = attributedLines('', m.text.replace(/\t/g, '    '));
+      this.message(c.bold(c.magenta(`${this.state.engineer?.name ?? 'Engineer'}:`)), [first, ...rest.map((l) => `${c.magenta('│')} ${l}`)].join('\n'));
     });
     agent.on(BillingUpdateNote, (b) => {
       if (!this.ours(b.taskId)) return;
-      this.credits = b.creditsUsed;
-      this.screen.print(c.dim(`Credits used: ${b.creditsUsed} (balance ${b.balance})`));
+      Object.assign(this.state, { creditsUsed: b.creditsUsed, minutes: b.minutes, balance: b.balance, perMinute: b.creditsPerMinute, lowBalance: b.lowBalance });
       if (b.lowBalance && !this.lowWarned) {
         this.lowWarned = true;
         this.screen.print(c.yellow(`Warning: low balance, ${b.balance} credits left. Top up in another terminal: codevf topup 10`));
@@ -112,57 +117,64 @@ class LiveSession {
     });
   }
 
-  private connected(remote: { name: string; title: string | null }): void {
+  private connected(engineer: { name: string; title: string | null }): void {
     const c = this.io.out;
-    const engineer = { name: neutralizeLine(remote.name), title: remote.title && neutralizeLine(remote.title) };
-    const back = this.engineer?.name === engineer.name;
-    this.engineer = engineer;
-    this.away = false;
+    const back = this.state.engineer?.name === neutralizeLine(engineer.name);
+    this.state.engineer = { name: neutralizeLine(engineer.name), title: engineer.title && neutralizeLine(engineer.title) };
+    this.state.away = false;
     this.screen.drop('keep-waiting');
-    if (back) { this.screen.print(c.green(`${engineer.name} is back.`)); this.tick(); return; }
-    const rate = this.perMinute === undefined ? '' : `\nBilling: ${this.perMinute} credit${this.perMinute === 1 ? '' : 's'}/min`;
-    this.screen.print(`${c.green('Engineer connected:')} ${c.bold(engineer.name)}${engineer.title ? ` (${engineer.title})` : ''}${rate}\nYou can chat below. Press Ctrl+C to exit`);
+    if (back) { this.screen.print(c.green(`${this.state.engineer.name} is back.`)); this.tick(); return; }
+    const { name, title } = this.state.engineer;
+    const rate = this.state.perMinute;
+    // Spec 4.3's header box; laid out again for the width on resize.
+    this.screen.block((cols) => box(cols, `${c.green('Engineer connected:')} ${c.bold(name)}${title ? ` (${title})` : ''}`, [
+      ...(rate === null ? [] : [`Billing: ${rate} credit${rate === 1 ? '' : 's'}/min`]),
+      'You can chat below. Press Ctrl+C to exit',
+    ], null, { border: c.green }));
     this.tick();
   }
 
-  private connection(state: string, attempt?: number): void {
+  private connection(state: SessionState['connection'], attempt?: number): void {
     const c = this.io.out;
-    if (state === 'reconnecting' && !this.offline) {
-      this.offline = true;
+    const was = this.state.connection;
+    const offline = was === 'reconnecting' || was === 'closed' || was === 'polling' || was === 'auth_required';
+    if (state === 'reconnecting' && !offline) {
       this.screen.print(c.yellow(`Warning: Connection lost. Reconnecting...${attempt ? ` (attempt ${attempt})` : ''}`));
-    } else if (state === 'connected' && this.offline) {
-      this.offline = false;
+    } else if (state === 'connected' && offline) {
       this.screen.print(c.green('Connection restored.'));
-    } else if (state === 'polling') {
-      if (this.offline) this.screen.print(c.green('Connection restored (long-polling: WebSocket unavailable).'));
-      this.offline = false;
-    } else if (state === 'auth_required') {
-      this.offline = true;
+    } else if (state === 'polling' && offline && was !== 'polling') {
+      this.screen.print(c.green('Connection restored (long-polling: WebSocket unavailable).'));
+    } else if (state === 'auth_required' && was !== 'auth_required') {
       this.screen.print(c.red('Signed out: this login was revoked on the server. Run `codevf login` to sign in again.'));
     } else if (state === 'closed' && !this.ending) {
-      this.offline = true;
       this.screen.print(c.red('Connection closed.'));
     }
+    if (state === 'closed' && this.ending) return;
+    this.state.connection = state;
+    this.state.attempt = attempt;
     this.tick();
   }
 
-  /** The state in the prompt, and the keep-waiting question once the wait passes --wait. */
+  /** The status line (spinner, time waited), and the keep-waiting question once the wait passes --wait. */
   private tick(): void {
     if (this.ending) return;
-    const net = this.offline ? ' · reconnecting' : '';
-    if (!this.engineer) {
-      const frame = SPINNER[Math.floor(Date.now() / 250) % SPINNER.length];
-      this.screen.setStatus(`${frame} waiting for an engineer ${mmss(Date.now() - this.startedAt)}${net}`);
+    if (!this.state.engineer) {
+      this.state.waiting = { frame: SPINNER[Math.floor(Date.now() / 250) % SPINNER.length], waited: mmss(Date.now() - this.startedAt) };
       if (this.taskId && Date.now() >= this.askAt && !this.screen.hasQuestion('keep-waiting')) this.askKeepWaiting();
-      return;
     }
-    this.screen.setStatus(`${this.engineer.name}${this.away ? ' (away)' : ''} · credits used ${this.credits}${net}`);
+    this.screen.refresh();
+  }
+
+  /** A chat line: `[HH:MM] Name: text`, the text's later lines under its first. */
+  private message(who: string, text: string): void {
+    const head = `${this.io.out.dim(clock())} ${who} `;
+    this.screen.print(`${head}${text}`, ' '.repeat(width(head)));
   }
 
   private askKeepWaiting(): void {
     this.screen.print(`${this.io.out.yellow('No engineers available right now.')}\nYou have waited ${mmss(Date.now() - this.startedAt)}.`);
     this.screen.ask({
-      key: 'keep-waiting', prompt: 'Continue waiting? (y/n)',
+      key: 'keep-waiting', prompt: 'Continue waiting? (y/n)', label: 'keep waiting for an engineer?', keys: 'y keep waiting · n stop',
       answer: (a) => {
         const yes = ['y', 'yes'].includes(a.toLowerCase());
         if (!yes && !['n', 'no'].includes(a.toLowerCase())) return false;
@@ -177,7 +189,7 @@ class LiveSession {
     const c = this.io.out;
     if (!this.taskId) { this.screen.print(c.dim('One moment: the session is still starting.')); return; }
     if (this.ending) return;
-    this.screen.print(`${c.dim(clock())} ${c.bold(c.cyan('You:'))} ${neutralize(text)}`);
+    this.message(c.bold(c.cyan('You:')), neutralize(text));
     try {
       const r = await this.agent.request(SendMessage, { taskId: this.taskId, text });
       if (r.queued) this.screen.print(c.dim('(queued: it is sent when the connection is back)'));
@@ -190,8 +202,9 @@ class LiveSession {
   private async end(fromEngineer: Summary | null): Promise<void> {
     if (this.ending) { if (!fromEngineer) this.finish(); return; }
     this.ending = true;
+    this.state.ending = true;
+    this.screen.refresh();
     if (!this.taskId) return; // run() finishes once createTask answers
-    this.screen.setStatus('ending the session...');
     let summary = fromEngineer;
     if (!summary) {
       try {
@@ -202,9 +215,10 @@ class LiveSession {
       }
     }
     this.summary = summary;
+    this.state.ended = true;
     if (summary) this.screen.print(summaryText(this.io, summary));
-    const name = summary?.engineer ? neutralizeLine(summary.engineer.name) : this.engineer?.name;
-    if (name && (summary?.engineer || this.engineer)) await askRating(this.io, this.agent, this.screen, this.taskId, name);
+    const name = summary?.engineer ? neutralizeLine(summary.engineer.name) : this.state.engineer?.name;
+    if (name && (summary?.engineer || this.state.engineer)) await askRating(this.io, this.agent, this.screen, this.taskId, name);
     this.finish();
   }
 }

@@ -8,9 +8,12 @@ import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
 import { neutralize, neutralizeLine, neutralizeOutput } from '../../../protocol/terminal-text.js';
+import { box } from './layout.js';
 import type { Screen } from './screen.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+// Text that is not an answer is never taken as one; it is not sent as chat either, unless the person says so.
+const NOT_AN_ANSWER = ' To send a chat message instead, press Tab first.';
 
 type Asked<K extends RequestKind> = ParamsOf<RequestKinds[K]['notification']>;
 
@@ -41,10 +44,10 @@ export class Requests {
     agent.on(CommandFinished, (f) => isOurs(f.taskId) && this.finished(f));
   }
 
-  private box(title: string, lines: string[], keys: string): string {
+  /** The request as a box laid out for the screen's width (again on resize): borders never break. */
+  private box(title: string, lines: string[], keys: string): void {
     const c = this.io.out;
-    const bar = c.yellow('│');
-    return [`${c.yellow('┌─')} ${c.bold(title)}`, ...lines.map((l) => `${bar}  ${l}`), `${c.yellow('└─')} ${c.dim(keys)}`].join('\n');
+    this.screen.block((cols) => box(cols, c.bold(title), lines, c.dim(keys), { border: c.yellow }));
   }
 
   /** A request the customer's agent refused at once: said, never asked. */
@@ -57,14 +60,15 @@ export class Requests {
     const c = this.io.out;
     this.commands.set(r.requestId, r.command);
     if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(`\`${r.command}\``, raw.refused); }
-    this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
+    this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
       `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, ...reasonLines(raw.reason),
-    ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session'));
+    ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session');
     this.screen.ask({
-      key: r.requestId, prompt: `Allow ${r.command}? (y/n/a)`,
+      key: r.requestId, prompt: `Allow ${r.command}? (y/n/a)`, label: `run: ${r.command}`,
+      keys: 'y allow once · n deny · a allow for the session',
       answer: async (a) => {
         const choice = ({ y: ['allow', 'once'], yes: ['allow', 'once'], n: ['deny', 'once'], no: ['deny', 'once'], a: ['allow', 'session'] } as const)[a.toLowerCase()];
-        if (!choice) { this.screen.print('Answer y (allow once), n (deny) or a (allow for this session).'); return false; }
+        if (!choice) { this.screen.print(`Answer y (allow once), n (deny) or a (allow for this session).${NOT_AN_ANSWER}`); return false; }
         return this.decide(r.requestId, () => this.agent.request(ApproveCommand, { requestId: r.requestId, decision: choice[0], scope: choice[1] }),
           choice[0] === 'deny' ? `You denied: ${r.command}` : `You allowed${choice[1] === 'session' ? ' for this session' : ''}: ${r.command}`);
       },
@@ -77,14 +81,15 @@ export class Requests {
     this.files.set(r.requestId, r.path);
     if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(r.path, raw.refused); }
     const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
-    this.screen.print(this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), ...reasonLines(raw.reason), ...warn],
-      r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny'));
+    this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), ...reasonLines(raw.reason), ...warn],
+      r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny');
     this.screen.ask({
-      key: r.requestId, prompt: r.neverShare ? `Send ${r.path} anyway? (y/n)` : `Send ${r.path}? (y/n)`,
+      key: r.requestId, prompt: r.neverShare ? `Send ${r.path} anyway? (y/n)` : `Send ${r.path}? (y/n)`, label: `file: ${r.path}`,
+      keys: r.neverShare ? 'y send anyway (never-share) · n deny' : 'y send · n deny',
       answer: async (a) => {
         const yes = ['y', 'yes'].includes(a.toLowerCase());
         if (!yes && !['n', 'no'].includes(a.toLowerCase())) {
-          this.screen.print(a.toLowerCase() === 'a' ? '"a" is for commands only: answer y or n.' : 'Answer y (send) or n (deny).');
+          this.screen.print(a.toLowerCase() === 'a' ? '"a" is for commands only: answer y or n.' : `Answer y (send) or n (deny).${NOT_AN_ANSWER}`);
           return false;
         }
         return this.decide(r.requestId, async () => {
@@ -125,17 +130,18 @@ export class Requests {
     const text = (this.partial.get(requestId) ?? '') + data;
     const lines = text.split('\n');
     this.partial.set(requestId, lines.pop() ?? '');
-    for (const l of lines) this.screen.print(this.outputLine(l));
+    for (const l of lines) this.outputLine(l);
   }
 
-  /** One line of command output, attributed; only whitelisted colours are kept, reset at its end. */
-  private outputLine(line: string): string {
-    return `${this.io.out.dim('│')} ${neutralizeOutput(line.endsWith('\r') ? line.slice(0, -1) : line)}`;
+  /** One line of a command's output; a long one wraps under the bar. Tabs become spaces so widths hold. */
+  private outputLine(l: string): void {
+    const bar = `${this.io.out.dim('│')} `;
+    this.screen.print(`${bar}${neutralizeOutput(l.replace(/\r$/, '').replace(/\t/g, '    '))}`, bar);
   }
 
   private finished(f: ParamsOf<typeof CommandFinished>): void {
     const rest = this.partial.get(f.requestId);
-    if (rest) this.screen.print(this.outputLine(rest));
+    if (rest) this.outputLine(rest);
     this.partial.delete(f.requestId);
     const cmd = this.commands.get(f.requestId) ?? 'command';
     const c = this.io.out;
