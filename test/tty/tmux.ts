@@ -70,14 +70,14 @@ export class Tmux {
   /** Any tmux command against this server, e.g. `['set-option', '-s', 'set-clipboard', 'on']`. */
   command(args: string[]): string { return this.tmux(args); }
 
-  /** Waits until the screen matches; fails with the screen's content after `ms`. A string also matches text that
-   * the program wrapped at word boundaries (line breaks and indents taken as one space). */
+  /** Waits until the screen matches; fails with the screen's content after `ms`. Also matches text that the
+   * program wrapped at word boundaries (line breaks and indents taken as one space). */
   async waitFor(what: string | RegExp, ms = 15_000): Promise<string> {
     const until = Date.now() + ms;
     const words = (x: string) => x.replace(/\s+/g, ' ');
     for (;;) {
       const s = this.screen();
-      if (typeof what === 'string' ? s.includes(what) || words(s).includes(words(what)) : what.test(s)) return s;
+      if (typeof what === 'string' ? s.includes(what) || words(s).includes(words(what)) : what.test(s) || what.test(words(s))) return s;
       if (Date.now() > until) throw new Error(`screen never showed ${String(what)} within ${ms} ms; screen:\n${s}`);
       await new Promise((r) => setTimeout(r, 100));
     }
