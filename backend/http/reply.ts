@@ -15,6 +15,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** `payload.items[2].name: Invalid input` style: the field first, so the caller knows what to fix. */
+/** `attachment` with the file's base name: an ASCII fallback and the exact UTF-8 name (RFC 6266, RFC 8187). */
+export function attachment(path: string): string {
+  const name = path.split(/[\\/]/).filter(Boolean).pop() || 'file';
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
 export function describeZodError(e: ZodError, where = 'body'): string {
   return e.issues.slice(0, 3).map((i) => {
     const path = i.path.length ? `${where}.${i.path.join('.')}` : where;

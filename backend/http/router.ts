@@ -47,8 +47,13 @@ function requestUrl(req: IncomingMessage): URL {
   return url;
 }
 
+const wantsPage = (req: IncomingMessage, url: URL) =>
+  !url.pathname.startsWith('/api/') && String(req.headers.accept ?? '').includes('text/html');
+
 export class Router {
   private routes: Entry<RawHandler>[] = [];
+  /** Answers a browser (Accept: text/html) asking for a path outside /api/ that has no route. */
+  notFoundPage?: RawHandler;
   private upgrades: Entry<UpgradeHandler>[] = [];
 
   raw(method: string, pattern: string, handler: RawHandler): void {
@@ -63,6 +68,7 @@ export class Router {
     try {
       const url = requestUrl(req);
       const { entry, params, pathKnown } = match(this.routes, req.method ?? 'GET', url.pathname);
+      if (!entry && !pathKnown && this.notFoundPage && wantsPage(req, url)) return void await this.notFoundPage(req, res, {}, url);
       if (!entry) {
         throw pathKnown
           ? new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)

@@ -80,6 +80,14 @@ export class Snapshots {
     return view(this.store.stmt('SELECT * FROM snapshots WHERE id = ?').get(id) as Row);
   }
 
+  /** The stored zip of a snapshot of this project, or 404. */
+  file(projectId: string, snapshotId: string): { path: string; size: number; sha256: string } {
+    const r = this.store.stmt('SELECT path, size, sha256 FROM snapshots WHERE id = ? AND project_id = ?').get(snapshotId, projectId) as
+      { path: string; size: number; sha256: string } | undefined;
+    if (!r) throw new ApiError(404, 'not_found', `Snapshot ${snapshotId} not found`);
+    return r;
+  }
+
   owned(projectId: string, snapshotId: string): boolean {
     return Boolean(this.store.stmt('SELECT 1 FROM snapshots WHERE id = ? AND project_id = ?').get(snapshotId, projectId));
   }

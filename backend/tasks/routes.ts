@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { unauthorized } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
 import type { Api, Ctx } from '../http/api.js';
-import { describeZodError } from '../http/reply.js';
+import { attachment, describeZodError } from '../http/reply.js';
 import type { Services } from '../services.js';
 import { MAX_FILE_BYTES } from './files.js';
 
@@ -65,6 +65,7 @@ export function registerTaskRoutes(api: Api, s: Services): void {
     s.tasks.forEngineer(principal.user.id, params.taskId);
     const f = s.files.read(params.taskId, params.fileId);
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': f.content.length,
+      'content-disposition': attachment(f.path), 'x-content-type-options': 'nosniff',
       'x-file-path': encodeURIComponent(f.path), 'cache-control': 'no-store' });
     res.end(f.content);
   });

@@ -133,7 +133,9 @@ export const CONSOLE_JS = String.raw`'use strict';
     },
     session_end: function (ev, p) {
       ended = true;
-      line(item(ev, 'system', 'system'), 'Session ended (' + p.reason.replace(/_/g, ' ') + '): ' + p.minutes + ' min, ' + p.creditsUsed + ' credits');
+      line(item(ev, 'system', 'system'), 'Session ended (' + p.reason.replace(/_/g, ' ') + ')');
+      // The page rendered while live reloads to show the summary as the server words it (protocol/, like the terminal).
+      if (!root.getAttribute('data-ended')) { root.setAttribute('data-ended', '1'); location.reload(); }
       var forms = document.querySelectorAll('form[data-type]');
       for (var i = 0; i < forms.length; i++) forms[i].querySelector('button').disabled = true;
       setConn('session ended', 'down');
@@ -154,7 +156,7 @@ export const CONSOLE_JS = String.raw`'use strict';
       if (form) form.querySelector('button').disabled = ended;
       if (f.type === 'ack' && form && form.getAttribute('data-type') !== 'end_session') form.reset();
       sendError.hidden = f.type !== 'error';
-      if (f.type === 'error') sendError.textContent = f.error.message;
+      if (f.type === 'error') sendError.textContent = fieldNamed(form, f.error.message);
       return;
     }
     onEvent(f);
@@ -174,6 +176,14 @@ export const CONSOLE_JS = String.raw`'use strict';
     };
   }
 
+  // 'frame.payload.url: ...' becomes 'Link: ...': the label of the field the engineer filled in.
+  function fieldNamed(form, message) {
+    return message.replace(/\bframe\.payload\.(\w+)/g, function (all, name) {
+      var input = form && form.querySelector('[name="' + name + '"]');
+      var label = input && (input.id ? document.querySelector('label[for="' + input.id + '"]') : null);
+      return label ? label.textContent : input ? (input.getAttribute('aria-label') || name) : name;
+    });
+  }
   function payload(form) {
     var p = {};
     var fields = form.querySelectorAll('input[name]:not([type=hidden]), textarea[name]');
@@ -182,6 +192,8 @@ export const CONSOLE_JS = String.raw`'use strict';
   }
   document.addEventListener('submit', function (e) {
     var form = e.target;
+    var ask = form.getAttribute('data-confirm');
+    if (ask && !confirm(ask)) { e.preventDefault(); return; }
     var type = form.getAttribute('data-type');
     if (!type || !ws || ws.readyState !== 1) return;
     e.preventDefault();

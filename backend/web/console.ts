@@ -2,10 +2,11 @@
 // to the engineer task WebSocket from the browser (the core accepts the session cookie there); its forms
 // also post here, so the console still works when the socket is down.
 import { randomBytes } from 'node:crypto';
-import { EngineerAction, pages, routes } from '../../protocol/backend/index.js';
+import { createReadStream } from 'node:fs';
+import { EngineerAction, pages, routes, summaryFigures } from '../../protocol/backend/index.js';
 import type { WebSession } from '../auth/sessions.js';
 import { ApiError } from '../errors.js';
-import { describeZodError } from '../http/reply.js';
+import { attachment } from '../http/reply.js';
 import type { Router } from '../http/router.js';
 import type { Services } from '../services.js';
 import { html, when, type Html } from './html.js';
@@ -14,6 +15,9 @@ import { redirect, sendPage, signedIn } from './respond.js';
 import { transcriptSection } from './transcript.js';
 
 type Task = ReturnType<Services['tasks']['view']>;
+type Project = ReturnType<Services['projects']['get']>;
+/** The label of each field the engineer fills in: shown on the form, and naming the field in errors. */
+const LABELS: Record<string, string> = { text: 'Message', command: 'Command', reason: 'Why', cwd: 'Folder (optional)', path: 'Path', url: 'Link' };
 const BASE = pages.console.path();
 const taskPath = (id: string) => `${BASE}/tasks/${encodeURIComponent(id)}`;
 
@@ -38,8 +42,8 @@ function queuePage(session: WebSession, tasks: Task[]) {
 }
 
 /** One action form: posts to the fallback route; the script sends it over the socket when that is open. */
-function actionForm(session: WebSession, t: Task, type: string, title: string, fields: Html, button: string, cls = '') {
-  return html`<form method="post" action="${taskPath(t.taskId)}/act" data-type="${type}" class="card act" id="form-${type}">
+function actionForm(session: WebSession, t: Task, type: string, title: string, fields: Html, button: string, cls = '', confirm = '') {
+  return html`<form method="post" action="${taskPath(t.taskId)}/act" data-type="${type}" class="card act" id="form-${type}" ${confirm ? html`data-confirm="${confirm}"` : ''}>
     <h2>${title}</h2>${csrfField(session)}<input type="hidden" name="type" value="${type}">
     <input type="hidden" name="_key" value="${randomBytes(12).toString('base64url')}">
     ${fields}<p><button type="submit" class="${cls}" ${t.status === 'ended' ? html`disabled` : ''}>${button}</button></p></form>`;
@@ -52,18 +56,40 @@ function previewPage(session: WebSession, t: Task, transcript: Html | string) {
     ${transcript}` });
 }
 
-function taskPage(session: WebSession, t: Task, balance: number) {
-  const field = (form: string, name: string, label: string, type = 'text', required = true) => html`
-    <label for="${form}-${name}">${label}</label><input id="${form}-${name}" name="${name}" type="${type}" ${required ? html`required` : ''}>`;
+/** What the engineer works on: the project, its snapshot, the synced branch and commit, how to test and build. */
+function projectCard(t: Task, p: Project | null) {
+  if (!p) return html`<div class="card" id="project"><h2>Project</h2><p class="muted">The customer did not link a project to this task.</p></div>`;
+  const cmd = (c: string | null) => (c ? html`<code>${c}</code>` : html`<span class="muted">not set</span>`);
+  return html`<div class="card" id="project"><h2>Project</h2><dl class="facts">
+    <dt>Name</dt><dd id="project-name">${p.name} <span class="muted">(${p.type})</span></dd>
+    <dt>Branch</dt><dd id="project-branch">${p.lastSync ? html`<code>${p.lastSync.branch}</code>` : html`<span class="muted">not synced yet</span>`}</dd>
+    <dt>Commit</dt><dd id="project-commit">${p.lastSync ? html`<code>${p.lastSync.headCommit}</code>` : html`<span class="muted">-</span>`}</dd>
+    <dt>Test</dt><dd id="project-test">${cmd(p.testCommand)}</dd>
+    <dt>Build</dt><dd id="project-build">${cmd(p.buildCommand)}</dd>
+    <dt>Snapshot</dt><dd>${t.snapshotId ? html`<a id="snapshot" href="${taskPath(t.taskId)}/snapshot" download>Download the code (zip)</a>`
+      : html`<span class="muted">none uploaded</span>`}</dd></dl></div>`;
+}
+
+/** The end of the session, with the summary figures defined once in protocol/ (the terminal shows the same). */
+function endedBanner(s: ReturnType<Services['tasks']['summary']>) {
+  const f = summaryFigures(s);
+  return html`<p id="ended" class="warn" role="status">This session has ended (${s.reason.replace(/_/g, ' ')}).
+    Time: <span id="ended-time">${f.time}</span>. Billed: <span id="ended-billed">${f.billed}</span>.</p>`;
+}
+
+function taskPage(session: WebSession, t: Task, balance: number, project: Project | null, summary: ReturnType<Services['tasks']['summary']> | null) {
+  const field = (form: string, name: string, type = 'text', required = true) => html`
+    <label for="${form}-${name}">${LABELS[name]}</label><input id="${form}-${name}" name="${name}" type="${type}" ${required ? html`required` : ''}>`;
   const ended = t.status === 'ended';
   return layout({ title: 'Live session', session, wide: true, scripts: [ASSETS.console], body: html`
-    <div id="console" class="console" data-task-id="${t.taskId}" data-ai-tool="${t.aiTool ?? ''}" data-ws="${routes.engineer.events.path(t.taskId)}">
+    ${summary ? endedBanner(summary) : ''}
+    <div id="console" class="console" data-task-id="${t.taskId}" data-ended="${ended ? '1' : ''}" data-ai-tool="${t.aiTool ?? ''}" data-ws="${routes.engineer.events.path(t.taskId)}">
       <section>
         <div class="card"><p><strong>${t.customer.name}</strong>: ${t.issue}</p>
           <p class="muted">Task <code>${t.taskId}</code> · <span id="conn" class="conn">${ended ? 'session ended' : 'connecting…'}</span></p></div>
         <div class="card"><ol id="timeline" aria-live="polite"></ol>
           <noscript><p class="warn">Turn on JavaScript to see the session live; the forms work without it.</p></noscript></div>
-        ${actionForm(session, t, 'engineer_message', 'Message', html`<textarea name="text" required aria-label="Message"></textarea>`, 'Send')}
+        ${actionForm(session, t, 'engineer_message', 'Message', html`<textarea name="text" required aria-label="${LABELS.text}"></textarea>`, 'Send')}
         <p id="send-error" class="error" role="alert" hidden></p>
       </section>
       <aside>
@@ -74,10 +100,12 @@ function taskPage(session: WebSession, t: Task, balance: number) {
           <dt>Customer balance</dt><dd id="bill-balance">${balance}</dd></dl>
           <p id="bill-warn" class="warn" hidden>The customer's credits are nearly used up.</p></div>
         ${actionForm(session, t, 'request_command', 'Request a command',
-          html`${field('cmd', 'command', 'Command')}${field('cmd', 'reason', 'Why')}${field('cmd', 'cwd', 'Folder (optional)', 'text', false)}`, 'Ask to run')}
-        ${actionForm(session, t, 'request_file', 'Request a file', html`${field('file', 'path', 'Path')}${field('file', 'reason', 'Why')}`, 'Ask for file')}
-        ${actionForm(session, t, 'screenshare_request', 'Screenshare', field('share', 'url', 'Link', 'url'), 'Send link')}
-        ${actionForm(session, t, 'end_session', 'Finish', html``, 'End session', 'danger')}
+          html`${field('cmd', 'command')}${field('cmd', 'reason')}${field('cmd', 'cwd', 'text', false)}`, 'Ask to run')}
+        ${actionForm(session, t, 'request_file', 'Request a file', html`${field('file', 'path')}${field('file', 'reason')}`, 'Ask for file')}
+        ${actionForm(session, t, 'screenshare_request', 'Screenshare', field('share', 'url', 'url'), 'Send link')}
+        ${actionForm(session, t, 'end_session', 'Finish', html``, 'End session', 'danger',
+          'End this session for the customer too? Billing stops and it cannot be resumed.')}
+        ${projectCard(t, project)}
       </aside>
     </div>` });
 }
@@ -90,7 +118,10 @@ function actionFrom(form: URLSearchParams) {
     if (v !== null && v.trim() !== '') payload[name] = v;
   }
   const parsed = EngineerAction.safeParse({ type: form.get('type'), payload });
-  if (!parsed.success) throw new ApiError(400, 'invalid_form', describeZodError(parsed.error, 'form'));
+  if (!parsed.success) {
+    throw new ApiError(400, 'invalid_form', parsed.error.issues.slice(0, 3)
+      .map((i) => `${LABELS[String(i.path[1])] ?? 'The form'}: ${i.message}`).join('; '));
+  }
   return parsed.data;
 }
 
@@ -111,8 +142,20 @@ export function registerConsole(router: Router, s: Services): void {
   }));
 
   router.raw('GET', `${BASE}/tasks/:taskId`, signedIn(s, 'engineer', ({ req, res, params, session }) => {
-    const t = s.tasks.view(s.tasks.forEngineer(session.user.id, params.taskId));
-    sendPage(req, res, taskPage(session, t, s.accounts.balance(t.customer.id)));
+    const row = s.tasks.forEngineer(session.user.id, params.taskId);
+    const t = s.tasks.view(row);
+    const project = row.project_id ? s.projects.get(row.customer_id, row.project_id) : null;
+    sendPage(req, res, taskPage(session, t, s.accounts.balance(t.customer.id), project, row.status === 'ended' ? s.tasks.summary(row) : null));
+  }));
+
+  router.raw('GET', `${BASE}/tasks/:taskId/snapshot`, signedIn(s, 'engineer', ({ res, params, session }) => {
+    const row = s.tasks.forEngineer(session.user.id, params.taskId);
+    if (!row.project_id || !row.snapshot_id) throw new ApiError(404, 'not_found', 'This task has no snapshot.');
+    const f = s.snapshots.file(row.project_id, row.snapshot_id);
+    const name = `${s.projects.get(row.customer_id, row.project_id).name}-${f.sha256.slice(0, 12)}.zip`;
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': f.size, 'content-disposition': attachment(name),
+      'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    createReadStream(f.path).on('error', () => res.destroy()).pipe(res);
   }));
 
   router.raw('POST', `${BASE}/tasks/:taskId/act`, signedIn(s, 'engineer', ({ res, params, session, form }) => {

@@ -17,6 +17,7 @@ export * from './events.js';
 export * from './ai.js';
 export * from './routes.js';
 export * from './sockets.js';
+export * from './summary.js';
 
 function pascal(type: string): string {
   return type.split('_').map((s) => s[0].toUpperCase() + s.slice(1)).join('');

@@ -61,4 +61,16 @@ test('a graceful restart (SIGTERM) keeps everything too', async () => {
   assert.is((await me(token)).body.balance, before);
 });
 
+test('restarts reuse the demo tokens instead of adding two more each time', async () => {
+  const demoTokens = async () => (await api(sb.url, 'GET', routes.auth.listTokens.path(), { token: sb.customerToken })).body.tokens
+    .filter((t: any) => t.name === 'sandbox start (demo customer)' && !t.revokedAt).length;
+  const before = { customer: sb.customerToken, engineer: sb.engineerToken, count: await demoTokens() };
+  for (let i = 0; i < 2; i++) {
+    await sb.kill('SIGTERM');
+    await sb.restart();
+  }
+  assert.equal({ customer: sb.customerToken, engineer: sb.engineerToken, count: await demoTokens() }, before);
+  assert.is(before.count, 1);
+});
+
 test.run();

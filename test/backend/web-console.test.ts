@@ -3,11 +3,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { routes } from '../../protocol/backend/index.js';
+import { createHash } from 'node:crypto';
+import { routes, SNAPSHOT_SHA256_HEADER, summaryFigures } from '../../protocol/backend/index.js';
 import { DEMO_CUSTOMER, DEMO_ENGINEER } from '../../backend/seed.js';
 import { TaskSocket } from '../helpers/engineer.js';
 import { launchBrowser, newPage, pageProblems, shot, signInAs } from '../helpers/browser.js';
-import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { createTask, post } from './_util.js';
 
 interface Ctx { sb: Sandbox; browser: Browser; page: Page; taskId: string; customer: TaskSocket }
@@ -98,7 +99,19 @@ test('a requested file arrives as a download link and a screenshare link reaches
   const res = await page.request.get(sb.url + (await link.getAttribute('href'))!);
   assert.is(res.status(), 200);
   assert.is(await res.text(), content, 'the session cookie downloads the file');
+  assert.equal([res.headers()['content-disposition'], res.headers()['x-content-type-options']],
+    [`attachment; filename="checkout.js"; filename*=UTF-8''checkout.js`, 'nosniff']);
+  const odd = await post(sb, tasks.uploadFile.path(taskId), { path: 'docs/r\u00e9sum\u00e9 "final"\r\n(1).txt', contentBase64: 'aGk=' });
+  assert.is(odd.status, 200, JSON.stringify(odd.body));
+  const shared = await customer.waitFor('file_upload', (e) => e.seq === odd.body.seq);
+  const oddRes = await page.request.get(sb.url + shared.payload.downloadPath);
+  assert.is(oddRes.headers()['content-disposition'],
+    `attachment; filename="r_sum_ _final___(1).txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22%0D%0A%281%29.txt`,
+    'the name is quoted safely, exact in filename*');
 
+  await ask(page, 'screenshare_request', { 'share-url': 'ftp://meet.example.com/abc' });
+  await page.waitForSelector('#send-error:not([hidden])');
+  assert.is(await page.textContent('#send-error'), 'Link: must be an http(s) URL', 'the error names the field as labelled');
   await ask(page, 'screenshare_request', { 'share-url': 'https://meet.example.com/abc' });
   const share = await customer.waitFor('screenshare_request');
   assert.is(share.payload.url, 'https://meet.example.com/abc');
@@ -157,11 +170,57 @@ test('after a server restart the console reconnects and shows what it missed, on
   assert.equal(seqs, [...new Set(seqs)].sort((a, b) => a - b), 'every event shown once, in order');
 });
 
-test('ending the session tells the customer and disables the forms', async ({ page, customer }) => {
+test('a browser asking for a page that does not exist gets an HTML 404 page; the API still answers JSON', async ({ sb, browser }) => {
+  const { context, page } = await newPage(browser);
+  const res = await page.goto(sb.url + '/no/such/page');
+  assert.is(res?.status(), 404);
+  assert.match(res?.headers()['content-type'] ?? '', 'text/html');
+  assert.is(await page.textContent('h1'), 'Not found');
+  const api = await page.request.get(sb.url + '/api/no/such/route', { headers: { accept: 'text/html' } });
+  assert.equal([api.status(), (await api.json()).error.code], [404, 'route_not_found']);
+  await context.close();
+});
+
+test('the console shows the task\'s project, synced branch and commit, test and build commands, and its snapshot', async ({ sb, page }) => {
+  const project = (await post(sb, routes.projects.init.path(), { name: 'shop', type: 'node', testCommand: 'npm test',
+    buildCommand: 'npm run build', uploadCode: true, codevfBranchOnly: true }, {})).body;
+  const head = 'c0ffee'.padEnd(40, '0');
+  await post(sb, routes.projects.sync.path(), { projectId: project.projectId, branch: 'codevf', headCommit: head }, {});
+  const zip = Buffer.from('PK\x05\x06'.padEnd(22, '\0'), 'binary');
+  const up = await fetch(`${sb.url}${routes.projects.uploadSnapshot.path()}?projectId=${project.projectId}`, { method: 'POST', body: zip,
+    headers: { authorization: `Bearer ${sb.customerToken}`, [SNAPSHOT_SHA256_HEADER]: createHash('sha256').update(zip).digest('hex') } });
+  const snapshot = await up.json() as { snapshotId: string; sha256: string };
+  const task = await api(sb.url, 'POST', tasks.create.path(), { token: sb.customerToken,
+    body: { issue: 'with a project', projectId: project.projectId, snapshotId: snapshot.snapshotId } });
+  await api(sb.url, 'POST', routes.engineer.claim.path(task.body.taskId), { token: sb.engineerToken, body: {} });
+  await page.goto(`${sb.url}/console/tasks/${task.body.taskId}`);
+  const text = (id: string) => page.textContent(`#${id}`).then((t) => t?.trim());
+  assert.equal(await Promise.all(['project-name', 'project-branch', 'project-commit', 'project-test', 'project-build'].map(text)),
+    ['shop (node)', 'codevf', head, 'npm test', 'npm run build']);
+  const res = await page.request.get(sb.url + (await page.getAttribute('#snapshot', 'href'))!);
+  assert.equal([res.status(), res.headers()['content-disposition'], res.headers()['x-content-type-options']],
+    [200, `attachment; filename="shop-${snapshot.sha256.slice(0, 12)}.zip"; filename*=UTF-8''shop-${snapshot.sha256.slice(0, 12)}.zip`, 'nosniff']);
+  assert.ok(Buffer.from(await res.body()).equals(zip), 'the snapshot downloads as uploaded');
+});
+
+test('ending the session asks first, tells the customer, disables the forms and the page says it ended', async ({ sb, page, taskId, customer }) => {
+  await page.goto(`${sb.url}/console/tasks/${taskId}`);
+  await page.waitForSelector('#conn.live');
+  const asked: string[] = [];
+  page.once('dialog', (d) => { asked.push(d.message()); void d.dismiss(); });
+  await page.click('#form-end_session button[type=submit]');
+  assert.equal(asked, ['End this session for the customer too? Billing stops and it cannot be resumed.']);
+  assert.is((await post(sb, tasks.sendMessage.path(taskId), { text: 'still going after cancel' })).status, 200, 'cancel keeps it live');
+  await timelineItem(page, 'customer_message', 'still going after cancel');
+  page.once('dialog', (d) => void d.accept());
   await page.click('#form-end_session button[type=submit]');
   const end = await customer.waitFor('session_end');
   assert.is(end.payload.reason, 'engineer_ended');
+  await page.waitForSelector('#ended');
   await timelineItem(page, 'session_end');
+  const figures = summaryFigures(end.payload);
+  assert.equal([await page.textContent('#ended-time'), await page.textContent('#ended-billed')], [figures.time, figures.billed],
+    'the console words time and bill as protocol/ defines them (the terminal uses the same)');
   assert.ok(await page.isDisabled('#form-engineer_message button'));
   await shot(page, 'console-ended');
 });

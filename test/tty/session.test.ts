@@ -91,7 +91,7 @@ test('a whole session: engineer joins, chat, y / n / a answers, a file, output, 
   s = await t.waitFor('Rate Maria (1-5, Enter to skip):');
   assert.match(s, 'Session Summary\n───────────────\nEngineer: Maria');
   assert.match(s, /Time: \d+ (seconds?|minutes?)/);
-  assert.match(s, /Credits Used: \d+/);
+  assert.match(s, /Billed: \d+ minutes? with an engineer, \d+ credits?/);
   t.send('9', true);
   await t.waitFor('Please type a number from 1 to 5, or press Enter to skip.');
   t.send('5', true);

@@ -1,6 +1,7 @@
 // The end of a session: the summary of spec 4.3, then the 1-5 rating (Enter skips it).
 import type * as z from 'zod';
 import type { SessionSummary } from '../../../protocol/backend/events.js';
+import { summaryFigures } from '../../../protocol/backend/summary.js';
 import { RateSession } from '../../../protocol/methods/session.js';
 import { neutralize, neutralizeLine } from '../../../protocol/terminal-text.js';
 import type { AgentClient } from '../cli/client.js';
@@ -15,12 +16,6 @@ const REASONS: Record<Summary['reason'], string> = {
   credits_exhausted: 'your credits ran out (run: codevf topup 10)',
 };
 
-function duration(s: number): string {
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
-  const m = Math.round(s / 60);
-  return `${m} minute${m === 1 ? '' : 's'}`;
-}
-
 export function summaryText(io: Io, s: Summary): string {
   const c = io.out;
   return [
@@ -28,10 +23,9 @@ export function summaryText(io: Io, s: Summary): string {
     c.bold('Session Summary'),
     '───────────────',
     `Engineer: ${s.engineer ? neutralizeLine(s.engineer.name) : 'none joined'}`,
-    `Time: ${duration(s.durationSeconds)}`,
-    // As the backend bills them (the console shows the same figures): full minutes, and their credits.
-    `Minutes billed: ${s.minutes}`,
-    `Credits Used: ${s.creditsUsed}`,
+    `Time: ${summaryFigures(s).time}`,
+    // As the backend bills them; the console words them alike (both from protocol/backend/summary.ts).
+    `Billed: ${summaryFigures(s).billed}`,
     c.dim(`Ended: ${REASONS[s.reason]}`),
     '',
   ].join('\n');
