@@ -34,6 +34,12 @@ for (const f of await readdir(join(outDir, 'chunks'))) {
   const p = join(outDir, 'chunks', f);
   if (Date.now() - (await stat(p)).mtimeMs > 3_600_000) await rm(p, { force: true });
 }
+// The console's browser script (TypeScript, type-checked with the DOM types) becomes a string in the sandbox.
+const consoleJs = existsSync('backend/web/client/console.ts') ? (await build({
+  entryPoints: ['backend/web/client/console.ts'], bundle: true, write: false, platform: 'browser', format: 'iife',
+  target: 'es2020', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning',
+})).outputFiles[0].text : '';
+
 await Promise.all(entries.map(async ([src, out, opts = {}]) => {
   await build({
     entryPoints: [src],
@@ -46,7 +52,7 @@ await Promise.all(entries.map(async ([src, out, opts = {}]) => {
     target: 'node20',
     external,
     legalComments: 'none',
-    define: { __CODEVF_BUILD__: JSON.stringify(BUILD) },
+    define: { __CODEVF_BUILD__: JSON.stringify(BUILD), __CONSOLE_JS__: JSON.stringify(consoleJs) },
     // Less to parse at startup; identifiers keep their names so logged stack traces stay readable.
     minifyWhitespace: true,
     minifySyntax: true,

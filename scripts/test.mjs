@@ -16,6 +16,7 @@ function step(name, cmd, args) {
 step('build', process.execPath, ['scripts/build.mjs']);
 if (!only.length) {
   step('type-check (tsc --noEmit)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+  step('type-check the console browser script (DOM types)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'backend/web/client/tsconfig.json', '--noEmit']);
   step('schemas are up to date', process.execPath, ['--import', 'tsx', 'scripts/gen-schemas.ts', '--check']);
 }
 

@@ -1,7 +1,7 @@
 // The one stylesheet and the small page script (copy buttons, double-submit guard), served from memory so
-// the bundled sandbox needs no files next to it. The console's script lives in console-client.ts.
+// the bundled sandbox needs no files next to it. The console's script is client/console.ts, bundled into the
+// sandbox by scripts/build.mjs as __CONSOLE_JS__ (run from source without the build, the console has no script).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONSOLE_JS } from './console-client.js';
 import { ASSETS } from './layout.js';
 
 const CSS = `
@@ -64,6 +64,9 @@ document.addEventListener('submit', function (e) {
   if (f.hasAttribute('data-once')) { if (f.dataset.sent) { e.preventDefault(); return; } f.dataset.sent = '1'; }
 });
 `;
+
+declare const __CONSOLE_JS__: string | undefined;
+const CONSOLE_JS = typeof __CONSOLE_JS__ === 'string' ? __CONSOLE_JS__ : '';
 
 const files: Record<string, { type: string; body: string }> = {
   [ASSETS.css]: { type: 'text/css; charset=utf-8', body: CSS },
