@@ -17,7 +17,7 @@ export type UserConfig = z.infer<typeof UserConfig>;
 export const configPath = (env: NodeJS.ProcessEnv) => join(configDir(env), 'config.json');
 
 function invalid(path: string, why: string): RpcError {
-  return new RpcError(ErrorCode.InvalidParams, `${path} is not a valid codevf config (${why}). Fix or delete it.`, 'invalid_config', { path });
+  return new RpcError(ErrorCode.InvalidConfig, `${path} is not a valid codevf settings file (${why}). Fix or delete it.`, 'invalid_settings_file', { path });
 }
 
 export function readUserConfig(env: NodeJS.ProcessEnv): UserConfig {
