@@ -102,12 +102,15 @@ export const COMMANDS: CommandSpec[] = [
     options: `  --wait SECONDS   ask whether to keep waiting after this long without an engineer (default: 120)
 
 In the session: type a message and press Enter to chat. Requests from the engineer are answered with
-y (allow once), n (deny) or a (allow this exact command for the rest of the session; commands only).
-Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a terminal.`,
+y (allow once), n (deny) or a (allow this exact command for the rest of the session; commands only),
+one at a time in the order they came; text that is not an answer is never taken as one. While a request
+is open, Tab switches the input line to a chat message. The bottom line shows the engineer, rate, minutes,
+credits used, balance and connection. Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a terminal.`,
     strings: ['wait'],
     load: async () => (await import('../session/live.js')).fix },
   { name: 'sync', summary: "Record the 'codevf' branch and its HEAD commit with CodeVF", usage: 'codevf sync [--force] [--upload]',
-    options: `  --force    sync even with uncommitted changes (not recommended)
+    options: `  --force    sync even with uncommitted changes (not recommended); never with a never-share
+             file (.env, keys) committed on the branch
   --upload   also upload a snapshot of the code (when allowed by init)`,
     booleans: ['force', 'upload'],
     load: async () => (await import('../commands/sync.js')).sync },
