@@ -6,6 +6,7 @@ import { lifecycleNotifications, lifecycleRequests } from './methods/lifecycle.j
 import { projectRequests } from './methods/project.js';
 import { sessionNotifications, sessionRequests } from './methods/session.js';
 import { setupRequests } from './methods/setup.js';
+import { aiNotifications, aiRequests } from './methods/ai.js';
 
 /** The protocol by feature; `schemas/methods.json` records each method's group, so the agent can register
  *  every method at startup and build a group's zod declarations on its first call. */
@@ -13,7 +14,7 @@ export const groups = {
   lifecycle: { requests: lifecycleRequests, notifications: lifecycleNotifications },
   account: { requests: accountRequests, notifications: accountNotifications },
   project: { requests: projectRequests, notifications: [] },
-  session: { requests: sessionRequests, notifications: sessionNotifications },
+  session: { requests: [...sessionRequests, ...aiRequests], notifications: [...sessionNotifications, ...aiNotifications] },
   setup: { requests: setupRequests, notifications: [] },
 } as const satisfies Record<string, { requests: readonly AnyRequestDef[]; notifications: readonly AnyNotificationDef[] }>;
 export type Group = keyof typeof groups;
@@ -29,3 +30,4 @@ export * from './methods/account.js';
 export * from './methods/project.js';
 export * from './methods/session.js';
 export * from './methods/setup.js';
+export * from './methods/ai.js';

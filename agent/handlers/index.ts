@@ -55,7 +55,7 @@ export const features: Feature[] = [
     features: [(await import('./project.js')).project, (await import('./snapshot.js')).snapshot],
   })),
   lazy('session', async () => ({
-    defs: (await import('../../protocol/methods/session.js')).sessionRequests,
+    defs: [...(await import('../../protocol/methods/session.js')).sessionRequests, ...(await import('../../protocol/methods/ai.js')).aiRequests],
     features: [(await import('./session.js')).session],
   })),
   lazy('setup', async () => ({

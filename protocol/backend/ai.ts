@@ -2,18 +2,18 @@
 // engineer, and the hand-off that puts the task in the human queue. Every entry is redacted by the agent
 // before it is sent; the backend stores and shows it, nothing more.
 import * as z from 'zod';
+import { TaskMode } from '../project.js';
 import { endpoint } from './define.js';
 
-export const TaskMode = z.enum(['human', 'ai', 'hybrid'])
-  .describe('`human`: an engineer from the start; `ai`: an AI agent only; `hybrid`: an AI agent first, an engineer on hand-off.');
+export { TaskMode };
 export type TaskMode = z.infer<typeof TaskMode>;
 
 export const AiToolName = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, . _ or -');
 
 export const HandoffReason = z.enum([
-  'customer_asked', 'ai_exited', 'ai_failed', 'ai_gave_up', 'ai_refused', 'ai_out_of_budget', 'turn_limit', 'time_limit',
+  'customer_asked', 'ai_exited', 'ai_failed', 'ai_refused', 'ai_out_of_budget', 'turn_limit', 'time_limit',
   'ai_allowance_exhausted',
-]).describe('Why the task went to a human: the customer asked, the AI agent exited, failed, gave up, refused, ran out of budget, '
+]).describe('Why the task went to a human: the customer asked, the AI agent exited, failed, refused (gave up), ran out of budget, '
   + 'a turn or time limit passed, or the free AI allowance was used up.');
 export type HandoffReason = z.infer<typeof HandoffReason>;
 

@@ -1,5 +1,6 @@
 // Project registration, branch sync and repository snapshots.
 import * as z from 'zod';
+import { AllowedTool } from '../project.js';
 import { endpoint, Id, Timestamp } from './define.js';
 
 export const SNAPSHOT_SHA256_HEADER = 'x-content-sha256';
@@ -9,7 +10,7 @@ export const ProjectInitRequest = z.object({
   type: z.string().min(1).max(50).describe('Detected project type, e.g. `node`, `go`, `python`.'),
   testCommand: z.string().max(500).optional(),
   buildCommand: z.string().max(500).optional(),
-  allowedAiTools: z.array(z.enum(['claude', 'gemini', 'gpt'])).default([]),
+  allowedAiTools: z.array(AllowedTool).max(50).default([]),
   uploadCode: z.boolean().default(false).describe('Customer agreed to upload snapshots.'),
   codevfBranchOnly: z.boolean().default(true).describe('Engineers see only the `codevf` branch.'),
 });

@@ -1,7 +1,7 @@
 // Which project: detection, `init` (.codevf/config.json + registration), `sync` (git state), snapshot upload.
 import * as z from 'zod';
 import { defineRequest } from '../define.js';
-import { AiTool, ProjectConfig, ProjectDetection } from '../project.js';
+import { AllowedTool, ProjectConfig, ProjectDetection } from '../project.js';
 
 const Cwd = z.string().optional().describe("Folder to act in; default: the agent's working folder.");
 const WorkDoneToken = z.union([z.string(), z.number()]).optional().describe('Token for `$/progress` notifications.');
@@ -28,7 +28,7 @@ export const Init = defineRequest({
     name: z.string().min(1).optional().describe('Project name; default: the folder name.'),
     testCommand: z.string().nullable().optional(),
     buildCommand: z.string().nullable().optional(),
-    allowedTools: z.array(AiTool).optional(),
+    allowedTools: z.array(AllowedTool).optional(),
     uploadCode: z.boolean().optional().describe('Customer agrees to snapshot uploads.'),
     branchMode: z.enum(['codevf', 'any']).optional(),
   }),

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { defineNotification, defineRequest } from '../define.js';
 import { BillingUpdate, CommandOutcome, EngineerConnected, EngineerDisconnected, EngineerMessage, SessionSummary } from '../backend/events.js';
 import { note, RequestId, TaskId } from './common.js';
+import { TaskMode } from '../project.js';
 import {
   ApproveCommand, PendingRequest, RequestCommandNote, RequestFileNote, RequestResolved, ScreenshareRequestNote, UploadFile,
 } from './requests.js';
@@ -17,9 +18,14 @@ export const CreateTask = defineRequest({
   params: z.object({
     description: z.string().min(1).max(4000).describe('The issue, in the customer\'s words.'),
     cwd: z.string().optional().describe('Project folder (commands run in its root); default: the agent\'s working folder.'),
+    mode: TaskMode.optional().describe('Default: the project config\'s `mode`, else `human`.'),
+    aiTool: z.string().optional().describe('The AI agent for `ai` and `hybrid` (one of the project\'s `allowedTools`); default the first.'),
   }),
-  result: z.object({ taskId: TaskId, status: z.enum(['open', 'active', 'ended']) }),
-  errors: ['auth_required', 'network_unreachable', 'folder_not_found', 'not_a_folder', 'session_active'],
+  result: z.object({ taskId: TaskId, status: z.enum(['open', 'active', 'ended']),
+    mode: TaskMode.optional().describe('The mode the task started in.'),
+    aiTool: z.string().nullable().optional().describe('The AI agent started, when one was.') }),
+  errors: ['auth_required', 'network_unreachable', 'folder_not_found', 'not_a_folder', 'session_active', 'ai_tool_not_allowed', 'ai_tool_unknown',
+    'ai_allowance_exhausted'],
   examples: [{ params: { description: 'users cannot log in' }, result: { taskId: 't_1', status: 'open' } }],
 });
 

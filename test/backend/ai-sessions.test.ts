@@ -53,9 +53,9 @@ test('no credits are charged while only the AI works', async () => {
 test('the hand-off stores the transcript as events, puts the task in the queue, and billing starts when the engineer joins', async () => {
   const bad = await post(sb, t.handoff.path(hybridId), { reason: 'customer_asked', transcript: [{ type: 'shell', text: 'rm -rf /' }] });
   assert.equal([bad.status, bad.body.error.code], [400, 'invalid_body']);
-  const r = await post(sb, t.handoff.path(hybridId), { reason: 'ai_gave_up', detail: 'the AI stopped', transcript });
+  const r = await post(sb, t.handoff.path(hybridId), { reason: 'ai_refused', detail: 'the AI stopped', transcript });
   assert.is(r.status, 200, JSON.stringify(r.body));
-  assert.equal(r.body, { reason: 'ai_gave_up', detail: 'the AI stopped', aiTool: 'opencode', entries: 5 });
+  assert.equal(r.body, { reason: 'ai_refused', detail: 'the AI stopped', aiTool: 'opencode', entries: 5 });
   const again = await post(sb, t.handoff.path(hybridId), { reason: 'customer_asked', transcript: [] });
   assert.equal([again.status, again.body.error.code], [409, 'already_handed_off']);
   assert.ok((await queue()).includes(hybridId));
@@ -68,7 +68,7 @@ test('the hand-off stores the transcript as events, puts the task in the queue, 
   const handoff = await sock.waitFor('handoff');
   const entries = sock.events.filter((e) => e.type === 'ai_transcript').map((e) => e.payload);
   assert.equal(entries, transcript);
-  assert.is(handoff.payload.reason, 'ai_gave_up');
+  assert.is(handoff.payload.reason, 'ai_refused');
   const before = await balance();
   const customer = await TaskSocket.open(sb.url + t.events.path(hybridId), sb.customerToken);
   closers.push(customer);
