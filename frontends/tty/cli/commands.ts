@@ -98,15 +98,21 @@ export const COMMANDS: CommandSpec[] = [
   --branch-mode MODE     codevf: engineers see only the codevf branch (default); any: every branch`,
     strings: ['name', 'test-command', 'build-command', 'ai-tools', 'branch-mode'], booleans: ['yes', 'upload'],
     load: async () => (await import('../commands/init.js')).init },
-  { name: 'fix', summary: 'Start a live session with an engineer about an issue', usage: 'codevf fix "<issue description>" [--wait SECONDS]',
+  { name: 'fix', summary: 'Start a live session with an engineer (or an AI agent first) about an issue',
+    usage: 'codevf fix "<issue description>" [--ai | --hybrid] [--ai-tool NAME] [--wait SECONDS]',
     options: `  --wait SECONDS   ask whether to keep waiting after this long without an engineer (default: 120)
+  --ai             an AI agent only (free within a daily allowance); /human asks for an engineer
+  --hybrid         an AI agent first, a human engineer when it gives up, fails or you type /human
+  --ai-tool NAME   which AI agent (one of the project's allowedTools; default the first)
+  Without --ai/--hybrid the project's "mode" applies (human when unset).
 
 In the session: type a message and press Enter to chat. Requests from the engineer are answered with
 y (allow once), n (deny) or a (allow this exact command for the rest of the session; commands only),
 one at a time in the order they came; text that is not an answer is never taken as one. While a request
 is open, Tab switches the input line to a chat message. The bottom line shows the engineer, rate, minutes,
-credits used, balance and connection. Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a terminal.`,
-    strings: ['wait'],
+credits used, balance and connection. An AI agent's requests are asked exactly the same way; /human hands
+an AI session to an engineer. Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a terminal.`,
+    strings: ['wait', 'ai-tool'], booleans: ['ai', 'hybrid'],
     load: async () => (await import('../session/live.js')).fix },
   { name: 'sync', summary: "Record the 'codevf' branch and its HEAD commit with CodeVF", usage: 'codevf sync [--force] [--upload]',
     options: `  --force    sync even with uncommitted changes (not recommended); never with a never-share

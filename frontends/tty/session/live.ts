@@ -5,10 +5,11 @@ import {
   EngineerMessageNote, SendMessage, SessionEndNote,
 } from '../../../protocol/methods/session.js';
 import type { AgentClient } from '../cli/client.js';
-import { str, type Ctx } from '../cli/context.js';
+import { bool, str, type Ctx } from '../cli/context.js';
 import { CliError, usage } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
 import { processTerminal, type Terminal } from '../cli/term.js';
+import { AiView } from './ai.js';
 import { askRating, summaryText, type Summary } from './end.js';
 import { box, width } from './layout.js';
 import { Requests } from './requests.js';
@@ -29,8 +30,11 @@ export async function fix(ctx: Ctx) {
   if (!description) throw usage('Describe the issue.\nFor example: codevf fix "users cannot log in"');
   const wait = str(ctx, 'wait') ?? '120';
   if (!/^[1-9]\d*$/.test(wait)) throw usage('--wait must be a whole number of seconds, 1 or more.');
+  if (bool(ctx, 'ai') && bool(ctx, 'hybrid')) throw usage('Choose one of --ai and --hybrid.');
+  const mode = bool(ctx, 'ai') ? 'ai' : bool(ctx, 'hybrid') ? 'hybrid' : undefined;
+  const aiTool = str(ctx, 'ai-tool');
   const agent = await ctx.agent({ approvals: true, openBrowser: true });
-  return new LiveSession(ctx.io, agent, processTerminal(), Number(wait) * 1000).run(description);
+  return new LiveSession(ctx.io, agent, processTerminal(), Number(wait) * 1000).run(description, { mode, aiTool });
 }
 
 class LiveSession {
@@ -48,10 +52,11 @@ class LiveSession {
   private finished = false;
   private agentDied = false;
   private finish!: () => void;
+  private ai!: AiView;
 
   constructor(private io: Io, private agent: AgentClient, private term: Terminal, private waitMs: number) { this.askAt = Date.now() + waitMs; }
 
-  async run(description: string): Promise<Summary | null> {
+  async run(description: string, opts: { mode?: 'ai' | 'hybrid'; aiTool?: string } = {}): Promise<Summary | null> {
     const done = new Promise<void>((r) => { this.finish = () => { this.finished = true; r(); }; });
     void this.agent.exited.then(() => { if (!this.finished) { this.agentDied = true; this.finish(); } });
     this.screen = new Screen(this.io, this.term);
@@ -59,7 +64,7 @@ class LiveSession {
     this.screen.onChat = (t) => void this.chat(t);
     this.screen.statusLine = (cols, open) => statusLine(this.io.out, this.state, cols, open);
     this.listen();
-    this.screen.print(`${this.io.out.bold('Engineer connecting...')} ${this.io.out.dim('(Ctrl+C to stop)')}`);
+    this.screen.print(`${this.io.out.bold(opts.mode ? 'Starting the AI agent...' : 'Engineer connecting...')} ${this.io.out.dim('(Ctrl+C to stop)')}`);
     void this.agent.request(GetBalance, {}).then((r) => {
       this.state.perMinute = r.rates.creditsPerMinute;
       this.state.balance ??= r.balance;
@@ -68,8 +73,10 @@ class LiveSession {
     }, () => undefined);
     const tick = setInterval(() => this.tick(), 250);
     try {
-      const t = await this.agent.request(CreateTask, { description });
+      const t = await this.agent.request(CreateTask, { description, ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.aiTool ? { aiTool: opts.aiTool } : {}) });
       this.taskId = t.taskId;
+      if (t.mode === 'human' && opts.mode) this.screen.print(this.io.out.yellow('No AI session: a human engineer takes this task.'));
+      if (t.mode !== 'human' && t.aiTool) this.askAt = Infinity; // no "keep waiting?" while the AI works
       this.tick();
       if (this.ending) this.finish();
       await done;
@@ -87,6 +94,8 @@ class LiveSession {
     const { agent, io } = this;
     const c = io.out;
     new Requests(io, agent, this.screen).listen(this.ours);
+    this.ai = new AiView(io, agent, this.screen, () => { this.askAt = Date.now() + this.waitMs; this.tick(); });
+    this.ai.listen(this.ours);
     agent.on(EngineerConnectedNote, (e) => { if (this.ours(e.taskId)) this.connected(e.engineer); });
     agent.on(EngineerDisconnectedNote, (e) => {
       if (!this.ours(e.taskId)) return;
@@ -158,7 +167,8 @@ class LiveSession {
   /** The status line (spinner, time waited), and the keep-waiting question once the wait passes --wait. */
   private tick(): void {
     if (this.ending) return;
-    if (!this.state.engineer) {
+    this.state.ai = this.ai.status();
+    if (!this.state.engineer && !this.state.ai) {
       this.state.waiting = { frame: SPINNER[Math.floor(Date.now() / 250) % SPINNER.length], waited: mmss(Date.now() - this.startedAt) };
       if (this.taskId && Date.now() >= this.askAt && !this.screen.hasQuestion('keep-waiting')) this.askKeepWaiting();
     }
@@ -190,6 +200,7 @@ class LiveSession {
     if (!this.taskId) { this.screen.print(c.dim('One moment: the session is still starting.')); return; }
     if (this.ending) return;
     this.message(c.bold(c.cyan('You:')), neutralize(text));
+    if (text === '/human') { await this.ai.human(this.taskId); return; }
     try {
       const r = await this.agent.request(SendMessage, { taskId: this.taskId, text });
       if (r.queued) this.screen.print(c.dim('(queued: it is sent when the connection is back)'));

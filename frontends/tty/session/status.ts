@@ -7,6 +7,8 @@ export interface SessionState {
   /** Spinner frame and time waited, while no engineer has joined. */
   waiting: { frame: string; waited: string } | null;
   engineer: { name: string; title: string | null } | null;
+  /** While an AI agent works (AI and hybrid modes): who it is and its state. */
+  ai?: string | null;
   away: boolean;
   perMinute: number | null;
   minutes: number;
@@ -29,7 +31,7 @@ export function statusLine(c: Colors, s: SessionState, cols: number, open: numbe
   if (s.ending) return c.dim(s.ended ? 'session ended' : 'ending the session...');
   const who = s.engineer
     ? c.bold(`${s.engineer.name}${s.engineer.title ? ` (${s.engineer.title})` : ''}${s.away ? ' (away)' : ''}`)
-    : `${s.waiting?.frame ?? ''} waiting for an engineer ${s.waiting?.waited ?? ''}`.trim();
+    : s.ai ? c.blue(s.ai) : `${s.waiting?.frame ?? ''} waiting for an engineer ${s.waiting?.waited ?? ''}`.trim();
   const short = s.engineer ? c.bold(`${s.engineer.name}${s.away ? ' (away)' : ''}`) : `${s.waiting?.frame ?? ''} waiting ${s.waiting?.waited ?? ''}`.trim();
   const net = `${CONNECTION[s.connection]}${s.connection === 'reconnecting' && s.attempt ? ` (attempt ${s.attempt})` : ''}`;
   const balance = s.balance === null ? '' : s.lowBalance ? c.bold(c.red(`balance ${s.balance} LOW`)) : `balance ${s.balance}`;
