@@ -20,6 +20,8 @@ export const PolicyFile = z.strictObject({
   allowCommands: z.array(z.union([Command, z.strictObject({ command: Command, cwd: Folder })])).default([]),
   /** Globs (relative to the project root; `*` within a folder, `**` across folders) of files the engineer may read. */
   allowFiles: z.array(z.string().min(1)).default([]),
+  /** Globs of files a requester may change (write requests); none by default, so every change is denied. */
+  allowWrites: z.array(z.string().min(1)).default([]),
 });
 
 export type PolicyFile = z.output<typeof PolicyFile>;
@@ -39,16 +41,23 @@ const byKind = {
     const plain = !path.isAbsolute(rel) && !/^[a-z]:/i.test(rel) && !rel.split('/').includes('..');
     return plain && p.files.some((re) => re.test(rel)) ? allowed(name) : { decision: 'deny', reason: `Denied: the policy ${name} does not allow this file.` };
   },
+  write: (p, r, _root, name) => {
+    const rel = normal(r.path);
+    const plain = !path.isAbsolute(rel) && !/^[a-z]:/i.test(rel) && !rel.split('/').includes('..');
+    return plain && p.writes.some((re) => re.test(rel)) ? allowed(name) : { decision: 'deny', reason: `Denied: the policy ${name} does not allow changes to this file.` };
+  },
 } satisfies { [K in AskedKind]: (p: ApprovalPolicy, r: PendingOf<K>, root: string, name: string) => PolicyDecision };
 
 /** Decides engineer requests from a validated policy file; anything not listed is denied. */
 export class ApprovalPolicy {
   readonly commands: Set<string>;
   readonly files: RegExp[];
+  readonly writes: RegExp[];
 
   constructor(readonly file: string, policy: PolicyFile) {
     this.commands = new Set(policy.allowCommands.map((c) => typeof c === 'string' ? key(c, '') : key(c.command, c.cwd)));
     this.files = policy.allowFiles.map(globToRegExp);
+    this.writes = policy.allowWrites.map(globToRegExp);
   }
 
   /** `root` is the project root; the request's folder and path were already checked to lie inside it. */

@@ -60,7 +60,11 @@ export const AcpToolKind = z.enum(['read', 'edit', 'delete', 'move', 'search', '
 export const AcpToolStatus = z.enum(['pending', 'in_progress', 'completed', 'failed']);
 
 const TextBlock = z.object({ type: z.literal('text'), text: z.string() });
-export const AcpToolContent = z.object({ type: z.literal('content'), content: TextBlock });
+export const AcpToolContent = z.union([
+  z.object({ type: z.literal('content'), content: TextBlock }),
+  /** ACP's diff view: editors show old and new text side by side. */
+  z.object({ type: z.literal('diff'), path: z.string(), oldText: z.string().nullable(), newText: z.string() }),
+]);
 
 /** The `session/update` variants this agent sends. */
 export const AcpSessionUpdate = z.discriminatedUnion('sessionUpdate', [

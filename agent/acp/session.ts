@@ -6,13 +6,13 @@ import { AcpPermissionResponse, type AcpSessionUpdate, type AcpStopReason } from
 import type { AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  ApproveCommand, askedKinds, BillingUpdateNote, CommandFinished, CommandOutputNote, ConnectionState, EndSession, EngineerConnectedNote,
+  ApproveCommand, ApproveWrite, askedKinds, BillingUpdateNote, CommandFinished, CommandOutputNote, ConnectionState, EndSession, EngineerConnectedNote,
   EngineerDisconnectedNote, EngineerMessageNote, ListPendingRequests, PendingRequest, requestKinds, RequestResolved,
   ScreenshareRequestNote, SendMessage, SessionEndNote, UploadFile, type AskedKind,
 } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
 import { neutralize } from '../../protocol/terminal-text.js';
-import { acpKind, decisionFor, neverShareRefusal, outputBlock, permissionOptions, requestDetails, requestTitle, text, type Decision } from './translate.js';
+import { acpKind, decisionFor, neverShareRefusal, outputBlock, permissionOptions, requestContent, requestDetails, requestTitle, text, type Decision } from './translate.js';
 import { Turn } from './turn.js';
 
 type Pending = z.infer<typeof PendingRequest>;
@@ -141,7 +141,7 @@ export class AcpSession {
     const locations = k.locations(r);
     const shown = this.send({
       sessionUpdate: 'tool_call', toolCallId: r.requestId, title: requestTitle(r), kind: k.toolKind,
-      status: 'pending', content: [text(requestDetails(r))],
+      status: 'pending', content: requestContent(r),
       ...(locations.length ? { locations } : {}),
       rawInput: k.rawInput(r),
     });
@@ -167,7 +167,7 @@ export class AcpSession {
       const answer = AcpPermissionResponse.safeParse(await this.env.requestPermission({
         sessionId: this.sessionId,
         toolCall: { toolCallId: r.requestId, title: requestTitle(r), kind: acpKind(r).toolKind, status: 'pending',
-          content: [text(requestDetails(r))] },
+          content: requestContent(r) },
         options: permissionOptions(r),
       }));
       if (answer.success && answer.data.outcome.outcome === 'selected') optionId = String(answer.data.outcome.optionId);
@@ -210,6 +210,11 @@ export class AcpSession {
           await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'completed',
             content: [text(`Shared \`${res.path}\` (${res.size} bytes${res.redactions ? `, ${res.redactions} secrets redacted` : ''}).`)] });
         }
+        return;
+      }
+      case 'write': {
+        const res = await this.env.call(ApproveWrite, { requestId: r.requestId, decision: d.decision });
+        if (res.written) await this.send({ sessionUpdate: 'tool_call_update', toolCallId: r.requestId, status: 'completed', content: [text(`Wrote \`${res.path}\`.`)] });
         return;
       }
       default: return assertNever(d);

@@ -42,7 +42,8 @@ export function promptText(blocks: z.infer<typeof AcpContentBlock>[]): string {
 type Pick = string;
 export type Decision =
   | { kind: 'command'; decision: 'allow' | 'deny'; scope: 'once' | 'session' }
-  | { kind: 'file'; decision: 'allow' | 'deny'; override: boolean };
+  | { kind: 'file'; decision: 'allow' | 'deny'; override: boolean }
+  | { kind: 'write'; decision: 'allow' | 'deny' };
 
 /** How one kind of request looks in ACP: tool kind, title, details, options, and the answer an option means. */
 interface AcpKind<K extends AskedKind> {
@@ -52,13 +53,17 @@ interface AcpKind<K extends AskedKind> {
   details(r: PendingOf<K>): string[];
   rawInput(r: PendingOf<K>): Record<string, unknown>;
   locations(r: PendingOf<K>): Array<{ path: string }>;
+  /** Content blocks beyond the text details (a write's diff view). */
+  extra(r: PendingOf<K>): AcpToolContent[];
   options(r: PendingOf<K>): AcpPermissionOption[];
   /** The CodeVF answer for an offered option (anything not offered was already turned into a denial). */
   decide(r: PendingOf<K>, pick: Pick): Extract<Decision, { kind: K }>;
 }
 
 const deny = { optionId: Option.deny, name: 'Deny', kind: 'reject_once' as const };
-const who = (r: { engineer: string | null }) => r.engineer ?? 'The engineer';
+/** Who asks, never ambiguous: the AI agent is named as an AI. */
+const who = (r: { engineer: string | null; requester: Pending['requester'] }) => r.requester.type === 'ai'
+  ? `${r.requester.name ?? 'The AI agent'} (AI)` : r.engineer ?? r.requester.name ?? 'The engineer';
 
 export const acpKinds = {
   command: {
@@ -67,6 +72,7 @@ export const acpKinds = {
     details: (r) => [`${who(r)} asks to run:`, fenceFor(r.command), r.command, fenceFor(r.command), `in ${r.workingDirectory}`],
     rawInput: (r) => ({ command: r.command, cwd: r.workingDirectory, engineer: r.engineer, reason: r.reason }),
     locations: (r) => [{ path: r.workingDirectory }],
+    extra: () => [],
     options: (r) => {
       const opts: AcpPermissionOption[] = [{ optionId: Option.allowOnce, name: 'Allow once', kind: 'allow_once' }];
       // Chaining or redirection: once only, as approveCommand refuses scope "session" for it.
@@ -84,9 +90,23 @@ export const acpKinds = {
     details: (r) => [`${who(r)} asks for the file \`${r.path}\`.`, ...(r.neverShare ? [`This file is on the never-share list: ${r.neverShare}.`] : [])],
     rawInput: (r) => ({ path: r.path, engineer: r.engineer, reason: r.reason }),
     locations: () => [],
+    extra: () => [],
     // An editor that auto-approves reads would pick any allow option: a never-share file gets none (see neverShareRefusal).
     options: (r) => r.neverShare ? [deny] : [{ optionId: Option.allowOnce, name: 'Share this file', kind: 'allow_once' }, deny],
     decide: (_r, pick) => ({ kind: 'file', decision: pick === Option.allowOnce ? 'allow' : 'deny', override: false }),
+  },
+  write: {
+    toolKind: 'edit',
+    title: (r) => `${r.newFile ? 'Create' : 'Edit'} ${r.path}`,
+    details: (r) => {
+      const f = fenceFor(r.diff);
+      return [`${who(r)} proposes a change to \`${r.path}\`${r.newFile ? ' (a new file)' : ''}:`, `${f}diff`, r.diff.replace(/\n$/, ''), f, `diff sha256 ${r.diffSha256.slice(0, 12)}…`];
+    },
+    rawInput: (r) => ({ path: r.path, diffSha256: r.diffSha256, requester: r.requester, reason: r.reason }),
+    locations: (r) => [{ path: r.absolutePath }],
+    extra: (r) => [{ type: 'diff', path: r.absolutePath, oldText: r.before, newText: r.after }],
+    options: () => [{ optionId: Option.allowOnce, name: 'Apply this change', kind: 'allow_once' }, deny],
+    decide: (_r, pick) => ({ kind: 'write', decision: pick === Option.allowOnce ? 'allow' : 'deny' }),
   },
 } satisfies { [K in AskedKind]: AcpKind<K> };
 
@@ -113,6 +133,11 @@ export const text = (t: string): AcpToolContent => ({ type: 'content', content: 
 export function neverShareRefusal(path: string, why: string): string {
   return `Not shared: \`${path}\` is on the never-share list (${why}). From an editor it is always refused. `
     + 'To share it, run the session in a terminal with `codevf fix "<issue>"`, where you can send it after a warning.';
+}
+
+/** The tool call's content: the details as text, then any view of its own (a write's diff). */
+export function requestContent(r: Pending): AcpToolContent[] {
+  return [text(requestDetails(r)), ...acpKind(r).extra(r)];
 }
 
 /** What the permission prompt shows: the exact command or path, folder, engineer and reason. */

@@ -50,6 +50,9 @@ export class AiSession {
 
   constructor(private d: AiSessionDeps) {}
 
+  /** The AI agent is up (or starting) and takes messages. */
+  get running(): boolean { return !this.stopping && !this.handedOff; }
+
   private get who() { return { taskId: this.d.taskId, aiTool: this.d.chosen.name, aiTitle: this.d.chosen.title }; }
   private state(state: 'starting' | 'ready' | 'working' | 'stopped', detail: string | null = null) {
     return this.d.notify(AiStateNote, { ...this.who, state, detail });

@@ -3,8 +3,9 @@
 import { routes } from '../../protocol/backend/index.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  ApproveCommand, CancelCommand, CreateTask, EndSession, ListPendingRequests, RateSession, ResumeTask, SendMessage, UploadFile,
+  ApproveCommand, ApproveWrite, CancelCommand, CreateTask, EndSession, ListPendingRequests, RateSession, ResumeTask, SendMessage, UploadFile,
 } from '../../protocol/methods/session.js';
+import { Escalate } from '../../protocol/methods/ai.js';
 import type { Feature } from '../context.js';
 import { getServices } from '../services.js';
 import { shareUnasked } from '../session/kinds/file.js';
@@ -17,8 +18,8 @@ export const session: Feature = (router, agent) => {
   const sessions = new Sessions(agent);
 
   router.on(CreateTask, async (p) => {
-    const s = await sessions.create(p.description, p.cwd);
-    return { taskId: s.taskId, status: s.status };
+    const { s, task } = await sessions.create(p.description, p.cwd, { mode: p.mode, aiTool: p.aiTool });
+    return { taskId: s.taskId, status: s.status, mode: task.mode, aiTool: task.aiTool };
   });
 
   router.on(ResumeTask, async (p) => {
@@ -29,12 +30,27 @@ export const session: Feature = (router, agent) => {
   router.on(SendMessage, async (p) => {
     const s = sessions.get(p.taskId);
     if (s.ended) throw new RpcError(ErrorCode.Conflict, `Task ${p.taskId} has ended; start a new one with createTask.`, 'session_ended');
+    // While the AI agent works, the customer talks to it: the message is its next prompt, not sent to the backend.
+    if (s.ai && !s.ai.handedOff) {
+      if (!s.ai.running) throw new RpcError(ErrorCode.Conflict, 'The AI agent has stopped; ask for a human engineer with escalate (/human).', 'ai_stopped');
+      s.ai.say(p.text);
+      return { queued: false, seq: null };
+    }
     const delivered = s.outbox.enqueue('sendMessage', { text: p.text });
     const timeout = new Promise<'queued'>((r) => setTimeout(() => r('queued'), SEND_WAIT_MS).unref());
     const r = await Promise.race([delivered, timeout]);
     if (r instanceof RpcError) throw r;
     return r === 'queued' ? { queued: true, seq: null } : { queued: false, seq: r.seq };
   });
+
+  router.on(Escalate, async (p) => {
+    const s = sessions.get(p.taskId);
+    if (!s.ai) throw new RpcError(ErrorCode.Conflict, `Task ${p.taskId} is not an AI session; an engineer is already asked for.`, 'not_an_ai_session');
+    const r = await s.ai.handoff('customer_asked', p.detail ?? null);
+    return { taskId: p.taskId, ...r };
+  });
+
+  router.on(ApproveWrite, (p) => sessions.byRequest(p.requestId).requests.answer('write', p));
 
   router.on(ApproveCommand, (p) => sessions.byRequest(p.requestId).requests.answer('command', p));
 

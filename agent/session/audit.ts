@@ -1,13 +1,14 @@
 // `.codevf/audit.jsonl`: one JSON line per request, decision, command end and file sent, appended in order.
 // Opened in append mode only (never truncated or rewritten), 0600: it names commands and paths.
 import { appendOwnFile } from '../project/own-dir.js';
-import type { DecidedBy, RequestKind } from '../../protocol/methods/requests.js';
+import type { DecidedBy, Requester, RequestKind } from '../../protocol/methods/requests.js';
 import type { Logger } from '../log.js';
 
 export type { DecidedBy };
 
 export interface AuditEntry {
-  event: 'request' | 'decision' | 'command_started' | 'command_finished' | 'file_sent' | 'file_refused' | 'session_end';
+  event: 'request' | 'decision' | 'command_started' | 'command_finished' | 'file_sent' | 'file_refused' | 'file_written' | 'session_end'
+    | 'ai_started' | 'ai_stopped' | 'handoff';
   taskId: string;
   requestId?: string;
   kind?: RequestKind;
@@ -15,6 +16,12 @@ export interface AuditEntry {
   cwd?: string;
   path?: string;
   engineer?: string | null;
+  /** Who asked: the engineer or the AI agent (and which). */
+  requester?: Requester;
+  /** SHA-256 of the unified diff shown for a write request. */
+  diffSha256?: string;
+  /** The AI agent (its allowedTools name), for ai_started / ai_stopped / handoff. */
+  aiTool?: string;
   decision?: 'allow' | 'deny';
   decidedBy?: DecidedBy;
   scope?: 'once' | 'session';

@@ -1,7 +1,9 @@
 // The agent's sessions: createTask starts one, resumeTask loads one from `.codevf/session.json`.
 // One live session per project folder (the file holds one task); a new task needs the old one ended.
 import path from 'node:path';
-import { routes } from '../../protocol/backend/index.js';
+import type { z } from 'zod';
+import { routes, type ResponseOf } from '../../protocol/backend/index.js';
+import type { TaskMode as Mode } from '../../protocol/project.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { AgentContext } from '../context.js';
 import { findProjectRoot, readProjectConfig } from '../project/config.js';
@@ -9,11 +11,16 @@ import { inspectOwnDir } from '../project/own-dir.js';
 import { ProjectFiles } from '../security/safe-file.js';
 import { getServices } from '../services.js';
 import { hostKey } from '../auth/store.js';
+import { chooseAiAgent } from '../ai/tools.js';
+import { startAi } from './ai-start.js';
 import { sessionBackend, type SessionBackend } from './backend.js';
 import { sessionConfig } from './config.js';
 import { reapOrphans } from './orphans.js';
 import { Session } from './session.js';
 import { readSessionFile, type SessionFile } from './store.js';
+
+type Task = ResponseOf<typeof routes.tasks.create>;
+type TaskMode = z.infer<typeof Mode>;
 
 export class Sessions {
   private byTask = new Map<string, Session>();
@@ -64,19 +71,24 @@ export class Sessions {
     return s;
   }
 
-  async create(description: string, cwd?: string): Promise<Session> {
+  async create(description: string, cwd?: string, ai: { mode?: TaskMode; aiTool?: string } = {}): Promise<{ s: Session; task: Task }> {
     const root = await this.root(cwd);
     const live = this.byRoot.get(root);
     if (live && !live.ended) {
       throw new RpcError(ErrorCode.Conflict, `Task ${live.taskId} is still live in ${root}; end it with endSession first.`, 'session_active', { taskId: live.taskId });
     }
     // No config: a session without a project. An invalid one is an error naming the field, never ignored.
-    const projectId = await readProjectConfig(root).then((c) => c.projectId, (err) => {
-      if (err instanceof RpcError && err.code === ErrorCode.NoProject) return undefined;
+    const config = await readProjectConfig(root).catch((err) => {
+      if (err instanceof RpcError && err.code === ErrorCode.NoProject) return null;
       throw err;
     });
+    const projectId = config?.projectId;
+    const mode = ai.mode ?? config?.mode ?? 'human';
+    // The AI agent is chosen (and refused when not allowed) before anything is created.
+    const chosen = mode === 'human' ? null : await chooseAiAgent(ai.aiTool, config?.allowedTools ?? [], this.agent.options.env);
     const { backend, host } = await this.backend(null);
-    const task = await backend.call(routes.tasks.create, { body: { issue: description, ...(projectId ? { projectId } : {}) } });
+    const task = await backend.call(routes.tasks.create, { body: { issue: description, ...(projectId ? { projectId } : {}), mode,
+      ...(chosen ? { aiTool: chosen.name } : {}) } });
     const s = await this.open(root, {
       version: 1, taskId: task.taskId, host, status: task.status, lastSeq: 0, engineer: task.engineer?.name ?? null,
       pending: [], sessionRules: [], outbox: [], running: [], updatedAt: new Date().toISOString(),
@@ -84,7 +96,8 @@ export class Sessions {
     s.saver.schedule();
     await s.saver.flush();
     s.start();
-    return s;
+    if (chosen) startAi(s, task, chosen, config, description);
+    return { s, task };
   }
 
   async resume(taskId: string | undefined, cwd?: string): Promise<Session> {

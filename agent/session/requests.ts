@@ -4,15 +4,19 @@
 // engineer), the audit log and the front end. What a request *is* lives in its kind module (kinds/).
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  requestKinds, RequestResolved, type AskedKind, type DecidedBy, type PendingRequest, type Refusal, type RequestKind,
+  requestKinds, RequestResolved, type AskedKind, type DecidedBy, type PendingRequest, type Refusal, type Requester, type RequestKind,
 } from '../../protocol/methods/requests.js';
 import type { ApprovalPolicy } from '../policy.js';
 import { askedModule, kindModules } from './kinds/index.js';
-import type { AnswerParams, AnswerResult, Decision, EngineerAsk, KindDeps, Settle } from './kinds/kind.js';
+import type { AnswerParams, AnswerResult, Decision, EngineerAsk, KindDeps, Settle, TaskSink } from './kinds/kind.js';
 import type { Delivery } from './outbox.js';
 import type { StoredRequest } from './store.js';
 
-interface Entry { seq: number; request: PendingRequest; timer?: NodeJS.Timeout; settled?: boolean }
+interface Entry { seq: number; request: PendingRequest; timer?: NodeJS.Timeout; settled?: boolean; origin?: Origin }
+
+/** A request made on this machine (by the AI agent) rather than by an engineer through the backend: who asks,
+ *  and where its decision, output or file go instead of the task's outbox. Never saved: it dies with the AI. */
+export interface Origin { requester: Requester; sink: TaskSink }
 
 export interface LifecycleDeps extends KindDeps {
   /** A person can answer only through a front end that declared `capabilities.approvals` in initialize. */
@@ -37,45 +41,52 @@ export class Requests {
     for (const st of stored) this.pending.set(st.request.requestId, { seq: st.seq, request: st.request });
   }
 
-  stored(): StoredRequest[] { return [...this.pending.values()].map((e) => ({ seq: e.seq, request: e.request })); }
+  stored(): StoredRequest[] { return [...this.pending.values()].filter((e) => !e.origin).map((e) => ({ seq: e.seq, request: e.request })); }
   list(): PendingRequest[] { return [...this.pending.values()].map((e) => e.request); }
   holds(requestId: string): boolean { return this.pending.has(requestId); }
 
-  private base(engineer: string | null) {
+  private base(engineer: string | null, origin?: Origin) {
     const now = Date.now();
-    return { taskId: this.d.taskId, engineer, receivedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + this.d.cfg.approvalTimeoutMs).toISOString() };
+    return { taskId: this.d.taskId, engineer: origin ? null : engineer,
+      requester: origin?.requester ?? { type: 'engineer' as const, name: engineer, tool: null },
+      receivedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.d.cfg.approvalTimeoutMs).toISOString() };
   }
 
-  /** An engineer's request arrived (backend event `kind`'s event). */
-  async onRequest<K extends RequestKind>(kind: K, ask: EngineerAsk<K>, seq: number): Promise<void> {
+  /** What a request's kind module works with: the AI's own sink for its requests, else the task's. */
+  private depsOf(e: Entry): KindDeps {
+    return e.origin ? { ...this.d, outbox: e.origin.sink } : this.d;
+  }
+
+  /** An engineer's request arrived (backend event `kind`'s event), or the AI agent's (`origin`, seq 0). */
+  async onRequest<K extends RequestKind>(kind: K, ask: EngineerAsk<K>, seq: number, origin?: Origin): Promise<void> {
     const m = kindModules[kind];
     if ('shown' in m) {
       await this.d.notify(requestKinds[kind].notification, { ...m.announce(ask as never), taskId: this.d.taskId, seq } as never);
       return;
     }
-    await this.onAsked(kind as AskedKind, ask as never, seq);
+    await this.onAsked(kind as AskedKind, ask as never, seq, origin);
   }
 
-  private async onAsked<K extends AskedKind>(kind: K, ask: EngineerAsk<K>, seq: number): Promise<void> {
+  private async onAsked<K extends AskedKind>(kind: K, ask: EngineerAsk<K>, seq: number, origin?: Origin): Promise<void> {
     if (this.pending.has(ask.requestId)) return; // replayed after a restart: already held, shown and timed
     const m = askedModule(kind);
-    const received = await m.receive(ask, this.base(this.d.engineer()), this.d);
+    const deps = origin ? { ...this.d, outbox: origin.sink } : this.d;
+    const received = await m.receive(ask, this.base(this.d.engineer(), origin), deps);
     const { request } = received;
     // A flood is refused at once: an engineer cannot bury the customer (or the agent's memory) in questions.
     const refusal = received.refusal ?? (this.pending.size >= this.d.cfg.maxPending ? tooMany(this.d.cfg.maxPending) : null);
-    const entry: Entry = { seq, request };
+    const entry: Entry = { seq, request, origin };
     await this.d.audit.append({ event: 'request', taskId: request.taskId, requestId: request.requestId, kind,
-      engineer: request.engineer, reason: request.reason, ...m.auditFields(request) });
+      engineer: request.engineer, requester: request.requester, reason: request.reason, ...m.auditFields(request) });
     await this.announce(entry, refusal);
     if (refusal) return void await this.settle(entry, 'deny', 'agent', refusedBy(refusal.message), undefined, refusal.reason);
     const settle = this.settler(entry);
-    if (this.d.policy) return m.byPolicy(request, this.d.policy, settle, this.d);
+    if (this.d.policy) return m.byPolicy(request, this.d.policy, settle, deps);
     if (!this.d.canAsk()) return void await settle('deny', 'no_front_end', NO_FRONT_END);
-    const rule = m.preapproved(request, this.d);
+    const rule = m.preapproved(request, deps);
     if (rule) {
       await settle('allow', 'rule', rule);
-      await m.execute(request, this.d);
+      await m.execute(request, deps);
       return;
     }
     this.hold(entry);
@@ -122,8 +133,8 @@ export class Requests {
     if (entry.settled) return new RpcError(ErrorCode.Conflict, `Request ${r.requestId} was already settled.`, 'already_settled');
     entry.settled = true;
     await this.d.audit.append({ event: 'decision', taskId: r.taskId, requestId: r.requestId, kind: r.type, decision, decidedBy: by,
-      reason, scope, refusal: code, ...askedModule(r.type).auditFields(r as never) });
-    const delivered = this.d.outbox.enqueue(requestKinds[r.type].decision.route, { requestId: r.requestId, decision, reason, decidedBy: by });
+      requester: r.requester, reason, scope, refusal: code, ...askedModule(r.type).auditFields(r as never) });
+    const delivered = this.depsOf(entry).outbox.enqueue(requestKinds[r.type].decision.route, { requestId: r.requestId, decision, reason, decidedBy: by });
     await this.d.notify(RequestResolved, { taskId: r.taskId, requestId: r.requestId, decision, decidedBy: by,
       ...(by === 'customer' ? {} : { reason }) });
     this.d.save();
@@ -139,7 +150,7 @@ export class Requests {
     m.validateAnswer(held.request as never, p);
     this.pending.delete(p.requestId);
     clearTimeout(held.timer);
-    return m.answer(held.request as never, p, this.settler(held), () => this.hold(held), this.d);
+    return m.answer(held.request as never, p, this.settler(held), () => this.hold(held), this.depsOf(held));
   }
 
   /** A decision for a request this agent still holds arrived from the backend (sent by an earlier run). */

@@ -5,6 +5,7 @@ import {
   BillingUpdateNote, ConnectionState, DeliveryFailed, EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote,
   requestKinds, RequestKind, SessionEndNote,
 } from '../../protocol/methods/session.js';
+import type { AiSession } from '../ai/session.js';
 import type { AgentContext } from '../context.js';
 import type { ProjectFiles } from '../security/safe-file.js';
 import { AuditLog } from './audit.js';
@@ -50,6 +51,8 @@ export class Session {
   readonly requests: Requests;
   readonly running: RunningCommands;
   readonly saver: SessionSaver;
+  /** The AI agent working on the task (AI and hybrid modes), until it hands off or stops. */
+  ai: AiSession | null = null;
   /** What kind modules may use (never the Session itself). */
   readonly kindDeps: KindDeps;
   /** Seqs of events this run posted, until the stream echoes them. */
@@ -166,6 +169,7 @@ export class Session {
 
   /** Agent exit: kill commands, stop timers and the stream, save. Pending requests stay saved for resumeTask. */
   async dispose(): Promise<void> {
+    await this.ai?.stop();
     this.running.killAll('agent_exit');
     this.requests.stopTimers();
     this.stream.stop('agent exiting');

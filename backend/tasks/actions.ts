@@ -12,7 +12,7 @@ import type { Files } from './files.js';
 import type { EventLog } from './log.js';
 import { taskEnded, type Tasks } from './service.js';
 
-type Kind = 'command' | 'file' | 'screenshare';
+type Kind = 'command' | 'file' | 'screenshare' | 'write';
 type Status = 'pending' | 'allowed' | 'denied' | 'done';
 export type Posted = { seq: number; requestId?: string };
 
@@ -60,6 +60,9 @@ export class Actions {
         case 'file_decision':
           this.decide(taskId, a.payload.requestId, 'file', a.payload.decision);
           return { seq: this.log.append(taskId, a.type, a.payload).seq };
+        case 'write_decision':
+          this.decide(taskId, a.payload.requestId, 'write', a.payload.decision);
+          return { seq: this.log.append(taskId, a.type, a.payload).seq };
         case 'command_output': return this.output(taskId, a.payload);
         case 'command_result':
           this.mustRun(taskId, a.payload.requestId);
@@ -101,6 +104,7 @@ export class Actions {
           return { seq: this.log.append(taskId, a.type, a.payload).seq };
         case 'request_command': return this.ask(taskId, 'command', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
         case 'request_file': return this.ask(taskId, 'file', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
+        case 'request_write': return this.ask(taskId, 'write', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
         case 'screenshare_request': return this.ask(taskId, 'screenshare', (requestId) => this.log.append(taskId, a.type, { requestId, ...a.payload }));
         case 'end_session':
           this.tasks.end(taskId, 'engineer_ended');

@@ -44,6 +44,7 @@ export function registerTaskRoutes(api: Api, s: Services): void {
   api.register(r.commandOutput, act('command_output'));
   api.register(r.commandResult, act('command_result'));
   api.register(r.approveFile, act('file_decision'));
+  api.register(r.approveWrite, act('write_decision'));
   api.register(r.uploadFile, act('file_upload'), { maxBody: UPLOAD_BODY_LIMIT });
   api.register(r.endSession, ({ principal, params }) => {
     s.tasks.forCustomer(principal.user.id, params.taskId);

@@ -20,7 +20,7 @@ const PING_MS = 30_000;
 const customerFrameRoute = {
   customer_message: routes.tasks.sendMessage, command_decision: routes.tasks.approveCommand,
   command_output: routes.tasks.commandOutput, command_result: routes.tasks.commandResult,
-  file_decision: routes.tasks.approveFile, file_upload: routes.tasks.uploadFile,
+  file_decision: routes.tasks.approveFile, file_upload: routes.tasks.uploadFile, write_decision: routes.tasks.approveWrite,
 } as const;
 
 /** A browser's cookie must not let another site open a socket in the user's name. */

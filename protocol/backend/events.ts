@@ -75,6 +75,22 @@ export const FileDecision = z.object({
   reason: z.string().max(2000).optional(),
   decidedBy: DecidedBy.optional().describe('Absent from older agents; read as `customer`.'),
 });
+/** A proposed change to one file: its whole new content, or a unified diff against the current one (exactly one). */
+export const ProposedChange = z.object({
+  path: z.string().min(1).max(1000),
+  content: z.string().max(1024 * 1024).optional().describe('The whole new content of the file.'),
+  diff: z.string().max(2 * 1024 * 1024).optional().describe('A unified diff for this one file, applied to its current content.'),
+  reason: z.string().max(2000),
+}).refine((c) => (c.content === undefined) !== (c.diff === undefined), { message: 'give exactly one of content and diff' });
+export const RequestWrite = z.object({ requestId: RequestId, path: z.string().min(1).max(1000), reason: z.string().max(2000),
+  content: z.string().max(1024 * 1024).optional(), diff: z.string().max(2 * 1024 * 1024).optional() });
+export const WriteDecision = z.object({
+  requestId: RequestId,
+  decision: z.enum(['allow', 'deny']).describe('`allow` is sent only after the change was written.'),
+  reason: z.string().max(2000).optional(),
+  decidedBy: DecidedBy.optional(),
+  diffSha256: z.string().max(64).optional().describe('SHA-256 of the unified diff the customer was shown.'),
+});
 export const FileUpload = z.object({
   fileId: Id,
   requestId: RequestId.nullable().describe('The request answered, or null when the customer shared it unasked.'),
@@ -100,6 +116,8 @@ export const eventPayloads = {
   command_result: CommandResult,
   file_decision: FileDecision,
   file_upload: FileUpload,
+  request_write: RequestWrite,
+  write_decision: WriteDecision,
   ai_transcript: TranscriptEntry,
   handoff: Handoff,
 } as const;

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { endpoint, Id, Timestamp } from './define.js';
 import {
-  CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileDecision,
+  CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileDecision, ProposedChange, WriteDecision,
   SessionSummary, ShareUrl, TaskEvent,
 } from './events.js';
 import { AiToolName, TaskMode } from './ai.js';
@@ -66,6 +66,7 @@ export const CustomerAction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('command_output'), payload: CommandOutput }),
   z.object({ type: z.literal('command_result'), payload: CommandResult }),
   z.object({ type: z.literal('file_decision'), payload: FileDecision }),
+  z.object({ type: z.literal('write_decision'), payload: WriteDecision }),
   z.object({ type: z.literal('file_upload'), payload: UploadFileRequest }),
 ]);
 /** What an engineer may send; the server assigns every request its `requestId`. */
@@ -74,6 +75,7 @@ export const EngineerAction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('request_command'), payload: z.object({
     command: z.string().min(1).max(4000), reason: z.string().min(1).max(2000), cwd: z.string().max(1000).optional() }) }),
   z.object({ type: z.literal('request_file'), payload: z.object({ path: z.string().min(1).max(1000), reason: z.string().min(1).max(2000) }) }),
+  z.object({ type: z.literal('request_write'), payload: ProposedChange }),
   z.object({ type: z.literal('screenshare_request'), payload: z.object({ url: ShareUrl }) }),
   z.object({ type: z.literal('end_session'), payload: z.object({}) }),
 ]);
@@ -109,6 +111,8 @@ export const taskRoutes = {
     idempotency: 'required', summary: 'How an allowed command ended.', body: CommandResult, response: Posted }),
   approveFile: endpoint({ method: 'POST', pattern: '/api/cli/tasks/:taskId/approve-file', auth: 'customer', scope: 'tasks',
     idempotency: 'required', summary: 'Allow or deny a `request_file` (allow is followed by upload-file).', body: FileDecision, response: Posted }),
+  approveWrite: endpoint({ method: 'POST', pattern: '/api/cli/tasks/:taskId/approve-write', auth: 'customer', scope: 'tasks',
+    idempotency: 'required', summary: 'Allow (after writing it) or deny a `request_write`.', body: WriteDecision, response: Posted }),
   uploadFile: endpoint({ method: 'POST', pattern: '/api/cli/tasks/:taskId/upload-file', auth: 'customer', scope: 'tasks',
     idempotency: 'required', summary: 'Send a file, answering a request or unasked.', body: UploadFileRequest, response: Posted }),
   endSession: endpoint({ method: 'POST', pattern: '/api/cli/tasks/:taskId/end-session', auth: 'customer', scope: 'tasks',

@@ -4,22 +4,43 @@
 // compile until it is handled (Lua and Java check `schemas/kinds.json` in their tests).
 import * as z from 'zod';
 import type { EventType } from '../backend/events.js';
-import { DecidedBy, RequestCommand, RequestFile, ScreenshareRequest } from '../backend/events.js';
+import { DecidedBy, RequestCommand, RequestFile, RequestWrite, ScreenshareRequest } from '../backend/events.js';
 import type { taskRoutes } from '../backend/tasks.js';
 import { defineNotification, defineRequest, type AnyNotificationDef, type AnyRequestDef } from '../define.js';
 import { note, RequestId, TaskId } from './common.js';
 
-export const RequestKind = z.enum(['command', 'file', 'screenshare']).describe('What the engineer asks for.');
+export const RequestKind = z.enum(['command', 'file', 'write', 'screenshare']).describe('What the engineer (or the AI agent) asks for.');
 export type RequestKind = z.infer<typeof RequestKind>;
 
 export { DecidedBy } from '../backend/events.js';
 
-const Asked = { taskId: TaskId, requestId: RequestId, reason: z.string(), engineer: z.string().nullable(), receivedAt: z.string(), expiresAt: z.string() };
+/** Who asks: a human engineer (by name) or the AI agent (its `allowedTools` name and title). Front ends show it with every request. */
+export const Requester = z.object({
+  type: z.enum(['engineer', 'ai']),
+  name: z.string().nullable().describe('The engineer\'s name, or the AI agent\'s title (e.g. `OpenCode`).'),
+  tool: z.string().nullable().describe('For the AI: its `allowedTools` name; null for an engineer.'),
+}).describe('Who asks: an engineer or the AI agent.');
+export type Requester = z.infer<typeof Requester>;
+
+const Asked = { taskId: TaskId, requestId: RequestId, reason: z.string(), engineer: z.string().nullable(),
+  requester: Requester.default({ type: 'engineer', name: null, tool: null }),
+  receivedAt: z.string(), expiresAt: z.string() };
+const Shown = { engineer: z.string().nullable().describe('The engineer\'s name; null when the AI asks.'), requester: Requester };
 
 export const PendingCommand = z.object({ type: z.literal('command'), ...Asked, command: z.string(),
   workingDirectory: z.string().describe('Absolute folder the command would run in.') });
 export const PendingFile = z.object({ type: z.literal('file'), ...Asked, path: z.string(),
   neverShare: z.string().nullable().describe('Why the file that would be served is on the never-share list, if it is.') });
+const WriteShown = {
+  path: z.string().describe('The file, relative to the project root.'),
+  absolutePath: z.string().describe('The same file as an absolute path (for editors\' diff views).'),
+  diff: z.string().describe('Unified diff from the current content to the proposed one: exactly what would be written.'),
+  diffSha256: z.string().describe('SHA-256 of `diff` (kept in the audit log).'),
+  newFile: z.boolean().describe('True when the file does not exist yet.'),
+  before: z.string().nullable().describe('The current content the diff was made against (null for a new file), for a side-by-side view.'),
+  after: z.string().describe('The whole proposed content.'),
+};
+export const PendingWrite = z.object({ type: z.literal('write'), ...Asked, ...WriteShown });
 
 /** Why the customer's agent refused a request at once, without asking anyone. */
 export const Refusal = z.object({
@@ -31,11 +52,16 @@ const Refused = Refusal.nullable()
   .describe('Set when the customer\'s agent refused the request at once (a check failed, too many open): nobody is asked.');
 
 export const RequestCommandNote = note('request_command', 'The engineer asks to run a command; answer with approveCommand.',
-  RequestCommand.extend({ workingDirectory: z.string().describe('Absolute folder it would run in.'), engineer: z.string().nullable(), expiresAt: z.string(), refused: Refused }),
-  { requestId: 'r_1', command: 'npm test', reason: 'see the failure', workingDirectory: '/home/me/app', engineer: 'Maria', expiresAt: '2026-11-23T10:05:00.000Z', refused: null });
+  RequestCommand.extend({ workingDirectory: z.string().describe('Absolute folder it would run in.'), ...Shown, expiresAt: z.string(), refused: Refused }),
+  { requestId: 'r_1', command: 'npm test', reason: 'see the failure', workingDirectory: '/home/me/app', engineer: 'Maria', requester: { type: 'engineer', name: 'Maria', tool: null }, expiresAt: '2026-11-23T10:05:00.000Z', refused: null });
 export const RequestFileNote = note('request_file', 'The engineer asks for a file; answer with uploadFile.',
-  RequestFile.extend({ engineer: z.string().nullable(), neverShare: z.string().nullable(), expiresAt: z.string(), refused: Refused }),
-  { requestId: 'r_2', path: 'src/auth.js', reason: 'read the login code', engineer: 'Maria', neverShare: null, expiresAt: '2026-11-23T10:05:00.000Z', refused: null });
+  RequestFile.extend({ ...Shown, neverShare: z.string().nullable(), expiresAt: z.string(), refused: Refused }),
+  { requestId: 'r_2', path: 'src/auth.js', reason: 'read the login code', engineer: 'Maria', requester: { type: 'engineer', name: 'Maria', tool: null }, neverShare: null, expiresAt: '2026-11-23T10:05:00.000Z', refused: null });
+export const RequestWriteNote = note('request_write', 'A proposed change to one file, as a unified diff; answer with approveWrite.',
+  RequestWrite.pick({ requestId: true, reason: true }).extend({ ...WriteShown, ...Shown, expiresAt: z.string(), refused: Refused }),
+  { requestId: 'r_4', path: 'src/auth.js', absolutePath: '/home/me/app/src/auth.js', reason: 'fix the token check', diff: '--- a/src/auth.js\n+++ b/src/auth.js\n@@ -1 +1 @@\n-a\n+b\n',
+    diffSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', newFile: false, before: 'a\n', after: 'b\n', engineer: null,
+    requester: { type: 'ai', name: 'OpenCode', tool: 'opencode' }, expiresAt: '2026-11-23T10:05:00.000Z', refused: null });
 export const ScreenshareRequestNote = note('screenshare_request', 'The engineer offers a screenshare link to open.', ScreenshareRequest, { requestId: 'r_3', url: 'https://meet.example.com/abc' });
 
 export const ApproveCommand = defineRequest({
@@ -60,6 +86,16 @@ export const UploadFile = defineRequest({
   errors: ['not_found', 'session_ended', 'never_share', 'path_outside_project', 'path_traversal', 'absolute_path', 'reserved_name',
     'not_a_regular_file', 'file_not_found', 'file_changed', 'too_large'],
   examples: [{ params: { requestId: 'r_2', decision: 'allow' }, result: { sent: true, path: 'src/auth.js', size: 1234, binary: false, redactions: 0 } }],
+});
+
+export const ApproveWrite = defineRequest({
+  method: 'approveWrite',
+  summary: 'Answers a `request_write`. `allow` writes exactly the change shown (atomically; refused with `file_changed` if the file '
+    + 'changed since), inside the project, never to a never-share file, never through a link.',
+  params: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']) }),
+  result: z.object({ requestId: RequestId, decision: z.enum(['allow', 'deny']), written: z.boolean(), path: z.string() }),
+  errors: ['not_found', 'session_ended', 'file_changed', 'never_share', 'path_outside_project', 'not_a_regular_file', 'too_large'],
+  examples: [{ params: { requestId: 'r_4', decision: 'allow' }, result: { requestId: 'r_4', decision: 'allow', written: true, path: 'src/auth.js' } }],
 });
 
 export const RequestResolved = defineNotification({
@@ -92,6 +128,8 @@ export const requestKinds = {
     decision: { route: 'approveCommand', event: 'command_decision' } },
   file: { event: 'request_file', notification: RequestFileNote, pending: PendingFile, answer: UploadFile,
     decision: { route: 'approveFile', event: 'file_decision' } },
+  write: { event: 'request_write', notification: RequestWriteNote, pending: PendingWrite, answer: ApproveWrite,
+    decision: { route: 'approveWrite', event: 'write_decision' } },
   // A link the customer may open in their own browser: shown (neutralised), never acted on by the agent.
   screenshare: { event: 'screenshare_request', notification: ScreenshareRequestNote, pending: null, answer: null, decision: null },
 } as const satisfies Record<RequestKind, KindDecl>;
@@ -101,7 +139,7 @@ export type RequestKinds = typeof requestKinds;
 export type AskedKind = { [K in RequestKind]: RequestKinds[K]['answer'] extends null ? never : K }[RequestKind];
 export const askedKinds = RequestKind.options.filter((k): k is AskedKind => requestKinds[k].answer !== null);
 
-export const PendingRequest = z.discriminatedUnion('type', [PendingCommand, PendingFile]);
+export const PendingRequest = z.discriminatedUnion('type', [PendingCommand, PendingFile, PendingWrite]);
 export type PendingRequest = z.infer<typeof PendingRequest>;
 export type PendingOf<K extends AskedKind> = Extract<PendingRequest, { type: K }>;
 

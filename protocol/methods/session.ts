@@ -6,7 +6,7 @@ import { BillingUpdate, CommandOutcome, EngineerConnected, EngineerDisconnected,
 import { note, RequestId, TaskId } from './common.js';
 import { TaskMode } from '../project.js';
 import {
-  ApproveCommand, PendingRequest, RequestCommandNote, RequestFileNote, RequestResolved, ScreenshareRequestNote, UploadFile,
+  ApproveCommand, ApproveWrite, PendingRequest, RequestCommandNote, RequestFileNote, RequestResolved, RequestWriteNote, ScreenshareRequestNote, UploadFile,
 } from './requests.js';
 
 export * from './requests.js';
@@ -113,7 +113,7 @@ export const CommandFinished = defineNotification({
 });
 
 /** The backend routes the agent sends into a task through its outbox. */
-export const OutboxRoute = z.enum(['sendMessage', 'approveCommand', 'commandOutput', 'commandResult', 'approveFile', 'uploadFile'])
+export const OutboxRoute = z.enum(['sendMessage', 'approveCommand', 'commandOutput', 'commandResult', 'approveFile', 'uploadFile', 'approveWrite'])
   .describe('What the agent sent (the backend route).');
 
 export const DeliveryFailed = defineNotification({
@@ -126,6 +126,6 @@ export const DeliveryFailed = defineNotification({
   examples: [{ taskId: 't_1', route: 'approveCommand', requestId: 'r_1', reason: 'request_already_answered', message: 'Request r_1 was already answered (denied).' }],
 });
 
-export const sessionRequests = [CreateTask, ResumeTask, SendMessage, ApproveCommand, CancelCommand, UploadFile, ListPendingRequests, EndSession, RateSession] as const;
+export const sessionRequests = [CreateTask, ResumeTask, SendMessage, ApproveCommand, CancelCommand, UploadFile, ApproveWrite, ListPendingRequests, EndSession, RateSession] as const;
 export const sessionNotifications = [EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote, RequestCommandNote, RequestFileNote,
-  ScreenshareRequestNote, BillingUpdateNote, SessionEndNote, ConnectionState, CommandOutputNote, CommandFinished, RequestResolved, DeliveryFailed] as const;
+  RequestWriteNote, ScreenshareRequestNote, BillingUpdateNote, SessionEndNote, ConnectionState, CommandOutputNote, CommandFinished, RequestResolved, DeliveryFailed] as const;

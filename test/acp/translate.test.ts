@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert';
 import { decisionFor, fenceFor, permissionOptions, promptText } from '../../agent/acp/translate.js';
 
 const cmd = (command: string) => ({ type: 'command' as const, taskId: 't', requestId: 'r', command, reason: 'x', workingDirectory: '/p',
-  engineer: 'Maria', receivedAt: '', expiresAt: '' });
+  engineer: 'Maria', requester: { type: 'engineer' as const, name: 'Maria', tool: null }, receivedAt: '', expiresAt: '' });
 const file = (neverShare: string | null) => ({ type: 'file' as const, taskId: 't', requestId: 'r', path: '.env', reason: 'x', engineer: null,
-  neverShare, receivedAt: '', expiresAt: '' });
+  requester: { type: 'engineer' as const, name: null, tool: null }, neverShare, receivedAt: '', expiresAt: '' });
 
 test('only an offered allow option allows; unknown ids, cancellation and reject deny', () => {
   assert.equal(decisionFor(cmd('npm test'), 'allow_once'), { kind: 'command', decision: 'allow', scope: 'once' });

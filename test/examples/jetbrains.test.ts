@@ -95,15 +95,15 @@ test('the Java client handles every request kind in schemas/kinds.json, and --ch
     const check = (dir: string) => spawnSync('java', ['-cp', out, 'dev.codevf.client.CodevfClient', '--schemas', join(dir, 'methods.json'), '--check-kinds'], { encoding: 'utf8' });
     const real = check(join(ROOT, 'schemas'));
     assert.is(real.status, 0, real.stdout + real.stderr);
-    assert.match(real.stdout, /all request kinds handled: \[command, file, screenshare\]/);
-    // A kind added to the protocol (here a made-up `write`) fails until the client handles it.
+    assert.match(real.stdout, /all request kinds handled: \[command, file, screenshare, write\]/);
+    // A kind added to the protocol (here a made-up `delete`) fails until the client handles it.
     const kinds = JSON.parse(await readFile(join(ROOT, 'schemas/kinds.json'), 'utf8'));
-    kinds.kinds.write = { ...kinds.kinds.file, notificationType: 'RequestWrite', answer: 'approveWrite' };
+    kinds.kinds.delete = { ...kinds.kinds.file, notificationType: 'RequestDelete', answer: 'approveDelete' };
     await writeFile(join(schemas, 'kinds.json'), JSON.stringify(kinds));
     await copyFile(join(ROOT, 'schemas/methods.json'), join(schemas, 'methods.json'));
     const extra = check(schemas);
     assert.is(extra.status, 1, extra.stdout + extra.stderr);
-    assert.match(extra.stdout, /unhandled request kinds: \[write\]/);
+    assert.match(extra.stdout, /unhandled request kinds: \[delete\]/);
   } finally {
     await rm(out, { recursive: true, force: true });
     await rm(schemas, { recursive: true, force: true });

@@ -134,7 +134,7 @@ test('Neovim plugin: :CodeVF status names the signed-in user, :CodeVF sync outsi
     assert.is(notes.length, 3, notes.join('\n'));
     assert.match(notes[0], new RegExp(`^codevf: signed in as \\S+@\\S+ \\(${w.sb.url.replace(/[.]/g, '\\.')}\\); no task$`));
     assert.match(notes[1], /^codevf: sync failed: No CodeVF project found\. Please run: codevf init$/, notes[1]);
-    assert.match(notes[2], /^codevf: usage: :CodeVF end\|fix\|login\|say\|status\|sync$/);
+    assert.match(notes[2], /^codevf: usage: :CodeVF ai\|end\|fix\|human\|hybrid\|login\|say\|status\|sync$/);
     assert.is(await nvim.exitCode(), 0);
   } finally {
     nvim.kill();
@@ -148,7 +148,7 @@ test('Neovim plugin: every request kind in schemas/kinds.json has a handler, and
 local approvals, methods = require('codevf.approvals'), require('codevf.methods')
 local kinds = methods.kinds()
 io.stdout:write('real ' .. vim.json.encode(approvals.unhandled(kinds)) .. '\\n')
-kinds.write = { answer = 'answerWrite' }
+kinds.delete = { answer = 'answerDelete' }
 kinds.screenshare = { answer = 'answerScreenshare' }
 io.stdout:write('extra ' .. vim.json.encode(approvals.unhandled(kinds)) .. '\\n')`;
   const r = spawnSync('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '--cmd', `set rtp^=${PLUGIN}`, '-c', `lua ${lua.replace(/\n/g, ' ')}`, '-c', 'qa!'],
@@ -156,7 +156,7 @@ io.stdout:write('extra ' .. vim.json.encode(approvals.unhandled(kinds)) .. '\\n'
   const out = `${r.stdout}${r.stderr}`;
   assert.match(out, /real \{\}|real \[\]/, out);
   // An unknown kind, and a shown kind that became asked, are both reported.
-  assert.match(out, /extra \["screenshare","write"\]/, out);
+  assert.match(out, /extra \["delete","screenshare"\]/, out);
 });
 
 test.run();

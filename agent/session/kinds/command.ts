@@ -39,7 +39,7 @@ export const commandKind: AskedKindModule<'command'> = {
   },
 
   announce: (r) => ({ requestId: r.requestId, command: r.command, reason: r.reason, workingDirectory: r.workingDirectory,
-    engineer: r.engineer, expiresAt: r.expiresAt }),
+    engineer: r.engineer, requester: r.requester, expiresAt: r.expiresAt }),
 
   auditFields: (r) => ({ command: r.command, cwd: r.workingDirectory }),
 

@@ -53,7 +53,7 @@ export const fileKind: AskedKindModule<'file'> = {
     return { request: { type: 'file', ...base, requestId: ask.requestId, path: ask.path, reason: ask.reason, neverShare }, refusal };
   },
 
-  announce: (r) => ({ requestId: r.requestId, path: r.path, reason: r.reason, engineer: r.engineer, neverShare: r.neverShare, expiresAt: r.expiresAt }),
+  announce: (r) => ({ requestId: r.requestId, path: r.path, reason: r.reason, engineer: r.engineer, requester: r.requester, neverShare: r.neverShare, expiresAt: r.expiresAt }),
 
   auditFields: (r) => ({ path: r.path }),
 

@@ -5,10 +5,12 @@ import { commandKind } from './command.js';
 import { fileKind } from './file.js';
 import type { AskedKindModule, KindModule } from './kind.js';
 import { screenshareKind } from './screenshare.js';
+import { writeKind } from './write.js';
 
 export const kindModules = {
   command: commandKind,
   file: fileKind,
+  write: writeKind,
   screenshare: screenshareKind,
 } as const satisfies { [K in RequestKind]: KindModule<K> };
 

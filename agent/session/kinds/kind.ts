@@ -3,7 +3,7 @@
 // knows only pending, timeout and settling once. Modules get narrow dependencies, never the Session.
 import type { EventPayload } from '../../../protocol/backend/index.js';
 import type { ParamsIn, ParamsOf, ResultOf } from '../../../protocol/define.js';
-import type { AskedKind, DecidedBy, PendingOf, Refusal, RequestKind, RequestKinds } from '../../../protocol/methods/requests.js';
+import type { AskedKind, DecidedBy, PendingOf, Refusal, Requester, RequestKind, RequestKinds } from '../../../protocol/methods/requests.js';
 import type { AgentContext } from '../../context.js';
 import type { Logger } from '../../log.js';
 import type { ApprovalPolicy } from '../../policy.js';
@@ -11,6 +11,8 @@ import type { ProjectFiles } from '../../security/safe-file.js';
 import type { AuditEntry, AuditLog } from '../audit.js';
 import type { SessionConfig } from '../config.js';
 import type { Delivery, Outbox } from '../outbox.js';
+
+export type TaskSink = Pick<Outbox, 'enqueue'>;
 import type { RunningCommands } from '../running.js';
 import type { SessionRules } from '../rules.js';
 
@@ -25,7 +27,8 @@ export interface KindDeps {
   env: NodeJS.ProcessEnv;
   notify: AgentContext['notify'];
   audit: AuditLog;
-  outbox: Outbox;
+  /** Where decisions, output and files go: the task's outbox (the backend), or the AI agent for its own requests. */
+  outbox: TaskSink;
   rules: SessionRules;
   running: RunningCommands;
   log: Logger;
@@ -37,7 +40,7 @@ export interface KindDeps {
 export type Settle = (decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session') => Promise<Delivery>;
 
 /** The pending request's common part, filled by the lifecycle. */
-export interface Base { taskId: string; engineer: string | null; receivedAt: string; expiresAt: string }
+export interface Base { taskId: string; engineer: string | null; requester: Requester; receivedAt: string; expiresAt: string }
 
 type Decl<K extends RequestKind> = RequestKinds[K];
 export type EngineerAsk<K extends RequestKind> = EventPayload<Decl<K>['event']>;

@@ -9,7 +9,7 @@ import { needsFlag, Prompter } from '../cli/prompt.js';
 import { uploadSnapshot } from './snapshot.js';
 
 type Tool = z.output<typeof AiTool>;
-interface Answers { testCommand: string | null; buildCommand: string | null; allowedTools: Tool[]; uploadCode: boolean; branchMode: 'codevf' | 'any' }
+interface Answers { testCommand: string | null; buildCommand: string | null; allowedTools: string[]; uploadCode: boolean; branchMode: 'codevf' | 'any' }
 
 const command = (s: string) => (s.trim().toLowerCase() === 'none' || !s.trim() ? null : s.trim());
 

@@ -4,7 +4,7 @@
 import { AiMessageNote, AiStateNote, Escalate, HandoffNote } from '../../../protocol/methods/ai.js';
 import type { AgentClient } from '../cli/client.js';
 import type { Io } from '../cli/io.js';
-import { visible } from './requests.js';
+import { neutralizeLine as visible } from '../../../protocol/terminal-text.js';
 import type { Screen } from './screen.js';
 
 const clock = (d = new Date()) => `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;

@@ -2,7 +2,7 @@
 // by the person (y / n / a) — never automatically. Also the output of approved commands as it streams.
 import type { ParamsOf } from '../../../protocol/define.js';
 import {
-  ApproveCommand, CommandFinished, CommandOutputNote, requestKinds, RequestResolved, UploadFile, type DecidedBy, type RequestKind, type RequestKinds,
+  ApproveCommand, ApproveWrite, CommandFinished, CommandOutputNote, requestKinds, RequestResolved, UploadFile, type DecidedBy, type Requester, type RequestKind, type RequestKinds,
 } from '../../../protocol/methods/session.js';
 import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
@@ -17,6 +17,12 @@ const NOT_AN_ANSWER = ' To send a chat message instead, press Tab first.';
 
 type Asked<K extends RequestKind> = ParamsOf<RequestKinds[K]['notification']>;
 
+/** Who asks, never ambiguous: an AI agent is always named as an AI. */
+export function askedBy(r: { engineer: string | null; requester: Requester }): string {
+  if (r.requester.type === 'ai') return `${neutralizeLine(r.requester.name ?? 'The AI agent')} (AI)`;
+  return r.engineer ? neutralizeLine(r.engineer) : 'The engineer';
+}
+
 export class Requests {
   private commands = new Map<string, string>();
   private files = new Map<string, string>();
@@ -30,6 +36,7 @@ export class Requests {
   private kinds = {
     command: (r) => this.command(r),
     file: (r) => this.file(r),
+    write: (r) => this.write(r),
     screenshare: (r) => this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(neutralizeLine(r.url))}`),
   } satisfies { [K in RequestKind]: (r: Asked<K>) => void };
 
@@ -51,16 +58,41 @@ export class Requests {
   }
 
   /** A request the customer's agent refused at once: said, never asked. */
-  private refusedNow(what: string, refused: { message: string }): void {
-    this.screen.print(this.io.out.red(`The engineer asked for ${what}, refused by your agent: ${neutralizeLine(refused.message)}`));
+  private refusedNow(who: string, what: string, refused: { message: string }): void {
+    this.screen.print(this.io.out.red(`${who} asked for ${what}, refused by your agent: ${neutralizeLine(refused.message)}`));
+  }
+
+  /** A proposed change: the unified diff coloured (removed red, added green), answered y or n. */
+  private write(raw: Asked<'write'>): void {
+    const c = this.io.out;
+    const path = neutralizeLine(raw.path);
+    this.files.set(raw.requestId, path);
+    if (raw.refused) { this.answered.add(raw.requestId); return this.refusedNow(askedBy(raw), `a change to ${path}`, raw.refused); }
+    const lines = raw.diff.replace(/\n$/, '').split('\n').map((l) => {
+      const v = neutralizeLine(l);
+      if (l.startsWith('+++') || l.startsWith('---')) return c.bold(v);
+      if (l.startsWith('@@')) return c.cyan(v);
+      return l.startsWith('+') ? c.green(v) : l.startsWith('-') ? c.red(v) : v;
+    });
+    this.box(`${askedBy(raw)} proposes a change to ${path}${raw.newFile ? ' (new file)' : ''}`,
+      [...lines, ...reasonLines(raw.reason), c.dim(`diff sha256 ${raw.diffSha256.slice(0, 16)}`)], 'y = write exactly this change, n = deny');
+    this.screen.ask({
+      key: raw.requestId, prompt: `Apply this change to ${path}? (y/n)`, label: `change: ${path}`, keys: 'y write this change · n deny',
+      answer: async (a) => {
+        const yes = ['y', 'yes'].includes(a.toLowerCase());
+        if (!yes && !['n', 'no'].includes(a.toLowerCase())) { this.screen.print(`Answer y (write it) or n (deny).${NOT_AN_ANSWER}`); return false; }
+        return this.decide(raw.requestId, () => this.agent.request(ApproveWrite, { requestId: raw.requestId, decision: yes ? 'allow' : 'deny' }),
+          yes ? `You applied the change to ${path}` : `You denied the change to ${path}`);
+      },
+    });
   }
 
   private command(raw: Asked<'command'>): void {
     const r = { ...raw, command: neutralizeLine(raw.command), workingDirectory: neutralizeLine(raw.workingDirectory), engineer: raw.engineer && neutralizeLine(raw.engineer) };
     const c = this.io.out;
     this.commands.set(r.requestId, r.command);
-    if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(`\`${r.command}\``, raw.refused); }
-    this.box(`${r.engineer ?? 'The engineer'} requests to run a command`, [
+    if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(askedBy(raw), `\`${r.command}\``, raw.refused); }
+    this.box(`${askedBy(raw)} requests to run a command`, [
       `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, ...reasonLines(raw.reason),
     ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session');
     this.screen.ask({
@@ -79,9 +111,9 @@ export class Requests {
     const r = { ...raw, path: neutralizeLine(raw.path), engineer: raw.engineer && neutralizeLine(raw.engineer), neverShare: raw.neverShare && neutralizeLine(raw.neverShare) };
     const c = this.io.out;
     this.files.set(r.requestId, r.path);
-    if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(r.path, raw.refused); }
+    if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(askedBy(raw), r.path, raw.refused); }
     const warn = r.neverShare ? [c.red(`This file is on the never-share list: ${r.neverShare}.`)] : [];
-    this.box(`${r.engineer ?? 'The engineer'} requests a file`, [c.bold(r.path), ...reasonLines(raw.reason), ...warn],
+    this.box(`${askedBy(raw)} requests a file`, [c.bold(r.path), ...reasonLines(raw.reason), ...warn],
       r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny');
     this.screen.ask({
       key: r.requestId, prompt: r.neverShare ? `Send ${r.path} anyway? (y/n)` : `Send ${r.path}? (y/n)`, label: `file: ${r.path}`,

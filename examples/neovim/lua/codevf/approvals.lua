@@ -4,6 +4,7 @@
 local chat = require('codevf.chat')
 local client = require('codevf.client')
 local text = require('codevf.text')
+local diffview = require('codevf.diffview')
 
 local M = {}
 local queue = {}
@@ -15,7 +16,12 @@ local function present(v)
   return v ~= nil and v ~= vim.NIL and v
 end
 
+--- Who asks, never ambiguous: an AI agent is always named as an AI.
 local function who(req)
+  local r = present(req.requester)
+  if r and r.type == 'ai' then
+    return (present(r.name) or 'The AI agent') .. ' (AI)'
+  end
   return present(req.engineer) or 'The engineer'
 end
 
@@ -52,6 +58,21 @@ M.kinds = {
     end,
     answer = function(req, choice, done)
       client.request('UploadFile', { requestId = req.requestId, decision = choice.decision, override = choice.override or false }, done)
+    end,
+  },
+  write = {
+    label = function(req) return req.path end,
+    prompt = function(req)
+      return ('%s proposes a change to %s%s (diff sha256 %s…, shown in the split). Reason: %s'):format(who(req), req.path,
+        req.newFile and ' (new file)' or '', req.diffSha256:sub(1, 12), req.reason)
+    end,
+    -- The diff is open in its own window while the question is asked.
+    view = function(req) return diffview.show(req) end,
+    choices = function()
+      return { { label = 'Apply this change', decision = 'allow' }, { label = 'Deny', decision = 'deny' } }
+    end,
+    answer = function(req, choice, done)
+      client.request('ApproveWrite', { requestId = req.requestId, decision = choice.decision }, done)
     end,
   },
   -- Shown, never asked: a link the customer may open themselves.
@@ -104,11 +125,13 @@ local function show_next()
     return show_next()
   end
   showing = true
+  local close = M.kinds[req.type].view and M.kinds[req.type].view(req) or function() end
   local choices = M.kinds[req.type].choices(req)
   local opts = { prompt = 'CodeVF: ' .. M.prompt(req), kind = 'codevf.request', codevf_request = req,
     format_item = function(c) return c.label end }
   vim.ui.select(choices, opts, function(choice)
     showing = false
+    close()
     answer(req, choice or choices[#choices]) -- dismissed: deny
     show_next()
   end)

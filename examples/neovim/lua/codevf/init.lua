@@ -1,4 +1,4 @@
--- CodeVF for Neovim: :CodeVF login | fix {issue} | say {text} | sync | status | end.
+-- CodeVF for Neovim: :CodeVF login | fix {issue} | ai {issue} | hybrid {issue} | human | say {text} | sync | status | end.
 local client = require('codevf.client')
 local config = require('codevf.config')
 local session = require('codevf.session')
@@ -49,6 +49,9 @@ local COMMANDS = {
   status = status,
   sync = sync,
   fix = function(rest) if rest == '' then error('usage: :CodeVF fix {issue}') end session.fix(rest) end,
+  ai = function(rest) if rest == '' then error('usage: :CodeVF ai {issue}') end session.fix(rest, 'ai') end,
+  hybrid = function(rest) if rest == '' then error('usage: :CodeVF hybrid {issue}') end session.fix(rest, 'hybrid') end,
+  human = function() session.human() end,
   say = function(rest) session.say(rest) end,
   ['end'] = function() session.finish() end,
 }

@@ -26,6 +26,14 @@ local function wire()
   end)
   client.on('EngineerDisconnected', function(p) chat.append('[left] ', p.engineer.name .. ' disconnected') end)
   client.on('EngineerMessage', function(p) chat.append((M.engineer or 'engineer') .. ': ', p.text) end)
+  -- The AI's words under its own label, never a person's name.
+  client.on('AiMessage', function(p) chat.append('AI · ' .. p.aiTitle .. ': ', p.text) end)
+  client.on('AiState', function(p)
+    if p.state == 'stopped' and p.detail ~= vim.NIL then chat.append('[AI stopped] ', p.detail) end
+  end)
+  client.on('Handoff', function(p)
+    chat.append('[hand-off] ', ('to a human engineer (%s); the engineer sees %d transcript entries'):format(p.reason:gsub('_', ' '), #p.transcript))
+  end)
   local kinds = methods.kinds()
   local missing = approvals.unhandled(kinds)
   if #missing > 0 then
@@ -47,17 +55,18 @@ local function wire()
   end)
 end
 
---- :CodeVF fix {issue}: creates the task in the current folder and opens the chat.
-function M.fix(description)
+--- :CodeVF fix {issue} (or ai / hybrid {issue}): creates the task in the current folder and opens the chat.
+function M.fix(description, mode)
   wire()
   chat.open()
   chat.append('you: ', description)
-  client.request('CreateTask', { description = description, cwd = vim.fn.getcwd() }, function(err, r)
+  client.request('CreateTask', { description = description, cwd = vim.fn.getcwd(), mode = mode }, function(err, r)
     if err then
       return chat.append('[error] ', err.message)
     end
     M.task_id, M.status = r.taskId, r.status
-    chat.append('[task] ', r.taskId .. ' waiting for an engineer')
+    local ai = r.mode ~= nil and r.mode ~= vim.NIL and r.mode ~= 'human' and r.aiTool ~= vim.NIL and r.aiTool
+    chat.append('[task] ', r.taskId .. (ai and (' with the AI agent ' .. ai) or ' waiting for an engineer'))
   end)
 end
 
@@ -73,6 +82,16 @@ function M.say(text)
   end
   client.request('SendMessage', { taskId = M.task_id, text = text }, function(err)
     chat.append(err and '[not sent] ' or 'you: ', err and err.message or text)
+  end)
+end
+
+--- :CodeVF human: hands an AI session to a human engineer with the AI transcript.
+function M.human()
+  if not M.task_id then
+    return vim.notify('codevf: no task', vim.log.levels.WARN)
+  end
+  client.request('Escalate', { taskId = M.task_id }, function(err)
+    if err then chat.append('[error] ', err.message) end
   end)
 end
 

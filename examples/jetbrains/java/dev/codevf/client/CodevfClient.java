@@ -136,6 +136,8 @@ public final class CodevfClient {
 
     private void onNotification(String method, Object p) {
         if (method.equals(m.name("EngineerMessage"))) say("engineer: " + Json.str(p, "text"));
+        else if (method.equals(m.name("AiMessage"))) say("AI (" + Json.str(p, "aiTitle") + "): " + Json.str(p, "text"));
+        else if (method.equals(m.name("Handoff"))) say("* handed over to a human engineer (" + Json.str(p, "reason") + ")");
         else if (method.equals(m.name("EngineerConnected"))) say("* " + Json.str(p, "engineer", "name") + " joined");
         else if (kindOf(method) != null) onRequest(kindOf(method), p);
         else if (method.equals(m.name("RequestResolved"))) resolved(p);
@@ -147,7 +149,9 @@ public final class CodevfClient {
 
     private void ask(Object p, String what, String prompt) {
         if (p instanceof Map<?, ?> req) waiting.addLast(req);
-        say("request " + Json.str(p, "requestId") + ": " + what + "\n  engineer: " + Json.str(p, "engineer")
+        boolean ai = "ai".equals(Json.str(p, "requester", "type"));
+        say("request " + Json.str(p, "requestId") + ": " + what
+            + (ai ? "\n  asked by the AI: " + Json.str(p, "requester", "name") : "\n  engineer: " + Json.str(p, "engineer"))
             + "\n  reason: " + Json.str(p, "reason") + "\n" + prompt + ":");
     }
 

@@ -34,6 +34,11 @@ final class Kinds {
         return c.equalsIgnoreCase("y") || c.equalsIgnoreCase("yes") || c.equalsIgnoreCase("a");
     }
 
+    /** y or n only ("a", always, is for commands). */
+    static Map<String, Object> yesOrNo(String id, String c) {
+        return Map.of("requestId", id, "decision", yes(c) && !c.equalsIgnoreCase("a") ? "allow" : "deny");
+    }
+
     static final Map<String, Asked> ASKED = Map.of(
         "command", new Asked() {
             public String describe(Map<?, ?> p) { return "run `" + Json.str(p, "command") + "`\n  in " + Json.str(p, "workingDirectory"); }
@@ -52,11 +57,20 @@ final class Kinds {
             }
             public String keys() { return "share? [y] yes, [n] no"; }
             public String answerType() { return "UploadFile"; }
-            public Map<String, Object> answer(String id, String c) {
-                return Map.of("requestId", id, "decision", yes(c) && !c.equalsIgnoreCase("a") ? "allow" : "deny");
-            }
+            public Map<String, Object> answer(String id, String c) { return yesOrNo(id, c); }
             public String done(String id, String c, Object r) {
                 return Boolean.TRUE.equals(Json.get(r, "sent")) ? "shared " + Json.str(r, "path") : "denied " + id;
+            }
+        },
+        "write", new Asked() {
+            public String describe(Map<?, ?> p) {
+                return "change " + Json.str(p, "path") + (Boolean.TRUE.equals(Json.get(p, "newFile")) ? " (new file)" : "") + ":\n" + Json.str(p, "diff");
+            }
+            public String keys() { return "apply this change? [y] yes, [n] no"; }
+            public String answerType() { return "ApproveWrite"; }
+            public Map<String, Object> answer(String id, String c) { return yesOrNo(id, c); }
+            public String done(String id, String c, Object r) {
+                return Boolean.TRUE.equals(Json.get(r, "written")) ? "wrote " + Json.str(r, "path") : "denied " + id;
             }
         });
 
