@@ -12,6 +12,7 @@ import {
 } from '../../protocol/methods/session.js';
 import type { Logger } from '../log.js';
 import { neutralize } from '../../protocol/terminal-text.js';
+import { AiMessageNote, AiStateNote, HandoffNote } from '../../protocol/methods/ai.js';
 import { acpKind, decisionFor, neverShareRefusal, outputBlock, permissionOptions, requestContent, requestDetails, requestTitle, text, type Decision } from './translate.js';
 import { Turn } from './turn.js';
 
@@ -103,6 +104,15 @@ export class AcpSession {
       case CommandOutputNote.method: return this.onOutput(p.requestId, p.data);
       case CommandFinished.method: return this.onFinished(p);
       case SessionEndNote.method: return this.onEnd(p);
+      // AI then human in one chat: the AI's words are labelled as the AI's, the hand-off is said plainly.
+      case AiMessageNote.method: return this.aiSays(p.aiTitle, p.text);
+      case AiStateNote.method:
+        this.aiSpeaking = false;
+        return p.state === 'stopped' && p.detail && !String(p.detail).startsWith('handed off') ? this.status(`${p.aiTitle} (AI) stopped: ${p.detail}`) : undefined;
+      case HandoffNote.method:
+        this.aiSpeaking = false;
+        return this.engineerSays(`Handed over to a human engineer (${String(p.reason).replace(/_/g, ' ')}). `
+          + `The engineer sees the AI session: ${p.transcript.length} entries, secrets redacted. Waiting for an engineer to join.`);
       default: {
         const kind = kindOfNote.get(method);
         return kind ? this.onRequest(kind, p) : undefined;
@@ -116,7 +126,19 @@ export class AcpSession {
     return undefined;
   }
 
+  private aiSpeaking = false;
+
+  /** The AI's chunks form one message; its first chunk carries the label, so no one mistakes it for a person. */
+  private async aiSays(title: string, chunk: string): Promise<void> {
+    const label = this.aiSpeaking ? '' : `[AI · ${neutralize(title)}] `;
+    const first = this.turn ? this.turn.heard() : true;
+    const gap = this.aiSpeaking || first ? '' : '\n\n';
+    this.aiSpeaking = true;
+    await this.send({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: `${gap}${label}${neutralize(chunk)}` } });
+  }
+
   private async engineerSays(raw: string): Promise<void> {
+    this.aiSpeaking = false;
     const message = neutralize(raw);
     const first = this.turn ? this.turn.heard() : true;
     await this.send({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: first ? message : `\n\n${message}` } });

@@ -104,6 +104,9 @@ export class AiSession {
     } catch (e) {
       this.busy = false;
       if (this.handedOff || this.stopping) return;
+      // A turn that failed because the process died is told as its exit, which says more than "connection closed".
+      const exit = await Promise.race([this.proc.exited, new Promise<null>((r) => setTimeout(() => r(null), 1000).unref())]);
+      if (exit) return; // the exit handler hands off
       return void this.automatic('ai_failed', `${this.d.chosen.title} failed a turn: ${(e as Error).message}`);
     }
     this.busy = false;

@@ -88,7 +88,14 @@ export class Sessions {
     const chosen = mode === 'human' ? null : await chooseAiAgent(ai.aiTool, config?.allowedTools ?? [], this.agent.options.env);
     const { backend, host } = await this.backend(null);
     const task = await backend.call(routes.tasks.create, { body: { issue: description, ...(projectId ? { projectId } : {}), mode,
-      ...(chosen ? { aiTool: chosen.name } : {}) } });
+      ...(chosen ? { aiTool: chosen.name } : {}) } }).catch((e: unknown) => {
+      // The free allowance used up is a reason of its own: a front end offers a human instead.
+      if (e instanceof RpcError && e.data.backendCode === 'ai_allowance_exhausted') {
+        const { reason: _r, ...data } = e.data;
+        throw new RpcError(ErrorCode.BackendError, e.message, 'ai_allowance_exhausted', data);
+      }
+      throw e;
+    });
     const s = await this.open(root, {
       version: 1, taskId: task.taskId, host, status: task.status, lastSeq: 0, engineer: task.engineer?.name ?? null,
       pending: [], sessionRules: [], outbox: [], running: [], updatedAt: new Date().toISOString(),

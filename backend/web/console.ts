@@ -17,7 +17,8 @@ import { transcriptSection } from './transcript.js';
 type Task = ReturnType<Services['tasks']['view']>;
 type Project = ReturnType<Services['projects']['get']>;
 /** The label of each field the engineer fills in: shown on the form, and naming the field in errors. */
-const LABELS: Record<string, string> = { text: 'Message', command: 'Command', reason: 'Why', cwd: 'Folder (optional)', path: 'Path', url: 'Link' };
+const LABELS: Record<string, string> = { text: 'Message', command: 'Command', reason: 'Why', cwd: 'Folder (optional)', path: 'Path', url: 'Link',
+  diff: 'Unified diff (or leave it empty and give the new content)', content: 'New content of the whole file' };
 const BASE = pages.console.path();
 const taskPath = (id: string) => `${BASE}/tasks/${encodeURIComponent(id)}`;
 
@@ -102,6 +103,10 @@ function taskPage(session: WebSession, t: Task, balance: number, project: Projec
         ${actionForm(session, t, 'request_command', 'Request a command',
           html`${field('cmd', 'command')}${field('cmd', 'reason')}${field('cmd', 'cwd', 'text', false)}`, 'Ask to run')}
         ${actionForm(session, t, 'request_file', 'Request a file', html`${field('file', 'path')}${field('file', 'reason')}`, 'Ask for file')}
+        ${actionForm(session, t, 'request_write', 'Propose a change', html`${field('write', 'path')}${field('write', 'reason')}
+          <label for="write-diff">${LABELS.diff}</label><textarea id="write-diff" name="diff" class="code"></textarea>
+          <label for="write-content">${LABELS.content}</label><textarea id="write-content" name="content" class="code"></textarea>
+          <p class="muted">The customer sees the change as a diff and must allow it; it is written only if the file has not changed since.</p>`, 'Propose')}
         ${actionForm(session, t, 'screenshare_request', 'Screenshare', field('share', 'url', 'url'), 'Send link')}
         ${actionForm(session, t, 'end_session', 'Finish', html``, 'End session', 'danger',
           'End this session for the customer too? Billing stops and it cannot be resumed.')}
@@ -113,7 +118,7 @@ function taskPage(session: WebSession, t: Task, balance: number, project: Projec
 /** Builds the action from the posted fields with the protocol's schema, so both paths validate alike. */
 function actionFrom(form: URLSearchParams) {
   const payload: Record<string, string> = {};
-  for (const name of ['text', 'command', 'reason', 'cwd', 'path', 'url']) {
+  for (const name of ['text', 'command', 'reason', 'cwd', 'path', 'url', 'diff', 'content']) {
     const v = form.get(name);
     if (v !== null && v.trim() !== '') payload[name] = v;
   }

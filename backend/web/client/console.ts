@@ -104,6 +104,8 @@ function liveTask(root: HTMLElement): void {
     customer_message: (ev, p) => { line(item(ev, 'customer', 'Customer'), p.text, 'text'); },
     request_command: (ev, p) => { const li = request(ev, p, 'Run', p.command); if (p.cwd) line(li, 'in ' + p.cwd, 'muted'); },
     request_file: (ev, p) => { request(ev, p, 'Share file', p.path); },
+    request_write: (ev, p) => { request(ev, p, 'Change', p.path).appendChild(el('pre', 'output diff', p.diff !== undefined ? p.diff : p.content)); },
+    write_decision: (ev, p) => { line(item(ev, 'customer', 'Customer'), decide(p, 'change') + (p.decision === 'allow' ? ' (written)' : '')); },
     screenshare_request: (ev, p) => { const d = line(item(ev, 'me', 'You'), 'Screenshare link: '); d.appendChild(safeLink(p.url)); },
     command_decision: (ev, p) => { line(item(ev, 'customer', 'Customer'), decide(p, 'command')); },
     file_decision: (ev, p) => { line(item(ev, 'customer', 'Customer'), decide(p, 'file request')); },
