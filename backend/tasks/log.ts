@@ -17,7 +17,7 @@ const capped = {
   engineer_connected: false, engineer_disconnected: false, engineer_message: true, request_command: false,
   request_file: false, screenshare_request: false, billing_update: false, session_end: false,
   customer_message: true, command_decision: false, command_output: true, command_result: false,
-  file_decision: false, file_upload: false, ai_transcript: true, handoff: false,
+  file_decision: false, file_upload: false, ai_transcript: true, handoff: false, request_write: true, write_decision: false,
 } satisfies Record<EventType, boolean>;
 
 const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, timestamp: iso(r.created_at),
