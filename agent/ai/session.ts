@@ -29,8 +29,8 @@ export interface AiSessionDeps {
   limits: AiLimits;
   /** Stores the transcript on the backend and moves the task to the human queue. */
   handoff(reason: HandoffReason, detail: string | null, transcript: TranscriptEntry[]): Promise<unknown>;
-  /** Called once the task belongs to a human (or the AI part is over in `ai` mode). */
-  onHandedOff(): void;
+  /** Called once the AI agent is stopped (hand-off, end, failure): its open requests are closed. */
+  onStopped(): Promise<void>;
 }
 
 const STOP_HANDOFF: Partial<Record<string, HandoffReason>> = { refusal: 'ai_refused', max_tokens: 'ai_out_of_budget', max_turn_requests: 'ai_out_of_budget' };
@@ -146,7 +146,6 @@ export class AiSession {
       this.handedOff = true;
       await this.state('stopped', `handed off: ${reason}`);
       await this.d.notify(HandoffNote, { taskId: this.d.taskId, reason, detail, aiTool: this.d.chosen.name, transcript });
-      this.d.onHandedOff();
       return { reason, entries: transcript.length };
     })();
     return this.handingOff;
@@ -160,6 +159,7 @@ export class AiSession {
     this.terminals.killAll();
     this.proc?.cancel();
     await this.proc?.stop();
+    await this.d.onStopped();
   }
 
   private rel(abs: string): string {

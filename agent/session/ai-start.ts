@@ -34,7 +34,7 @@ export function startAi(s: Session, task: Task, chosen: ChosenAgent, config: Pro
       await s.audit.append({ event: 'handoff', taskId: s.taskId, aiTool: chosen.name, reason: `${reason}${detail ? `: ${detail}` : ''}` });
       return backend.call(routes.tasks.handoff, { params: [s.taskId], body: { reason, ...(detail ? { detail } : {}), transcript } });
     },
-    onHandedOff: () => undefined,
+    onStopped: () => s.requests.closeLocal('The AI agent stopped before an answer.'),
   });
   s.ai = ai;
   void s.audit.append({ event: 'ai_started', taskId: s.taskId, aiTool: chosen.name, command: [chosen.command, ...chosen.args].join(' ') });

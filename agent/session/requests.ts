@@ -167,6 +167,11 @@ export class Requests {
     for (const e of this.pending.values()) clearTimeout(e.timer);
   }
 
+  /** The AI agent stopped: its open requests are denied (no one is left to use the answer) and their prompts closed. */
+  async closeLocal(reason: string): Promise<void> {
+    for (const e of [...this.pending.values()]) if (e.origin) await this.settle(e, 'deny', 'agent', reason);
+  }
+
   /** Session over: kill what runs, wait for it briefly, and close every prompt (nothing is asked any more). */
   async closeAll(): Promise<void> {
     this.d.running.killAll('session_end');
