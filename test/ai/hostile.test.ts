@@ -9,7 +9,8 @@ import { CreateTask } from '../../protocol/methods/session.js';
 import { startAiWorld } from './world.js';
 
 test('hostile reads, writes and commands from the AI are refused at once; nothing outside the project changes', async () => {
-  const reads = ['../outside.txt', '/etc/passwd', '.env', 'link-out/outside.txt', 'src/../../outside.txt', '.codevf/session.json'];
+  // (.env is asked with the never-share warning, as for an engineer: test/session/files.test.ts covers that path.)
+  const reads = ['../outside.txt', '/etc/passwd', 'link-out/outside.txt', 'src/../../outside.txt', '.codevf/session.json'];
   const writes = ['../outside.txt', '/tmp/cvf-ai-pwned', '.git/config', '.env', 'link-out/outside.txt', 'id_rsa'];
   const steps = [...reads.map((read) => ({ read })), ...writes.map((write) => ({ write, content: 'pwned\n' })),
     { run: 'echo ok\u202e;rm -rf ~' }, { end: 'end_turn' }];
@@ -18,7 +19,7 @@ test('hostile reads, writes and commands from the AI are refused at once; nothin
     await symlink(join(w.dir, '..'), join(w.dir, 'link-out'));
     const outside = await readFile(join(w.dir, '../outside.txt'), 'utf8');
     await w.agent.request(CreateTask, { description: 'be hostile', mode: 'ai' });
-    await w.agent.waitFor('ai_state', (s) => s.state === 'ready' && s.detail === 'end_turn', 60_000);
+    await w.agent.waitFor('ai_state', (s) => s.state === 'ready' && s.detail === 'end_turn', 60_000).catch((e) => { console.error(JSON.stringify(w.agent.notes.map((n) => [n.method, n.params.path ?? n.params.command ?? n.params.text ?? n.params.state, n.params.refused?.reason ?? n.params.detail ?? '']))); throw e; });
     const saw = await w.aiSaw();
     const results = saw.filter((e) => 'read' in e || 'write' in e || 'run' in e);
     assert.is(results.length, reads.length + writes.length + 1);

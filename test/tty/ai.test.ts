@@ -36,7 +36,7 @@ test('--hybrid: the AI speaks under its own label, its write is a coloured diff 
   t.send('y', true);
   await t.waitFor('You applied the change to index.js');
   assert.is(await readFile(join(cwd, 'index.js'), 'utf8'), 'console.log(2)\n');
-  await t.waitFor(/AI · Scripted AI: Changed it; tell me if it works\./);
+  await t.waitFor(/AI · Scripted AI: .*Changed it; tell me if it works\./);
   await t.waitFor('Scripted AI (AI) · your turn · /human for an engineer');
 
   t.send('/human', true);
