@@ -42,9 +42,21 @@ const SGR_SINGLE = new Set([0, 1, 2, 3, 4, 7, 9, 21, 22, 23, 24, 27, 29, 39, 49]
 const isColour = (n: number) => (n >= 30 && n <= 37) || (n >= 40 && n <= 47) || (n >= 90 && n <= 97) || (n >= 100 && n <= 107);
 const byte = (s: string | undefined) => s !== undefined && /^\d{1,3}$/.test(s) && Number(s) <= 255;
 
+// Coloured output repeats a handful of sequences: each parameter list is parsed once.
+const SGR_SEEN = new Map<string, string | null>();
+
+function sgr(params: string): string | null {
+  let out = SGR_SEEN.get(params);
+  if (out === undefined) {
+    out = parseSgr(params);
+    if (SGR_SEEN.size < 512) SGR_SEEN.set(params, out);
+  }
+  return out;
+}
+
 /** An SGR parameter list re-emitted if every code is a whitelisted colour or weight, else null.
  *  Concealed text (8), blink (5, 6) and anything unknown are refused. */
-function sgr(params: string): string | null {
+function parseSgr(params: string): string | null {
   const p = params === '' ? ['0'] : params.split(';');
   const out: number[] = [];
   for (let i = 0; i < p.length; i++) {
