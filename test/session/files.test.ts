@@ -13,7 +13,8 @@ const rpcError = async (p: Promise<unknown>) => {
 
 test('every hostile path an engineer asks for is refused, and no file leaves the machine', async () => {
   const hp = await buildHostileProject();
-  const w = await startWorld({ dir: hp.root });
+  // 45 requests in a burst: the backend's per-task request rate (30/min) is not what this corpus tests.
+  const w = await startWorld({ dir: hp.root, sandboxArgs: ['--requests-per-minute', '1000'] });
   try {
     await w.engineerJoins();
     // The two swap-after-check races need a hook inside the read; test/security/safe-file.test.ts covers them.
@@ -71,7 +72,8 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
 
 test('a never-share file is refused, then shared by explicit override for that one file, redacted', async () => {
   const hp = await buildHostileProject();
-  const w = await startWorld({ dir: hp.root });
+  // 45 requests in a burst: the backend's per-task request rate (30/min) is not what this corpus tests.
+  const w = await startWorld({ dir: hp.root, sandboxArgs: ['--requests-per-minute', '1000'] });
   try {
     await w.engineerJoins();
     const id = await w.eng.requestFile('.env', 'check the config');
