@@ -1,8 +1,9 @@
 // Maps declared methods to handlers. Params are validated here, once, before any handler runs;
 // results are checked against their declaration so the wire never drifts from the schema.
-import type { z } from 'zod';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn } from '../protocol/define.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
+import { byName, describeZodError } from '../rpc/peer.js';
+import { withRequestSignal } from './cancel.js';
 import type { Logger } from './log.js';
 
 export interface HandlerContext {
@@ -15,13 +16,7 @@ export interface HandlerContext {
 type RequestHandler<D extends AnyRequestDef> = (params: ParamsOf<D>, ctx: HandlerContext) => Promise<ResultIn<D>> | ResultIn<D>;
 type NotificationHandler<D extends AnyNotificationDef> = (params: ParamsOf<D>) => void;
 
-/** `clientInfo.name: Invalid input: expected string, received undefined` */
-export function describeZodError(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
-}
-
-/** `params: []` is what Neovim's plain code sends for a method without parameters: the same as none. */
-const byName = (raw: unknown) => Array.isArray(raw) && raw.length === 0 ? {} : raw;
+export { describeZodError };
 
 type Entry = { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef> };
 
@@ -68,7 +63,7 @@ export class Router {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${describeZodError(parsed.error)}`, 'invalid_params', { issues });
     }
-    const result = await entry.fn(parsed.data as ParamsOf<AnyRequestDef>, ctx);
+    const result = await withRequestSignal(ctx.signal, () => entry.fn(parsed.data as ParamsOf<AnyRequestDef>, ctx));
     const checked = entry.def.result.safeParse(result);
     if (!checked.success) throw new Error(`result of ${method} does not match its declaration: ${describeZodError(checked.error)}`);
     return checked.data;

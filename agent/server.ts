@@ -21,7 +21,7 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
 
   const agent: AgentContext = {
     options, log, client: undefined,
-    notify: (def, params) => peer.notify(def.method, params),
+    notify: (def, params) => peer.notify(def, params),
     onDispose: (fn) => { disposers.push(fn); },
   };
   for (const feature of features) feature(router, agent);

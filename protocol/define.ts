@@ -1,6 +1,7 @@
 // Each method and notification is declared once, as data: wire name, zod schemas, direction, examples.
 // Agent, front ends, backend, tests and the schema generator all import these values.
 import * as z from 'zod';
+import type { ErrorReason } from './errors.js';
 
 /** Who sends a message: the front end (client) to the agent, or the agent to the front end. */
 export type Direction = 'client-to-agent' | 'agent-to-client';
@@ -22,7 +23,7 @@ export interface RequestDef<P extends z.ZodType = z.ZodType, R extends z.ZodType
   result: R;
   examples: [RequestExample<P, R>, ...RequestExample<P, R>[]];
   /** Application error reasons this method may answer with (documented in OpenRPC). */
-  errors?: readonly string[];
+  errors?: readonly ErrorReason[];
 }
 
 export interface NotificationDef<P extends z.ZodType = z.ZodType> {

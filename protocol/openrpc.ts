@@ -1,7 +1,7 @@
 // Builds the OpenRPC document from the registry. Pure: the agent serves it (rpc.discover), `npm run gen` writes it.
 import * as z from 'zod';
 import type { AnyDef, AnyNotificationDef, AnyRequestDef } from './define.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode, ErrorReasons } from './errors.js';
 import { notifications, requests } from './index.js';
 import { PROTOCOL_VERSION } from './version.js';
 
@@ -60,11 +60,14 @@ export function buildOpenRpc() {
       title: 'CodeVF agent protocol',
       version: PROTOCOL_VERSION,
       description: 'JSON-RPC 2.0 on stdio (Content-Length or newline-delimited framing). Generated from protocol/; do not edit. '
-        + '`x-direction` says who sends a message; `x-kind` whether it is a request or a notification.',
+        + '`x-direction` says who sends a message; `x-kind` whether it is a request or a notification; '
+        + '`x-error-reasons` lists every `error.data.reason` (per method: those it may answer with).',
     },
     methods: [...requests.map(requestEntry), ...notifications.map(notificationEntry)],
     components: {
       errors: Object.fromEntries(Object.entries(ErrorCode).map(([name, code]) => [name, { code, message: name }])),
     },
+    /** Every `error.data.reason` the agent can send, with its meaning; each method lists its own. */
+    'x-error-reasons': ErrorReasons,
   };
 }

@@ -1,6 +1,9 @@
 // A JSON-RPC 2.0 peer: requests and notifications both ways, both cancel spellings ($/cancelRequest, LSP;
 // $/cancel_request, ACP), and a clear answer to every malformed input without dropping the connection.
-import { ErrorCode, RpcError } from '../protocol/errors.js';
+import type { z } from 'zod';
+import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn, ResultOf } from '../protocol/define.js';
+import { ErrorCode, RpcError, type ErrorReason } from '../protocol/errors.js';
+import { AcpCancelRequest, CancelRequest } from '../protocol/methods/lifecycle.js';
 import type { Frame } from './framing.js';
 import type { Transport } from './transport.js';
 
@@ -15,7 +18,16 @@ export interface PeerHandlers {
 
 interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
 
-const CANCEL_METHODS = new Set(['$/cancelRequest', '$/cancel_request']);
+/** `clientInfo.name: Invalid input: expected string, received undefined` */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
+}
+
+/** `params: []` is what Neovim's plain code sends for a method without parameters: the same as none. */
+export const byName = (raw: unknown) => Array.isArray(raw) && raw.length === 0 ? {} : raw;
+
+type TypedRequestHandler = (params: unknown, ctx: RequestContext) => unknown;
+type Listener = (params: unknown) => void;
 const CANCEL_GRACE_MS = 10_000;
 
 function errorBody(code: number, message: string, reason: string) {
@@ -28,6 +40,8 @@ export class Peer {
   private inflight = new Map<Id, AbortController>();
   private drained: Array<() => void> = [];
   private lastFailed = false; // the last frame was answered -32700 (a `continues` error belongs to it)
+  private typedRequests = new Map<string, { def: AnyRequestDef; fn: TypedRequestHandler }>();
+  private listeners = new Map<string, { def: AnyNotificationDef; fns: Set<Listener> }>();
 
   constructor(readonly transport: Transport, private handlers: PeerHandlers = {}) {
     transport.onFrame((f) => this.receive(f));
@@ -49,18 +63,52 @@ export class Peer {
     clearTimeout(t);
   }
 
-  request(method: string, params?: unknown, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
+  /** Sends a declared request; its params are checked before sending and its result when it arrives. */
+  async request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, opts: { signal?: AbortSignal } = {}): Promise<ResultOf<D>> {
+    const p = def.params.safeParse(byName(params));
+    if (!p.success) throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${def.method}: ${describeZodError(p.error)}`, 'invalid_params');
+    const raw = await this.send(def.method, params, opts.signal);
+    const r = def.result.safeParse(raw);
+    if (!r.success) {
+      throw new RpcError(ErrorCode.InternalError, `${def.method} was answered with a result that does not match its declaration: ${describeZodError(r.error)}`, 'invalid_result');
+    }
+    return r.data as ResultOf<D>;
+  }
+
+  /** Sends a declared notification (its params checked first). */
+  notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>): Promise<void> {
+    const p = def.params.safeParse(params);
+    if (!p.success) return Promise.reject(new RpcError(ErrorCode.InvalidParams, `Invalid params for ${def.method}: ${describeZodError(p.error)}`, 'invalid_params'));
+    return this.transport.send(params === undefined ? { jsonrpc: '2.0', method: def.method } : { jsonrpc: '2.0', method: def.method, params });
+  }
+
+  /** Serves a declared request: params are validated before `fn` runs (-32602 naming the field), its result after. */
+  onRequest<D extends AnyRequestDef>(def: D, fn: (params: ParamsOf<D>, ctx: RequestContext) => Promise<ResultIn<D>> | ResultIn<D>): () => void {
+    this.typedRequests.set(def.method, { def, fn: fn as TypedRequestHandler });
+    return () => { this.typedRequests.delete(def.method); };
+  }
+
+  /** Calls `fn` with each valid notification of this kind (invalid ones are reported to `onInternalError`); returns the unsubscribe. */
+  onNotification<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void): () => void {
+    const entry = this.listeners.get(def.method) ?? { def, fns: new Set<Listener>() };
+    this.listeners.set(def.method, entry);
+    entry.fns.add(fn as Listener);
+    return () => { entry.fns.delete(fn as Listener); };
+  }
+
+  /** Untyped sending, for protocols declared elsewhere (ACP) and for tests of the wire itself. */
+  send(method: string, params?: unknown, signal?: AbortSignal): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       void this.transport.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
-      opts.signal?.addEventListener('abort', () => {
-        if (this.pending.has(id)) void this.notify('$/cancelRequest', { id });
+      signal?.addEventListener('abort', () => {
+        if (this.pending.has(id)) void this.notify(CancelRequest, { id });
       }, { once: true });
     });
   }
 
-  notify(method: string, params?: unknown): Promise<void> {
+  sendNotification(method: string, params?: unknown): Promise<void> {
     return this.transport.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
   }
 
@@ -119,18 +167,39 @@ export class Peer {
     if ('error' in m) {
       const e = (m.error ?? {}) as { code?: number; message?: string; data?: { reason?: string; [k: string]: unknown } };
       const { reason = 'unknown', ...extra } = e.data ?? {};
-      p.reject(new RpcError(e.code ?? ErrorCode.InternalError, e.message ?? 'error', reason, extra as { retryable?: boolean }));
+      p.reject(new RpcError(e.code ?? ErrorCode.InternalError, e.message ?? 'error', reason as ErrorReason, extra as { retryable?: boolean })); // as the other side said it
     } else p.resolve(m.result);
   }
 
   private handleNotification(method: string, params: unknown) {
-    if (CANCEL_METHODS.has(method)) {
+    if (method === CancelRequest.method || method === AcpCancelRequest.method) {
       const p = (params ?? {}) as { id?: Id; requestId?: Id };
-      const id = method === '$/cancelRequest' ? p.id : p.requestId;
+      const id = method === CancelRequest.method ? p.id : p.requestId;
       if (id !== undefined) this.cancel(id);
       return;
     }
+    const typed = this.listeners.get(method);
+    if (typed?.fns.size) {
+      const p = typed.def.params.safeParse(byName(params));
+      if (!p.success) this.handlers.onInternalError?.(method, new Error(`invalid params for notification ${method}: ${describeZodError(p.error)}`));
+      else for (const fn of [...typed.fns]) try { fn(p.data); } catch (e) { this.handlers.onInternalError?.(method, e); }
+    }
     try { this.handlers.onNotification?.(method, params); } catch (e) { this.handlers.onInternalError?.(method, e); }
+  }
+
+  private async serveTyped(entry: { def: AnyRequestDef; fn: TypedRequestHandler }, params: unknown, ctx: RequestContext) {
+    const { def, fn } = entry;
+    if (Array.isArray(params) && params.length) {
+      throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${def.method}: params by position are not supported; send an object.`, 'invalid_params');
+    }
+    const p = def.params.safeParse(byName(params));
+    if (!p.success) {
+      const issues = p.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${def.method}: ${describeZodError(p.error)}`, 'invalid_params', { issues });
+    }
+    const r = def.result.safeParse(await fn(p.data, ctx));
+    if (!r.success) throw new Error(`result of ${def.method} does not match its declaration: ${describeZodError(r.error)}`);
+    return r.data;
   }
 
   /** Asks the handler to stop (its signal aborts). Its answer says what happened: -32800 if it gave up, its
@@ -153,9 +222,11 @@ export class Peer {
     this.inflight.set(id, ctrl);
     let body: { result: unknown } | { error: unknown };
     try {
+      const typed = this.typedRequests.get(method);
       const handler = this.handlers.onRequest;
-      if (!handler) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}.`, 'method_not_found');
-      const result = await handler(method, params, { id, signal: ctrl.signal });
+      if (!typed && !handler) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}.`, 'method_not_found');
+      const ctx = { id, signal: ctrl.signal };
+      const result = typed ? await this.serveTyped(typed, params, ctx) : await handler!(method, params, ctx);
       body = { result: result === undefined ? null : result };
     } catch (e) {
       if (ctrl.signal.aborted) body = { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') };

@@ -29,8 +29,8 @@ export function startAcp(options: AgentOptions, io = { input: process.stdin, out
   };
   for (const feature of features) feature(router, agent);
   acp = new AcpHandlers(router, agent, {
-    notify: (method, params) => peer.notify(method, params),
-    request: (method, params) => peer.request(method, params),
+    notify: (method, params) => peer.sendNotification(method, params),
+    request: (method, params) => peer.send(method, params),
   }, {
     quietMs: envInt(options.env, 'CODEVF_ACP_QUIET_MS', 2000),
     outputChars: envInt(options.env, 'CODEVF_ACP_OUTPUT_CHARS', 64 * 1024),

@@ -13,6 +13,7 @@ import { classify, httpError, invalidResponse, NetworkFailure, networkError } fr
 import { HttpsTunnelAgent, HttpTunnelAgent, proxyFor } from './proxy.js';
 import { backoffMs, RETRY_STATUS, retryAfterMs, sleep } from './retry.js';
 import { checkUrl } from './url-policy.js';
+import { currentSignal } from '../cancel.js';
 
 export interface HttpClientOptions {
   /** e.g. `https://api.codevf.com` or the sandbox `http://127.0.0.1:<port>`; a path prefix is kept. */
@@ -178,6 +179,7 @@ export class HttpClient {
     const idempotent = method === 'GET' || method === 'HEAD' || Boolean(opts.idempotencyKey);
     const secrets = headers.authorization ? [headers.authorization.slice(7)] : [];
     const wait = this.opts.sleep ?? sleep;
+    opts = { ...opts, signal: opts.signal ?? currentSignal() }; // the request being served, when the caller gave none
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       const last = !idempotent || attempt >= this.opts.retries;

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { currentSignal } from '../cancel.js';
 
 export interface GitInfo {
   source: 'dugite' | 'path';
@@ -31,7 +32,8 @@ export function dugiteGitDir(): string | null {
 
 function raw(binary: string, args: string[], env: NodeJS.ProcessEnv, encoding: 'utf8' | 'buffer', cwd?: string, maxBuffer = 64 * 1024 * 1024) {
   return new Promise<{ stdout: string | Buffer; stderr: string | Buffer; exitCode: number }>((resolve, reject) => {
-    execFile(binary, args, { cwd, env, encoding, maxBuffer, windowsHide: true }, (err, stdout, stderr) => {
+    // A cancelled request kills the git it started (execFile rejects with an AbortError).
+    execFile(binary, args, { cwd, env, encoding, maxBuffer, windowsHide: true, signal: currentSignal(), killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') reject(err);
       else resolve({ stdout, stderr, exitCode: typeof err?.code === 'number' ? err.code : 0 });
     });

@@ -1,6 +1,6 @@
 // Git state for `sync` (through git-exec.ts: dugite's git or the one on PATH): branch, HEAD commit, dirty tree.
 // Each way a repository can be unfit for sync is its own error with the fix in the message.
-import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 import { PROJECT_CONFIG_DIR } from '../../protocol/project.js';
 import { runGit } from './git-exec.js';
 import { neverShareReason } from '../security/never-share.js';
@@ -59,7 +59,7 @@ async function git(args: string[], cwd: string): Promise<{ out: string; err: str
   }
 }
 
-function gitError(reason: string, message: string, extra: Record<string, unknown> = {}): RpcError {
+function gitError(reason: ErrorReason, message: string, extra: Record<string, unknown> = {}): RpcError {
   return new RpcError(ErrorCode.Conflict, message, reason, extra);
 }
 

@@ -1,11 +1,11 @@
 // Step 1 of security.md section 6: refuse a requested path by its text alone, before touching the disk.
 // `\` counts as a separator on every platform so `..\\` and `C:\\` are refused the same everywhere.
 import path from 'node:path';
-import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 
 const DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)(\..*)?$/i;
 
-function refuse(message: string, reason: string): never {
+function refuse(message: string, reason: ErrorReason): never {
   throw new RpcError(ErrorCode.Forbidden, message, reason);
 }
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 import { containerReason, isInCredentialsDir, neverShareReason } from './never-share.js';
 import { checkPathSyntax } from './path-syntax.js';
 import { isInside } from './paths.js';
@@ -32,7 +32,7 @@ export interface SharedFile {
   redactions: { count: number; kinds: string[] };
 }
 
-const forbidden = (message: string, reason: string, extra: Record<string, unknown> = {}) =>
+const forbidden = (message: string, reason: ErrorReason, extra: Record<string, unknown> = {}) =>
   new RpcError(ErrorCode.Forbidden, message, reason, extra);
 
 /** A project root, realpath'd once, that serves files under it. */

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AuthStatus, AuthToken, CreateToken, GetBalance, GetRates, ListTokens, Login, Logout, RevokeToken, TopUp } from '../../protocol/index.js';
+import { AcpCancelRequest, AuthStatus, AuthToken, CancelRequest, CreateToken, LoginCode, GetBalance, GetRates, ListTokens, Login, Logout, RevokeToken, TopUp } from '../../protocol/index.js';
 import { typedAgent } from '../helpers/agent.js';
 import { api, tempEnv } from '../helpers/env.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -16,7 +16,7 @@ t.after(async () => { await sb.stop(); });
 const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e) => e);
 
 async function approveNextCode(agent: Awaited<ReturnType<typeof typedAgent>>, decision: 'approve' | 'deny') {
-  const code = await agent.waitFor('loginCode');
+  const code = await agent.waitFor(LoginCode);
   const r = await api(sb.url, 'POST', '/api/cli/auth/device/approve', sb.customerToken, { user_code: code.userCode, decision });
   assert.is(r.status, 200, JSON.stringify(r.body));
   return code;
@@ -153,12 +153,12 @@ t('a login waiting for approval is cancelled by $/cancelRequest (LSP) and by $/c
   const a = await typedAgent({ env: e.env });
   for (const spelling of ['lsp', 'acp'] as const) {
     const pending = fail(a.request(Login, {}));
-    await a.waitFor('loginCode', () => true);
+    await a.waitFor(LoginCode, () => true);
     a.notes.length = 0;
     // The request's id is the peer's last one; send the cancel by hand, in each spelling.
     const id = (a.peer as unknown as { nextId: number }).nextId - 1;
-    if (spelling === 'lsp') await a.peer.notify('$/cancelRequest', { id });
-    else await a.peer.notify('$/cancel_request', { requestId: id });
+    if (spelling === 'lsp') await a.peer.notify(CancelRequest, { id });
+    else await a.peer.notify(AcpCancelRequest, { requestId: id });
     const err = await pending;
     assert.equal([err.code, err.data.reason], [-32800, 'cancelled'], spelling);
   }

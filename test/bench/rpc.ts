@@ -14,7 +14,7 @@ interface Client { request(method: string, params?: unknown): Promise<unknown>; 
 function ours(framing: 'ndjson' | 'content-length'): Client {
   const p = spawn(process.execPath, [AGENT_BIN, '--framing', framing], { stdio: ['pipe', 'pipe', 'inherit'] });
   const peer = new Peer(createTransport(p.stdout, p.stdin, framing));
-  return { request: (m, x) => peer.request(m, x), notify: (m, x) => void peer.notify(m, x), close: () => p.kill() };
+  return { request: (m, x) => peer.send(m, x), notify: (m, x) => void peer.sendNotification(m, x), close: () => p.kill() };
 }
 
 function stock(): Client {

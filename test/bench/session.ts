@@ -13,6 +13,7 @@ import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand } from '../../protocol/methods/session.js';
 import { TaskSocket } from '../helpers/engineer.js';
 import { startWorld } from '../session/harness.js';
+import { CommandFinished, EngineerMessageNote, RequestCommandNote } from '../../protocol/index.js';
 
 const MB = 1024 * 1024;
 const SIZE = 100 * MB;
@@ -79,7 +80,7 @@ try {
     let a = 0;
     let b = 0;
     const wsSeen = bare.waitFor('engineer_message', (e) => e.payload.text === text).then(() => { b = performance.now() - t; });
-    const agentSeen = w.agent.waitFor('engineer_message', (p) => p.text === text).then(() => { a = performance.now() - t; });
+    const agentSeen = w.agent.waitFor(EngineerMessageNote, (p) => p.text === text).then(() => { a = performance.now() - t; });
     void eng.send('engineer_message', { text });
     await Promise.all([wsSeen, agentSeen]);
     w.agent.notes.length = 0;
@@ -92,7 +93,7 @@ try {
   const redactRate = redactorAlone();
   const neutralRate = neutralizerAlone();
   const id = await w.eng.requestCommand(COMMAND, 'bench');
-  await w.agent.waitFor('request_command', (p) => p.requestId === id);
+  await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
   w.agent.notes.length = 0;
   const rssBefore = await peakRss(w.agent.proc.pid!);
   const cpuBefore = await cpuSeconds(w.agent.proc.pid!);
@@ -104,7 +105,7 @@ try {
   }, 2);
   const t = performance.now();
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-  await w.agent.waitFor('command_finished', (p) => p.requestId === id, 300_000);
+  await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 300_000);
   const secs = (performance.now() - t) / 1000;
   clearInterval(drain);
   for (const n of w.agent.notes) if (n.method === 'command_output') chars += shown(n.params.data);

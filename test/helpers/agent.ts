@@ -1,7 +1,9 @@
 // Spawns the real codevf-agent (dist/, as users run it) over pipes, and speaks to it raw or typed.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
+import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultOf } from '../../protocol/define.js';
+import { isDeclaredReason, type RpcError } from '../../protocol/errors.js';
+import { Initialize } from '../../protocol/methods/lifecycle.js';
 import { createDecoder, encode, type Framing } from '../../rpc/framing.js';
 import { Peer } from '../../rpc/peer.js';
 import { createTransport } from '../../rpc/transport.js';
@@ -26,6 +28,13 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
     .finally(() => clearTimeout(t));
 }
 
+/** Every error reason the agent sends must be declared in protocol/errors.ts: a test that sees another fails. */
+function undeclared(reason: unknown) {
+  if (reason !== undefined && !isDeclaredReason(reason)) {
+    throw new Error(`the agent sent error.data.reason ${JSON.stringify(reason)}, which protocol/errors.ts does not declare`);
+  }
+}
+
 /** Speaks bytes to the agent and reads its answers with an independent frame parser. */
 export function rawAgent(framing: Framing, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
   const a = spawnAgentProcess(args, env);
@@ -37,6 +46,7 @@ export function rawAgent(framing: Framing, args: string[] = [], env: NodeJS.Proc
     rawOut = Buffer.concat([rawOut, c]);
     for (const f of decoder.push(c)) {
       const msg = 'text' in f ? JSON.parse(f.text) : { frameError: f.error };
+      undeclared(msg?.error?.data?.reason);
       const w = waiters.shift();
       if (w) w(msg); else inbox.push(msg);
     }
@@ -72,26 +82,36 @@ export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEn
     peer,
     notes,
     request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, signal?: AbortSignal): Promise<ResultOf<D>> {
-      const p = withTimeout(peer.request(def.method, params, { signal }) as Promise<ResultOf<D>>, 30_000, def.method);
+      const p = withTimeout(peer.request(def, params, { signal }), 30_000, def.method)
+        .catch((e) => { undeclared((e as RpcError).data?.reason); throw e; });
       p.catch(() => {}); // a test may await it later; a rejection before then must not crash the run
       return p;
     },
-    notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return peer.notify(def.method, params); },
-    async waitFor(method: string, pred: (p: any) => boolean = () => true, ms = 10_000): Promise<any> {
-      const found = () => notes.find((n) => n.method === method && pred(n.params));
+    notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return peer.notify(def, params); },
+    /** The first notification of this kind (seen before or after the call) that passes `pred`, checked against its declaration. */
+    async waitFor<D extends AnyNotificationDef>(def: D, pred: (p: ParamsOf<D>) => boolean = () => true, ms = 10_000): Promise<ParamsOf<D>> {
+      const found = () => {
+        for (const n of notes) {
+          if (n.method !== def.method) continue;
+          const p = def.params.safeParse(n.params);
+          if (!p.success) throw new Error(`the agent sent ${def.method} with params that do not match its declaration: ${JSON.stringify(n.params)}`);
+          if (pred(p.data as ParamsOf<D>)) return p.data as ParamsOf<D>;
+        }
+        return undefined;
+      };
       return withTimeout((async () => {
         for (;;) {
           const f = found();
-          if (f) return f.params;
+          if (f) return f;
           await new Promise<void>((r) => listeners.push(r));
         }
-      })(), ms, `notification ${method}`);
+      })(), ms, `notification ${def.method}`);
     },
     async close() {
       a.proc.stdin.end();
       await withTimeout(a.exited, 5000, 'agent exit').catch(() => a.proc.kill('SIGKILL'));
     },
   };
-  if (opts.initialize !== false) await withTimeout(peer.request('initialize', CLIENT_INFO), 10_000, 'initialize');
+  if (opts.initialize !== false) await withTimeout(peer.request(Initialize, CLIENT_INFO), 10_000, 'initialize');
   return client;
 }

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { globToRegExp, loadPolicy } from '../../agent/policy.js';
 import { startWorld, type World } from '../session/harness.js';
+import { CommandFinished, RequestResolved } from '../../protocol/index.js';
 
 const POLICY = { version: 1, allowCommands: ['echo allowed', { command: 'pwd', cwd: 'sub' }], allowFiles: ['src/**', '*.md'] };
 
@@ -66,19 +67,19 @@ test('--policy runs a listed command, denies an unlisted one, and records both a
     const other = await w.eng.requestCommand('pwd', 'only allowed in sub');
     const inSub = await w.eng.requestCommand('pwd', 'allowed in sub', 'sub');
     for (const [id, decision] of [[ok, 'allow'], [no, 'deny'], [other, 'deny'], [inSub, 'allow']] as const) {
-      const { reason, ...res } = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      const { reason, ...res } = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
       assert.equal(res, { taskId: w.taskId, requestId: id, decision, decidedBy: 'policy' });
       assert.match(reason ?? '', decision === 'allow' ? /^Allowed by the policy/ : /^Denied: the policy/);
       w.eng.socket!.cursor = 0; // decisions and results interleave: look from the start each time
       const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
       assert.is(d.payload.decision, decision);
     }
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === ok);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === ok);
     assert.is(fin.exitCode, 0);
     w.eng.socket!.cursor = 0;
     const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === ok);
     assert.is(r.payload.exitCode, 0);
-    await w.agent.waitFor('command_finished', (p) => p.requestId === inSub);
+    await w.agent.waitFor(CommandFinished, (p) => p.requestId === inSub);
     const lines = await audit(w);
     const decisions = lines.filter((l) => l.event === 'decision').map((l) => [l.requestId, l.decision, l.decidedBy]);
     assert.equal(decisions, [[ok, 'allow', 'policy'], [no, 'deny', 'policy'], [other, 'deny', 'policy'], [inSub, 'allow', 'policy']]);
@@ -94,13 +95,13 @@ test('--policy shares a file matching a glob, and still refuses a never-share fi
     const ok = await w.eng.requestFile('src/a.js', 'read');
     const env = await w.eng.requestFile('src/.env', 'secrets');
     const outside = await w.eng.requestFile('sub/x.txt', 'not listed');
-    const { reason: _r, ...allowed } = await w.agent.waitFor('request_resolved', (p) => p.requestId === ok);
+    const { reason: _r, ...allowed } = await w.agent.waitFor(RequestResolved, (p) => p.requestId === ok);
     assert.equal(allowed, { taskId: w.taskId, requestId: ok, decision: 'allow', decidedBy: 'policy' });
     const up = await w.eng.waitFor('file_upload', (e) => e.payload.requestId === ok);
     assert.is(String(await w.eng.download(up.payload.downloadPath)), 'export const a = 1;\n');
     // The glob matches src/.env, but the agent's never-share check refuses it (before any policy could allow it).
     for (const [id, by] of [[env, 'agent'], [outside, 'policy']] as const) {
-      const { reason: _r, ...denied } = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      const { reason: _r, ...denied } = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
       assert.equal(denied, { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: by });
     }
     const envDecision = (await audit(w)).find((l) => l.event === 'decision' && l.requestId === env);
@@ -116,7 +117,7 @@ test('--policy judges the file actually served: a link inside an allowed folder 
     await writeFile(join(w.dir, 'sub', 'prod.yaml'), 'db: prod\n');
     await symlink('../sub/prod.yaml', join(w.dir, 'src', 'prod-link.yaml'));
     const id = await w.eng.requestFile('src/prod-link.yaml', 'looks allowed');
-    const { reason, ...denied } = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+    const { reason, ...denied } = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
     assert.equal(denied, { taskId: w.taskId, requestId: id, decision: 'deny', decidedBy: 'policy' });
     assert.match(reason ?? '', 'sub/prod.yaml');
     const decision = (await audit(w)).find((l) => l.event === 'decision' && l.requestId === id);

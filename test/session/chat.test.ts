@@ -2,19 +2,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SendMessage } from '../../protocol/methods/session.js';
 import { startWorld } from './harness.js';
+import { ConnectionState, EngineerConnectedNote, EngineerMessageNote } from '../../protocol/index.js';
 
 test('chat flows both ways and every backend event carries taskId and seq', async () => {
   const w = await startWorld();
   try {
-    await w.agent.waitFor('connection_state', (p) => p.state === 'connected');
+    await w.agent.waitFor(ConnectionState, (p) => p.state === 'connected');
     await w.engineerJoins();
-    const joined = await w.agent.waitFor('engineer_connected');
+    const joined = await w.agent.waitFor(EngineerConnectedNote);
     assert.is(joined.taskId, w.taskId);
     assert.ok(joined.seq >= 1);
     assert.is(joined.engineer.name.length > 0, true);
 
     await w.eng.say('Hello, I am looking at it');
-    const msg = await w.agent.waitFor('engineer_message');
+    const msg = await w.agent.waitFor(EngineerMessageNote);
     assert.is(msg.text, 'Hello, I am looking at it');
     assert.ok(msg.seq > joined.seq);
 

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { ApproveCommand, CancelCommand, ListPendingRequests } from '../../protocol/methods/session.js';
 import { withTimeout } from '../helpers/agent.js';
 import { startWorld, type World } from './harness.js';
+import { CommandFinished, CommandOutputNote, RequestCommandNote, RequestResolved } from '../../protocol/index.js';
 
 const rpcError = async (p: Promise<unknown>) => {
   try { await p; } catch (e) { return e as { code: number; data: { reason: string } }; }
@@ -20,12 +21,12 @@ test('an allowed command runs once in the project root; output and result reach 
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('pwd && echo out && echo err >&2 && exit 3', 'see the folder');
-    const req = await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    const req = await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     assert.is(req.command, 'pwd && echo out && echo err >&2 && exit 3');
     assert.is(req.engineer !== undefined, true);
     const res = await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
     assert.equal(res, { requestId: id, decision: 'allow', scope: 'once', started: true });
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id);
     assert.is(fin.exitCode, 3);
     assert.is(fin.timedOut, false);
     const out = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === id);
@@ -33,7 +34,7 @@ test('an allowed command runs once in the project root; output and result reach 
     assert.ok(stdout.includes('out'));
     assert.ok(stdout.includes(req.workingDirectory));
     assert.ok(out.some((n) => n.params.stream === 'stderr' && n.params.data.includes('err')));
-    assert.ok((await w.agent.waitFor('request_resolved', (p) => p.requestId === id)).decidedBy === 'customer');
+    assert.ok((await w.agent.waitFor(RequestResolved, (p) => p.requestId === id)).decidedBy === 'customer');
     // The engineer's view: the decision, the output, the result.
     const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
     assert.is(d.payload.decision, 'allow');
@@ -55,7 +56,7 @@ test('two answers racing for one request: exactly one wins and the command runs 
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('echo x >> ran.txt', 'once');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     const answers = await Promise.allSettled([
       w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' }),
       w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' }),
@@ -65,7 +66,7 @@ test('two answers racing for one request: exactly one wins and the command runs 
     assert.ok(answers.filter((a) => a.status === 'rejected').every((a: any) => a.reason.data.reason === 'not_found'));
     const won = (answers.find((a) => a.status === 'fulfilled') as PromiseFulfilledResult<any>).value;
     if (won.started) {
-      await w.agent.waitFor('command_finished', (p) => p.requestId === id);
+      await w.agent.waitFor(CommandFinished, (p) => p.requestId === id);
       assert.is(await readFile(join(w.dir, 'ran.txt'), 'utf8'), 'x\n');
     }
     assert.is(w.agent.notes.filter((n) => n.method === 'request_resolved' && n.params.requestId === id).length, 1);
@@ -79,7 +80,7 @@ test('a denied command never runs and the engineer sees the denial', async () =>
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('touch ran.txt', 'try');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     const res = await w.agent.request(ApproveCommand, { requestId: id, decision: 'deny' });
     assert.is(res.started, false);
     const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
@@ -98,7 +99,7 @@ test('an unanswered request is denied at the timeout and the engineer is told wh
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('touch ran.txt', 'try');
-    const resolved = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+    const resolved = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
     assert.equal({ decision: resolved.decision, decidedBy: resolved.decidedBy }, { decision: 'deny', decidedBy: 'timeout' });
     const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
     assert.is(d.payload.decision, 'deny');
@@ -116,23 +117,23 @@ test('allow for the session covers that exact string only; chained commands are 
   try {
     await w.engineerJoins();
     const first = await w.eng.requestCommand('echo hi', 'greet');
-    await w.agent.waitFor('request_command', (p) => p.requestId === first);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === first);
     await w.agent.request(ApproveCommand, { requestId: first, decision: 'allow', scope: 'session' });
-    await w.agent.waitFor('command_finished', (p) => p.requestId === first);
+    await w.agent.waitFor(CommandFinished, (p) => p.requestId === first);
 
     const second = await w.eng.requestCommand('echo hi', 'again');
-    const auto = await w.agent.waitFor('request_resolved', (p) => p.requestId === second);
+    const auto = await w.agent.waitFor(RequestResolved, (p) => p.requestId === second);
     assert.equal({ decision: auto.decision, decidedBy: auto.decidedBy }, { decision: 'allow', decidedBy: 'rule' });
-    await w.agent.waitFor('command_finished', (p) => p.requestId === second);
+    await w.agent.waitFor(CommandFinished, (p) => p.requestId === second);
 
     const similar = await w.eng.requestCommand('echo hi ', 'almost the same');
-    await w.agent.waitFor('request_command', (p) => p.requestId === similar);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === similar);
     const pending = (await w.agent.request(ListPendingRequests, {})).requests;
     assert.ok(pending.some((r) => r.requestId === similar), 'a different string still asks');
 
     for (const cmd of ['echo a; rm -rf x', 'echo a && b', 'echo a || b', 'echo a | sh', 'echo `id`', 'echo $(id)', 'echo a > f', 'cat < f', 'echo a\nid', 'sleep 1 &']) {
       const id = await w.eng.requestCommand(cmd, 'chain');
-      await w.agent.waitFor('request_command', (p) => p.requestId === id);
+      await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
       const err = await rpcError(w.agent.request(ApproveCommand, { requestId: id, decision: 'allow', scope: 'session' }));
       assert.is(err.data.reason, 'scope_not_allowed', cmd);
       await w.agent.request(ApproveCommand, { requestId: id, decision: 'deny' });
@@ -154,9 +155,9 @@ test('secrets in command output are redacted before the front end and the engine
     const aws = 'AKIA' + 'QWERTYUIOPASDFGH';
     const gh = 'ghp_' + 'a'.repeat(36);
     const id = await w.eng.requestCommand(`printf 'key=${aws}\\ntoken ${gh}\\nok\\n'; printf '${gh}\\n' >&2`, 'env');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id);
     assert.is(fin.redactions, 3);
     const front = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === id);
     const all = front.map((n) => n.params.data).join('');
@@ -180,12 +181,12 @@ test('cancelCommand kills the whole process tree mid-run', async () => {
     await w.engineerJoins();
     // The grandchild writes its pid, then both would run for a minute.
     const id = await w.eng.requestCommand('sh -c \'echo $$ > child.pid; echo started; sleep 60\' ; sleep 60', 'long');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-    await w.agent.waitFor('command_output', (p) => p.requestId === id && p.data.includes('started'));
+    await w.agent.waitFor(CommandOutputNote, (p) => p.requestId === id && p.data.includes('started'));
     const res = await w.agent.request(CancelCommand, { requestId: id });
     assert.is(res.killed, true);
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id, 15_000);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 15_000);
     assert.is(fin.exitCode, null);
     assert.ok(fin.signal);
     const childPid = Number((await readFile(join(w.dir, 'child.pid'), 'utf8')).trim());
@@ -207,9 +208,9 @@ test('a command that runs past its timeout is killed and reported as timed out',
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand('sleep 30', 'slow');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id, 15_000);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 15_000);
     assert.is(fin.timedOut, true);
     assert.is(fin.exitCode, null);
   } finally {
@@ -223,15 +224,15 @@ test('a command folder is checked like a file path: inside runs there, outside i
     await mkdir(join(w.dir, 'src'));
     await w.engineerJoins();
     const ok = await w.eng.requestCommand('pwd', 'where', 'src');
-    const req = await w.agent.waitFor('request_command', (p) => p.requestId === ok);
+    const req = await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === ok);
     assert.ok(req.workingDirectory.endsWith('/src'));
     await w.agent.request(ApproveCommand, { requestId: ok, decision: 'allow' });
-    await w.agent.waitFor('command_finished', (p) => p.requestId === ok);
+    await w.agent.waitFor(CommandFinished, (p) => p.requestId === ok);
     const out = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === ok).map((n) => n.params.data).join('');
     assert.is(out.trim(), req.workingDirectory);
     for (const cwd of ['..', '../..', '/etc', 'src/../..', 'C:\\Windows', 'missing']) {
       const id = await w.eng.requestCommand('pwd', 'escape', cwd);
-      const r = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      const r = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
       assert.equal({ decision: r.decision, decidedBy: r.decidedBy }, { decision: 'deny', decidedBy: 'agent' }, cwd);
       const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
       assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'agent'], cwd);
@@ -248,14 +249,14 @@ test('without a front end that handles approvals nothing is ever approved', asyn
     await writeFile(join(w.dir, 'README.md'), '# app\n');
     await w.engineerJoins();
     const id = await w.eng.requestCommand('touch ran.txt', 'try');
-    const r = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+    const r = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
     assert.equal({ decision: r.decision, decidedBy: r.decidedBy }, { decision: 'deny', decidedBy: 'no_front_end' });
     const d = await w.eng.waitFor('command_decision', (e) => e.payload.requestId === id);
     assert.is(d.payload.decision, 'deny');
     const err = await rpcError(w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' }));
     assert.is(err.data.reason, 'not_found');
     const f = await w.eng.requestFile('README.md', 'read');
-    const fr = await w.agent.waitFor('request_resolved', (p) => p.requestId === f);
+    const fr = await w.agent.waitFor(RequestResolved, (p) => p.requestId === f);
     assert.is(fr.decidedBy, 'no_front_end');
   } finally {
     await w.cleanup();

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { ApproveCommand, ResumeTask, SendMessage } from '../../protocol/methods/session.js';
 import { withTimeout } from '../helpers/agent.js';
 import { startAgent, startWorld, type World } from './harness.js';
+import { CommandFinished, CommandOutputNote, ConnectionState, EngineerMessageNote, RequestCommandNote } from '../../protocol/index.js';
 
 const FAST = { CODEVF_BACKOFF_BASE_MS: '50', CODEVF_BACKOFF_MAX_MS: '500' };
 
@@ -23,16 +24,16 @@ test('backend killed and restarted mid-session: the agent reconnects and nothing
   try {
     await w.engineerJoins();
     for (const t of ['m1', 'm2']) await w.eng.say(t);
-    await w.agent.waitFor('engineer_message', (p) => p.text === 'm2');
+    await w.agent.waitFor(EngineerMessageNote, (p) => p.text === 'm2');
     await w.sb.kill('SIGKILL');
-    await w.agent.waitFor('connection_state', (p) => p.state === 'reconnecting');
+    await w.agent.waitFor(ConnectionState, (p) => p.state === 'reconnecting');
     const sent = await w.agent.request(SendMessage, { taskId: w.taskId, text: 'sent while the backend was down' });
     assert.is(sent.queued, true);
     await w.sb.restart();
     await w.eng.close();
     await w.eng.connect(w.taskId, w.eng.socket!.events.at(-1)?.seq ?? 0);
     for (const t of ['m3', 'm4']) await w.eng.say(t);
-    await w.agent.waitFor('engineer_message', (p) => p.text === 'm4', 20_000);
+    await w.agent.waitFor(EngineerMessageNote, (p) => p.text === 'm4', 20_000);
     const states = () => w.agent.notes.filter((n) => n.method === 'connection_state').map((n) => n.params.state);
     await until('the WebSocket to be back', () => states().lastIndexOf('connected') > states().indexOf('reconnecting'));
     const msg = await w.eng.waitFor('customer_message', (e) => e.payload.text === 'sent while the backend was down', 20_000);
@@ -54,7 +55,7 @@ test('agent killed and resumed: it continues from the last seq and shows the pen
     await w.engineerJoins();
     await w.eng.say('before');
     const id = await w.eng.requestCommand('echo resumed-run', 'after the restart');
-    const req = await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    const req = await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     await until('session.json to hold the request', async () => (await savedSeq(w)) >= req.seq);
     w.agent.proc.kill('SIGKILL');
     await w.agent.exited;
@@ -65,9 +66,9 @@ test('agent killed and resumed: it continues from the last seq and shows the pen
     assert.is(r.taskId, w.taskId);
     assert.is(r.lastSeq, req.seq);
     assert.equal(r.pending.map((p) => p.requestId), [id]);
-    const again = await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    const again = await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     assert.is(again.seq, req.seq);
-    await w.agent.waitFor('engineer_message', (p) => p.text === 'while the agent was down');
+    await w.agent.waitFor(EngineerMessageNote, (p) => p.text === 'while the agent was down');
     assert.equal(engineerTexts(w), ['while the agent was down'], 'events before the kill are not replayed');
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
     const result = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
@@ -98,7 +99,7 @@ test('a message queued while the backend is down survives an agent kill and is d
     await until('the outbox to empty', async () =>
       JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).outbox.length === 0);
     await w.eng.say('ping');
-    await w.agent.waitFor('engineer_message', (p) => p.text === 'ping');
+    await w.agent.waitFor(EngineerMessageNote, (p) => p.text === 'ping');
     const copies = w.eng.socket!.events.filter((e) => e.type === 'customer_message' && e.payload.text === 'queued then crashed');
     assert.is(copies.length, 1);
   } finally {
@@ -110,9 +111,9 @@ test('a message queued while the backend is down survives an agent kill and is d
 async function orphanACommand(w: World): Promise<{ id: string; pid: number }> {
   await w.engineerJoins();
   const id = await w.eng.requestCommand('echo $$ > shell.pid; echo started; sleep 60', 'long');
-  await w.agent.waitFor('request_command', (p) => p.requestId === id);
+  await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-  await w.agent.waitFor('command_output', (p) => p.requestId === id && p.data.includes('started'));
+  await w.agent.waitFor(CommandOutputNote, (p) => p.requestId === id && p.data.includes('started'));
   await until('session.json to record the running command', async () => {
     try { return JSON.parse(await readFile(join(w.dir, '.codevf', 'session.json'), 'utf8')).running.length === 1; } catch { return false; }
   });
@@ -131,7 +132,7 @@ test('a command still running when the agent is killed is killed on resume, grou
     const { id, pid } = await orphanACommand(w);
     w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
     await w.agent.request(ResumeTask, {});
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id);
     assert.equal([fin.outcome, fin.exitCode, fin.signal], ['agent_restarted', null, null]);
     await until('the left-over process to die', () => !alive(pid));
     const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
@@ -155,7 +156,7 @@ test('a left-over command whose end the agent cannot know is reported as unknown
     await writeFile(file, JSON.stringify(saved), { mode: 0o600 });
     w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
     await w.agent.request(ResumeTask, {});
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === orphan.id);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === orphan.id);
     assert.equal([fin.outcome, fin.exitCode, fin.signal], ['unknown', null, null]);
     const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === orphan.id);
     assert.equal([r.payload.outcome, r.payload.signal], ['unknown', null]);

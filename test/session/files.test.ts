@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { ListPendingRequests, UploadFile } from '../../protocol/methods/session.js';
 import { buildHostileProject } from '../fixtures/hostile-paths.js';
 import { startWorld } from './harness.js';
+import { RequestFileNote, RequestResolved } from '../../protocol/index.js';
 
 const rpcError = async (p: Promise<unknown>) => {
   try { await p; } catch (e) { return e as { code: number; message: string; data: { reason: string } }; }
@@ -30,7 +31,7 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
         notCarried.push(c.name); // the backend would not even carry it (e.g. an empty path)
         continue;
       }
-      const req = await w.agent.waitFor('request_file', (p) => p.requestId === id);
+      const req = await w.agent.waitFor(RequestFileNote, (p) => p.requestId === id);
       assert.is(req.path, c.path);
       throughAgent.push(c.name);
       if (c.reason === 'never_share') {
@@ -46,7 +47,7 @@ test('every hostile path an engineer asks for is refused, and no file leaves the
       }
       // Everything else is refused before anyone is asked, and the engineer is told it was the agent, not the customer.
       assert.is(req.refused?.reason, c.reason, `${c.name}: ${JSON.stringify(req.refused)}`);
-      const resolved = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      const resolved = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
       assert.equal([resolved.decision, resolved.decidedBy], ['deny', 'agent'], c.name);
       const late = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
       assert.is(late?.data.reason, 'not_found', `${c.name}: nothing left to answer`);
@@ -77,7 +78,7 @@ test('a never-share file is refused, then shared by explicit override for that o
   try {
     await w.engineerJoins();
     const id = await w.eng.requestFile('.env', 'check the config');
-    const req = await w.agent.waitFor('request_file', (p) => p.requestId === id);
+    const req = await w.agent.waitFor(RequestFileNote, (p) => p.requestId === id);
     assert.ok(req.neverShare, 'the prompt says why it is sensitive');
     const err = await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' }));
     assert.is(err?.data.reason, 'never_share');
@@ -93,7 +94,7 @@ test('a never-share file is refused, then shared by explicit override for that o
 
     // The override covered that one file only: the next never-share file is refused again.
     const next = await w.eng.requestFile('config/master.key', 'and this');
-    await w.agent.waitFor('request_file', (p) => p.requestId === next);
+    await w.agent.waitFor(RequestFileNote, (p) => p.requestId === next);
     assert.is((await rpcError(w.agent.request(UploadFile, { requestId: next, decision: 'allow' })))?.data.reason, 'never_share');
 
     // Shared unasked: binary goes as base64, flagged.

@@ -3,10 +3,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Initialize } from '../../protocol/methods/lifecycle.js';
 import { CreateTask } from '../../protocol/methods/session.js';
 import { typedAgent } from '../helpers/agent.js';
 import { ScriptedEngineer } from '../helpers/engineer.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { EngineerConnectedNote } from '../../protocol/index.js';
 
 export type Agent = Awaited<ReturnType<typeof typedAgent>>;
 
@@ -24,7 +26,7 @@ export async function startAgent(sb: Sandbox, dir: string, home: string, o: Agen
   void agent.exited.then((e) => {
     if (!closing && e.signal !== 'SIGKILL') process.stderr.write(`agent exited unexpectedly (${e.code ?? e.signal}):\n${agent.stderr().slice(-3000)}\n`);
   });
-  await agent.peer.request('initialize', { clientInfo: { name: 'session-test', version: '1' },
+  await agent.peer.request(Initialize, { clientInfo: { name: 'session-test', version: '1' },
     capabilities: o.approvals === false ? {} : { approvals: true } });
   return agent;
 }
@@ -57,7 +59,7 @@ export async function startWorld(o: AgentSetup & { sandboxArgs?: string[]; dir?:
     async engineerJoins() {
       await eng.claim(taskId);
       await eng.connect(taskId);
-      await w.agent.waitFor('engineer_connected');
+      await w.agent.waitFor(EngineerConnectedNote);
     },
     async cleanup() {
       await eng.close().catch(() => {});

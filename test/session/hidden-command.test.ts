@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApproveCommand } from '../../protocol/methods/session.js';
 import { startWorld } from './harness.js';
+import { RequestCommandNote, RequestResolved } from '../../protocol/index.js';
 
 test('a command that hides text behind a carriage return, an escape sequence or a bidi override is refused, never run', async () => {
   const w = await startWorld();
@@ -12,9 +13,9 @@ test('a command that hides text behind a carriage return, an escape sequence or 
     const hidden = ['touch pwned\recho npm test', 'touch pwned \x1b[2K\rnpm test', 'touch pwned #\u202etset mpn'];
     for (const command of hidden) {
       const id = await w.eng.requestCommand(command, 'run the tests');
-      const asked = await w.agent.waitFor('request_command', (p) => p.requestId === id);
+      const asked = await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
       assert.is(asked.refused?.reason, 'hidden_characters', 'refused at once, nobody asked');
-      const resolved = await w.agent.waitFor('request_resolved', (p) => p.requestId === id);
+      const resolved = await w.agent.waitFor(RequestResolved, (p) => p.requestId === id);
       assert.equal([resolved.decision, resolved.decidedBy], ['deny', 'agent'], JSON.stringify(command));
       const late = await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' }).then(() => 'accepted', (e) => e.data.reason);
       assert.is.not(late, 'accepted');

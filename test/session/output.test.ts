@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApproveCommand } from '../../protocol/methods/session.js';
 import { startWorld } from './harness.js';
+import { CommandFinished, RequestCommandNote } from '../../protocol/index.js';
 
 const MB = 1024 * 1024;
 
@@ -19,7 +20,7 @@ test('100 MB of command output reaches the front end whole, the backend gets the
   try {
     await w.engineerJoins();
     const id = await w.eng.requestCommand(`yes 'a line of build output, nothing secret in it 0123456789' | head -c ${100 * MB}`, 'big');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     const before = await peakRss(w.agent.proc.pid!);
     let chars = 0;
     // Count and drop notifications as they come so the test itself does not hold 100 MB.
@@ -33,7 +34,7 @@ test('100 MB of command output reaches the front end whole, the backend gets the
       }
     }, 5);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-    const fin = await w.agent.waitFor('command_finished', (p) => p.requestId === id, 120_000);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 120_000);
     clearInterval(count);
     for (const n of w.agent.notes.filter((x) => x.method === 'command_output')) chars += n.params.data.length;
     assert.is(chars, 100 * MB, 'every byte reached the front end');

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
 import { api } from '../helpers/sandbox.js';
 import { startWorld, type World } from './harness.js';
+import { ConnectionState } from '../../protocol/index.js';
 
 // Long polling (whose 401 also stops the stream) stays out of the way: only the WebSocket path is tested.
 const FAST = { CODEVF_BACKOFF_BASE_MS: '50', CODEVF_BACKOFF_MAX_MS: '200', CODEVF_WS_FAILURES_BEFORE_POLL: '1000' };
@@ -18,8 +19,8 @@ test('revoking the agent\'s token closes its stream with auth_required and it do
     await w.engineerJoins();
     const r = await api(w.sb.url, 'POST', routes.auth.revokeSelf.path(), { token: w.sb.customerToken, body: {} });
     assert.is(r.status, 200);
-    const note = await w.agent.waitFor('connection_state', (p) => p.state === 'auth_required');
-    assert.match(note.reason, /sign in again/);
+    const note = await w.agent.waitFor(ConnectionState, (p) => p.state === 'auth_required');
+    assert.match(note.reason ?? '', /sign in again/);
     // Many backoff periods later: still stopped, never reconnecting.
     await new Promise((res) => setTimeout(res, 1000));
     const all = states(w);
@@ -32,15 +33,15 @@ test('revoking the agent\'s token closes its stream with auth_required and it do
 test('a revoked token refused at the next upgrade also ends in auth_required, not endless reconnects', async () => {
   const w = await startWorld({ env: FAST });
   try {
-    await w.agent.waitFor('connection_state', (p) => p.state === 'connected');
+    await w.agent.waitFor(ConnectionState, (p) => p.state === 'connected');
     await w.sb.kill('SIGKILL');
-    await w.agent.waitFor('connection_state', (p) => p.state === 'reconnecting');
+    await w.agent.waitFor(ConnectionState, (p) => p.state === 'reconnecting');
     // Revoked while the backend is down, so no socket is open to close: the reconnect meets a 401.
     const db = new Database(join(w.sb.dataDir, 'sandbox.db'));
     assert.is(db.prepare('UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL').run(Date.now()).changes > 0, true);
     db.close();
     await w.sb.restart();
-    await w.agent.waitFor('connection_state', (p) => p.state === 'auth_required', 20_000);
+    await w.agent.waitFor(ConnectionState, (p) => p.state === 'auth_required', 20_000);
     assert.not.ok(states(w).slice(states(w).indexOf('auth_required') + 1).length, 'nothing after auth_required');
   } finally {
     await w.cleanup();

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApproveCommand, UploadFile } from '../../protocol/methods/session.js';
 import { startWorld, type World } from './harness.js';
+import { RequestCommandNote, RequestFileNote } from '../../protocol/index.js';
 
 const GHP = `ghp_${'a1B2c3D4e5'.repeat(3)}abcdef`;
 const SECRETS = `DB_URL=postgres://app:S3cr3tPassw0rd@db.internal/app\nGITHUB=${GHP}\n`;
@@ -33,7 +34,7 @@ const rpcError = async (p: Promise<unknown>) => {
 
 async function askFile(path: string) {
   const id = await w.eng.requestFile(path, 'side door');
-  return w.agent.waitFor('request_file', (p) => p.requestId === id);
+  return w.agent.waitFor(RequestFileNote, (p) => p.requestId === id);
 }
 
 test('a committed secret asked for as a git object, or a copy of it, is never shared by default; the reason is shown', async () => {
@@ -92,7 +93,7 @@ test("the agent's own token does not leave through base64, xxd -p, base64url or 
   ];
   for (const [command, decode] of commands) {
     const id = await w.eng.requestCommand(command, 'show me your config');
-    await w.agent.waitFor('request_command', (p) => p.requestId === id);
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
     const done = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
     assert.is(done.payload.exitCode, 0, command);

@@ -16,8 +16,6 @@ export interface AgentOptions {
   capabilities: { openBrowser?: boolean; approvals?: boolean; progress?: boolean };
 }
 
-type Listener = (params: unknown) => void;
-
 /** Waits for `p` at most `ms` (the timer is cleared, so it never holds the process open). */
 async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let t: NodeJS.Timeout | undefined;
@@ -25,7 +23,6 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 export class AgentClient {
-  private listeners = new Map<string, Set<Listener>>();
   private stderrTail: string[] = [];
   private exitInfo: { code: number | null; signal: string | null } | undefined;
   readonly exited: Promise<void>;
@@ -39,7 +36,7 @@ export class AgentClient {
     });
     proc.stdin.on('error', () => { /* the agent died; the pending requests report it */ });
     this.peer = new Peer(createTransport(proc.stdout, proc.stdin, 'ndjson'), {
-      onNotification: (method, params) => { for (const l of this.listeners.get(method) ?? []) l(params); },
+      onInternalError: (method, err) => { if (verbose) process.stderr.write(`codevf: ${method}: ${(err as Error).message}\n`); },
     });
   }
 
@@ -49,34 +46,24 @@ export class AgentClient {
     const proc = spawn(process.execPath, args, { env: opts.env, stdio: 'pipe', detached: true, windowsHide: true }) as ChildProcessWithoutNullStreams;
     const client = new AgentClient(proc, opts.verbose);
     await client.request(Initialize, { clientInfo: { name: 'codevf', version: VERSION }, capabilities: opts.capabilities });
-    await client.peer.notify(Initialized.method, {});
+    await client.peer.notify(Initialized, {});
     return client;
   }
 
   async request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, opts: { signal?: AbortSignal } = {}): Promise<ResultOf<D>> {
-    let result: unknown;
     try {
-      result = await this.peer.request(def.method, params, opts);
+      return await this.peer.request(def, params, opts);
     } catch (e) {
-      if ((e as { data?: { reason?: string } }).data?.reason === 'connection_closed') throw await this.crashed();
+      const reason = (e as { data?: { reason?: string } }).data?.reason;
+      if (reason === 'connection_closed') throw await this.crashed();
+      if (reason === 'invalid_result') throw new CliError(`Error: codevf-agent answered ${def.method} with something unexpected: ${(e as Error).message}`);
       throw e;
     }
-    const parsed = def.result.safeParse(result);
-    if (!parsed.success) throw new CliError(`Error: codevf-agent answered ${def.method} with something unexpected: ${parsed.error.issues[0]?.message}`);
-    return parsed.data as ResultOf<D>;
   }
 
   /** Calls `fn` with each valid notification of this kind; returns the unsubscribe function. */
   on<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void): () => void {
-    const set = this.listeners.get(def.method) ?? new Set<Listener>();
-    this.listeners.set(def.method, set);
-    const l: Listener = (raw) => {
-      const p = def.params.safeParse(raw);
-      if (p.success) fn(p.data as ParamsOf<D>);
-      else if (this.verbose) process.stderr.write(`codevf: ignored a malformed ${def.method} notification\n`);
-    };
-    set.add(l);
-    return () => set.delete(l);
+    return this.peer.onNotification(def, fn);
   }
 
   private async crashed(): Promise<CliError> {
@@ -90,8 +77,8 @@ export class AgentClient {
   async close(): Promise<void> {
     if (this.exitInfo) return;
     try {
-      await within(this.peer.request(Shutdown.method), 2000);
-      await this.peer.notify(Exit.method);
+      await within(this.peer.request(Shutdown, undefined), 2000);
+      await this.peer.notify(Exit, undefined);
     } catch { /* already gone */ }
     this.proc.stdin.end();
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);

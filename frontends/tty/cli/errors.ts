@@ -1,6 +1,6 @@
 // The one place that turns failures into what the person reads and the exit code. Agent errors are
 // matched on their stable `data.reason`; each message ends with the one command that fixes it.
-import type { RpcError } from '../../../protocol/errors.js';
+import { isDeclaredReason, type ErrorReason, type RpcError } from '../../../protocol/errors.js';
 import type { CommandSpec } from './commands.js';
 import { neutralize } from '../../../protocol/terminal-text.js';
 
@@ -17,7 +17,7 @@ type Known = { text: string | ((e: RpcError) => string); exit?: number };
 // The agent's message already holds the fix (and the untracked files to add by name): printed once, as is.
 const AS_IS = (e: RpcError) => `Error: ${e.message}`;
 
-const BY_REASON: Record<string, Known> = {
+const BY_REASON: Partial<Record<ErrorReason, Known>> = {
   auth_required: { text: 'Error: Authentication failed.\nPlease run: codevf login', exit: EXIT.auth },
   network_unreachable: { text: unreachable },
   no_project: { text: 'Error: No CodeVF project found.\nPlease run: codevf init' },
@@ -55,7 +55,7 @@ export function isRpcError(e: unknown): e is RpcError {
 
 export function fromRpc(e: RpcError): CliError {
   const reason = e.code === -32601 ? 'method_not_found' : e.data.reason;
-  const known = BY_REASON[reason];
+  const known = isDeclaredReason(reason) ? BY_REASON[reason] : undefined;
   if (known) return new CliError(typeof known.text === 'string' ? known.text : known.text(e), known.exit ?? EXIT.error, reason);
   const exit = e.code === -32602 ? EXIT.usage : EXIT.error;
   return new CliError(`Error: ${e.message}`, exit, reason);
