@@ -65,6 +65,7 @@ export const ErrorReasons = {
   untrusted_session_file: '.codevf/session.json is not owned by you or is writable by others.',
   invalid_session_file: '.codevf/session.json is unreadable or malformed.',
   folder_unreadable: 'The folder cannot be read.',
+  unsafe_codevf_path: 'A path under .codevf/ is a link, not yours, or writable by others; nothing was written.',
   invalid_host: 'The backend URL is not allowed (plain http to a non-loopback host without --insecure, or malformed).',
   network_unreachable: 'The backend could not be reached (DNS, refused, timeout, TLS).',
   backend_error: 'The backend answered with an error; `data.backendCode` holds its code.',
