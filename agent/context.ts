@@ -13,6 +13,8 @@ export interface AgentOptions {
   insecure: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Session limits given as flags (`--approval-timeout-ms`, `--command-timeout-ms`); they win over the env. */
+  limits: { approvalTimeoutMs?: number; commandTimeoutMs?: number };
   /** `--policy FILE`: decides every engineer request instead of asking a person (unattended runs). */
   policy?: ApprovalPolicy;
 }

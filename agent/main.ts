@@ -1,6 +1,6 @@
 // codevf-agent: the JSON-RPC agent on stdio. This file only reads flags and starts the server.
-import minimist from 'minimist';
 import { VERSION } from '../protocol/version.js';
+import { parseArgs } from './config.js';
 import { startServer } from './server.js';
 
 const USAGE = `codevf-agent ${VERSION}: the CodeVF JSON-RPC agent on stdio.
@@ -20,45 +20,26 @@ Options:
   --host URL                             CodeVF backend (default: $CODEVF_HOST or the local sandbox)
   --insecure                             allow plain http to a non-loopback host
   --approval-timeout-ms N                deny engineer requests not answered within N ms
-                                         (default 300000; env CODEVF_APPROVAL_TIMEOUT_MS)
+                                         (default 300000, or env CODEVF_APPROVAL_TIMEOUT_MS)
   --command-timeout-ms N                 kill approved commands running longer than N ms
-                                         (default 600000; env CODEVF_COMMAND_TIMEOUT_MS)
+                                         (default 600000, or env CODEVF_COMMAND_TIMEOUT_MS)
   --policy FILE                          unattended runs: a JSON policy answers every engineer request
                                          (exact commands, file globs); anything else is denied
   --version, --help
+
+A bad option or value exits with code 2. An unexpected internal failure stops the agent (running
+commands are killed, the audit log is flushed) with a non-zero code: start a new one and call resumeTask.
 `;
 
-const argv = minimist(process.argv.slice(2), {
-  string: ['framing', 'log-file', 'host', 'approval-timeout-ms', 'command-timeout-ms', 'policy'],
-  boolean: ['verbose', 'help', 'version', 'insecure', 'acp'],
-  unknown: (a) => {
-    if (!a.startsWith('-')) return true;
-    process.stderr.write(`codevf-agent: unknown option ${a}\n\n${USAGE}`);
-    process.exit(2);
-  },
-});
-
-if (argv.help) {
-  process.stdout.write(USAGE);
-} else if (argv.version) {
-  process.stdout.write(`${VERSION}\n`);
+const parsed = parseArgs(process.argv.slice(2), process.env, process.cwd());
+if (parsed.kind === 'help') process.stdout.write(USAGE);
+else if (parsed.kind === 'version') process.stdout.write(`${VERSION}\n`);
+else if (parsed.kind === 'usage') {
+  process.stderr.write(`codevf-agent: ${parsed.message}\n\n${USAGE}`);
+  process.exitCode = 2;
 } else {
-  const framing = (argv.framing ?? 'auto') as string;
-  if (!['auto', 'content-length', 'ndjson'].includes(framing)) {
-    process.stderr.write(`codevf-agent: --framing must be auto, content-length or ndjson (got "${framing}")\n`);
-    process.exit(2);
-  }
-  const options = {
-    policy: argv.policy === undefined ? undefined : await policyOrExit(String(argv.policy)),
-    framing: framing as 'auto',
-    verbose: Boolean(argv.verbose),
-    logFile: argv['log-file'],
-    host: argv.host ?? process.env.CODEVF_HOST,
-    insecure: Boolean(argv.insecure),
-    cwd: process.cwd(),
-    env: withFlagEnv(process.env),
-  };
-  if (argv.acp) void import('./acp/server.js').then((m) => m.startAcp(options));
+  const options = { ...parsed.options, policy: parsed.policyFile === undefined ? undefined : await policyOrExit(parsed.policyFile) };
+  if (parsed.acp) void import('./acp/server.js').then((m) => m.startAcp(options));
   else startServer(options);
 }
 
@@ -69,12 +50,4 @@ async function policyOrExit(file: string) {
     process.stderr.write(`codevf-agent: ${(err as Error).message}\n`);
     process.exit(2);
   }
-}
-
-/** Session limits given as flags travel as their env variables (read in agent/session/config.ts). */
-function withFlagEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out = { ...env };
-  if (argv['approval-timeout-ms']) out.CODEVF_APPROVAL_TIMEOUT_MS = String(argv['approval-timeout-ms']);
-  if (argv['command-timeout-ms']) out.CODEVF_COMMAND_TIMEOUT_MS = String(argv['command-timeout-ms']);
-  return out;
 }

@@ -5,6 +5,7 @@ import { Peer } from '../rpc/peer.js';
 import { createTransport } from '../rpc/transport.js';
 import type { AgentContext, AgentOptions } from './context.js';
 import { features, warmUp } from './handlers/index.js';
+import { lifecycle } from './lifecycle.js';
 import { createLogger } from './log.js';
 import { Router } from './router.js';
 
@@ -15,28 +16,15 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
   const transport = createTransport(io.input, io.output, options.framing);
   const peer = new Peer(transport);
   const router = new Router();
-  const disposers: Array<() => Promise<void> | void> = [];
+  const life = lifecycle(log, peer, transport);
   let state: State = 'new';
-  let exiting = false;
 
   const agent: AgentContext = {
     options, log, client: undefined,
     notify: (def, params) => peer.notify(def, params),
-    onDispose: (fn) => { disposers.push(fn); },
+    onDispose: life.onDispose,
   };
   for (const feature of features) feature(router, agent);
-
-  /** Runs cleanup (bounded, so exit stays within a second), flushes the wire, exits. */
-  const exit = async (code: number, why: string, drainMs = 300) => {
-    if (exiting) return;
-    exiting = true;
-    log.info(`exiting (${why})`);
-    await peer.idle(drainMs); // answer what is already in flight before leaving
-    const cleanup = Promise.allSettled(disposers.map(async (d) => d()));
-    await Promise.race([cleanup, new Promise((r) => setTimeout(r, 700).unref())]);
-    await Promise.race([transport.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    process.exit(code);
-  };
 
   peer.setHandlers({
     onRequest: async (method, params, ctx) => {
@@ -61,16 +49,13 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
       }
       if (method === Shutdown.method) state = 'shutting-down';
       const result = await pending;
-      if (method === Shutdown.method) {
-        await Promise.allSettled(disposers.map(async (d) => d()));
-        disposers.length = 0;
-      }
+      if (method === Shutdown.method) await life.disposeAll();
       return result;
     },
     onNotification: (method, params) => {
       if (method === Exit.method) {
         // A shutdown still in flight counts: wait for it before choosing the exit code.
-        return void peer.idle(300).then(() => exit(state === 'shutting-down' ? 0 : 1, 'exit notification'));
+        return void peer.idle(300).then(() => life.exit(state === 'shutting-down' ? 0 : 1, 'exit notification'));
       }
       if (state === 'new') return log.debug(`ignored ${method} before initialize`);
       router.notification(method, params ?? {}, log);
@@ -78,11 +63,6 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
     onInternalError: (method, err) => log.error(`handler for ${method} failed`, err),
   });
 
-  transport.onClose(() => void exit(0, 'stdin closed', 30_000)); // every request already read gets its real answer
-  process.on('SIGTERM', () => void exit(0, 'SIGTERM'));
-  process.on('SIGINT', () => void exit(0, 'SIGINT'));
-  process.on('uncaughtException', (err) => log.error('uncaught exception (agent keeps running)', err));
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection (agent keeps running)', err));
   log.info(`codevf-agent started (framing: ${options.framing})`);
   return { peer, router, agent };
 }

@@ -5,6 +5,7 @@ import { Peer } from '../../rpc/peer.js';
 import { createTransport } from '../../rpc/transport.js';
 import type { AgentContext, AgentOptions } from '../context.js';
 import { features } from '../handlers/index.js';
+import { lifecycle } from '../lifecycle.js';
 import { createLogger } from '../log.js';
 import { Router } from '../router.js';
 import { AcpHandlers } from './handlers.js';
@@ -19,13 +20,13 @@ export function startAcp(options: AgentOptions, io = { input: process.stdin, out
   const transport = createTransport(io.input, io.output, 'ndjson');
   const peer = new Peer(transport);
   const router = new Router();
-  const disposers: Array<() => Promise<void> | void> = [];
+  const life = lifecycle(log, peer, transport, () => acp?.dispose());
   let acp: AcpHandlers | undefined;
 
   const agent: AgentContext = {
     options, log, client: undefined,
     notify: (def, params) => acp ? acp.onNote(def.method, params as Record<string, unknown>) : Promise.resolve(),
-    onDispose: (fn) => { disposers.push(fn); },
+    onDispose: life.onDispose,
   };
   for (const feature of features) feature(router, agent);
   acp = new AcpHandlers(router, agent, {
@@ -36,28 +37,11 @@ export function startAcp(options: AgentOptions, io = { input: process.stdin, out
     outputChars: envInt(options.env, 'CODEVF_ACP_OUTPUT_CHARS', 64 * 1024),
   });
 
-  let exiting = false;
-  const exit = async (why: string) => {
-    if (exiting) return;
-    exiting = true;
-    log.info(`exiting (${why})`);
-    await acp!.dispose();
-    const cleanup = Promise.allSettled(disposers.map(async (d) => d()));
-    await Promise.race([cleanup, new Promise((r) => setTimeout(r, 700).unref())]);
-    await Promise.race([transport.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    process.exit(0);
-  };
-
   peer.setHandlers({
     onRequest: (method, params, ctx) => acp!.request(method, params, ctx.signal),
     onNotification: (method, params) => acp!.notification(method, params),
     onInternalError: (method, err) => log.error(`ACP handler for ${method} failed`, err),
   });
-  transport.onClose(() => void exit('stdin closed'));
-  process.on('SIGTERM', () => void exit('SIGTERM'));
-  process.on('SIGINT', () => void exit('SIGINT'));
-  process.on('uncaughtException', (err) => log.error('uncaught exception (agent keeps running)', err));
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection (agent keeps running)', err));
   log.info('codevf-agent started in ACP mode (ndjson)');
   return { peer, router, agent };
 }

@@ -62,7 +62,7 @@ export class Sessions {
   }
 
   private async open(root: string, file: SessionFile, backend: SessionBackend, host: string): Promise<Session> {
-    const cfg = sessionConfig(this.agent.options.env);
+    const cfg = { ...sessionConfig(this.agent.options.env), ...this.agent.options.limits };
     const files = await ProjectFiles.open(root);
     const s = new Session({ agent: this.agent, backend, cfg, root, host, files }, file);
     this.byTask.set(s.taskId, s);
