@@ -36,8 +36,3 @@ export function checkUrl(raw: string | URL, insecure = false): URL {
     + 'Use https://, or pass --insecure if you really mean it.', 'insecure_transport', { host: url.host });
 }
 
-/** The backend chosen by `--host`, else `CODEVF_HOST`, else the caller's default; a bare name means https. */
-export function selectBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv, fallback: string): string {
-  const chosen = (flag || env.CODEVF_HOST || fallback).trim();
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(chosen) ? chosen : `https://${chosen}`;
-}

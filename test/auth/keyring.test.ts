@@ -25,8 +25,7 @@ test('macOS and Windows always use the OS keyring', async () => {
   assert.is((await detectKeyring({ platform: 'win32' }))?.name, 'Windows Credential Manager');
 });
 
-test('the real library pinned to the Secret Service fails cleanly here instead of using the kernel keyring', async () => {
-  if (!headlessLinux) return;
+(headlessLinux ? test : test.skip)('the real library pinned to the Secret Service fails cleanly here instead of using the kernel keyring', async () => {
   const k = osKeyring('linux');
   for (const call of [() => k.set('codevf-test', 'x'), () => k.get('codevf-test'), () => k.delete('codevf-test')]) {
     try {
@@ -39,8 +38,7 @@ test('the real library pinned to the Secret Service fails cleanly here instead o
   }
 });
 
-test('a store given the real (failing) keyring saves the token to the file and says why', async () => {
-  if (!headlessLinux) return;
+(headlessLinux ? test : test.skip)('a store given the real (failing) keyring saves the token to the file and says why', async () => {
   const home = await tmp.make();
   const store = new CredentialStore({ env: { XDG_CONFIG_HOME: home }, keyring: osKeyring('linux') });
   const r = await store.save('http://127.0.0.1:9', { accessToken: 'cvf_real_keyring_test_token' });

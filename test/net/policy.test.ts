@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HttpClient } from '../../agent/net/http.js';
 import { bypassesProxy, proxyFor } from '../../agent/net/proxy.js';
-import { checkUrl, isLoopbackHost, selectBaseUrl } from '../../agent/net/url-policy.js';
+import { checkUrl, isLoopbackHost } from '../../agent/net/url-policy.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { rejection } from '../project/helpers.js';
 import { startHttp, startProxy } from './servers.js';
@@ -79,12 +79,6 @@ test('NO_PROXY understands *, suffixes, ports, IPs and CIDR ranges', () => {
   assert.is(bypass('https://[fd00::5]', 'fd00::/8'), true);
   assert.is(bypass('https://192.168.1.1', 'foo, 192.168.1.1 bar'), true);
   assert.is(bypass('https://api.codevf.com', ''), false);
-});
-
-test('the backend is --host, else CODEVF_HOST, else the default; a bare name means https', () => {
-  assert.is(selectBaseUrl('api.codevf.com', { CODEVF_HOST: 'http://127.0.0.1:1' }, 'http://127.0.0.1:2'), 'https://api.codevf.com');
-  assert.is(selectBaseUrl(undefined, { CODEVF_HOST: 'http://127.0.0.1:1' }, 'http://127.0.0.1:2'), 'http://127.0.0.1:1');
-  assert.is(selectBaseUrl(undefined, {}, 'http://127.0.0.1:2'), 'http://127.0.0.1:2');
 });
 
 test.run();
