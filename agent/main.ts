@@ -1,6 +1,6 @@
 // codevf-agent: the JSON-RPC agent on stdio. This file only reads flags and starts the server.
 import { VERSION } from '../protocol/version.js';
-import { parseArgs } from './config.js';
+import { parseArgs } from './flags.js';
 import { startServer } from './server.js';
 
 const USAGE = `codevf-agent ${VERSION}: the CodeVF JSON-RPC agent on stdio.

@@ -62,6 +62,7 @@ export const ErrorReasons = {
   credentials_not_saved: 'The sign-in worked but the token could not be stored.',
   keyring_unavailable: 'The OS keyring could not be used.',
   invalid_credentials_file: 'auth.json is unreadable or malformed.',
+  invalid_settings_file: 'The user settings file is unreadable or malformed; the message names it.',
   untrusted_session_file: '.codevf/session.json is not owned by you or is writable by others.',
   invalid_session_file: '.codevf/session.json is unreadable or malformed.',
   folder_unreadable: 'The folder cannot be read.',

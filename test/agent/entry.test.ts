@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { parseArgs } from '../../agent/config.js';
+import { parseArgs } from '../../agent/flags.js';
 import { CLIENT_INFO, spawnAgentProcess, withTimeout } from '../helpers/agent.js';
 
 for (const [args, message] of [
