@@ -101,6 +101,18 @@ export const ErrorReasons = {
   alternate_data_stream: 'The path names an NTFS alternate data stream (`file:stream`).',
   unreadable: 'The file exists but cannot be read.',
   file_changed: 'The file changed while it was read.',
+  ai_allowance_exhausted: 'The AI minutes included for this account are used up.',
+  ai_exited: 'The AI agent process exited.',
+  ai_protocol: 'The AI agent answered with something its protocol does not allow.',
+  ai_stopped: 'The AI part of the session has stopped.',
+  ai_tool_not_allowed: 'That AI tool is not allowed for this project.',
+  ai_tool_unknown: 'No such AI tool.',
+  already_handed_off: 'The session was already handed off to an engineer.',
+  not_an_ai_session: 'The task is not an AI session.',
+  insufficient_credits: 'Not enough credits for this.',
+  denied: 'The customer or a rule denied it.',
+  invalid_change: 'The proposed file change is malformed or does not apply.',
+  no_change: 'The proposed change would not change the file.',
 } as const;
 export type ErrorReason = keyof typeof ErrorReasons;
 /** The reason names as constants: `Reason.not_a_git_repository === 'not_a_git_repository'`. */

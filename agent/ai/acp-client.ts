@@ -97,7 +97,7 @@ export class AiAgentProcess {
 
   private async call<S extends z.ZodType>(method: string, params: unknown, schema: S, signal?: AbortSignal): Promise<z.output<S>> {
     const raw = await Promise.race([
-      this.peer.request(method, params, { signal }),
+      this.peer.send(method, params, signal),
       this.exited.then((e) => { throw new RpcError(ErrorCode.InternalError, `the AI agent exited (${describeExit(e)})`, 'ai_exited'); }),
     ]);
     const r = schema.safeParse(raw);
@@ -122,7 +122,7 @@ export class AiAgentProcess {
   }
 
   cancel(): void {
-    if (this.sessionId) void this.peer.notify('session/cancel', { sessionId: this.sessionId });
+    if (this.sessionId) void this.peer.sendNotification('session/cancel', { sessionId: this.sessionId });
   }
 
   /** Ends the AI agent: stdin closed, then SIGTERM and SIGKILL to its whole process group. */

@@ -6,13 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 import { isInCredentialsDir, neverShareReason } from '../security/never-share.js';
 import { checkPathSyntax } from '../security/path-syntax.js';
 import { isInside } from '../security/paths.js';
 
 export const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
-const forbidden = (message: string, reason: string) => new RpcError(ErrorCode.Forbidden, message, reason);
+const forbidden = (message: string, reason: ErrorReason) => new RpcError(ErrorCode.Forbidden, message, reason);
 
 export interface WriteTarget {
   /** Project-relative, `/`-separated. */

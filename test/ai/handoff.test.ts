@@ -9,6 +9,7 @@ import { CreateTask, SendMessage } from '../../protocol/methods/session.js';
 import { isRpcError } from '../../frontends/tty/cli/errors.js';
 import { api } from '../helpers/sandbox.js';
 import { startAiWorld, type AiWorld } from './world.js';
+import { AiMessageNote, AiStateNote, HandoffNote } from '../../protocol/index.js';
 
 const test = suite('ai: hand-off to a human');
 const CHAT = [{ say: 'Hi, I am here.' }, { end: 'end_turn' }];
@@ -24,12 +25,12 @@ test('/human (escalate): the AI agent is stopped, the transcript goes to the eng
   const w = await startAiWorld({ steps: CHAT });
   try {
     const { taskId } = await w.agent.request(CreateTask, { description: 'flaky build', mode: 'ai' });
-    await w.agent.waitFor('ai_state', (s) => s.state === 'ready' && s.detail === 'end_turn');
+    await w.agent.waitFor(AiStateNote, (s) => s.state === 'ready' && s.detail === 'end_turn');
     await w.agent.request(SendMessage, { taskId, text: 'are you there?' });
-    await w.agent.waitFor('ai_message', (m) => m.text.includes('You said: are you there?'));
+    await w.agent.waitFor(AiMessageNote, (m) => m.text.includes('You said: are you there?'));
     const r = await w.agent.request(Escalate, { taskId });
     assert.equal([r.reason, r.entries > 0], ['customer_asked', true]);
-    const h = await w.agent.waitFor('handoff');
+    const h = await w.agent.waitFor(HandoffNote);
     assert.equal(h.transcript.filter((e: any) => e.type === 'message').map((e: any) => [e.from, e.text]),
       [['customer', 'flaky build'], ['ai', 'Hi, I am here.'], ['customer', 'are you there?'], ['ai', 'You said: are you there?']]);
     const again = await rejection(w.agent.request(Escalate, { taskId }));
@@ -46,9 +47,9 @@ test('the AI agent crashing mid-turn hands a hybrid task off (ai_failed) with wh
   const w = await startAiWorld({ steps: [{ say: 'Looking...' }, { exit: 3 }] });
   try {
     const { taskId } = await w.agent.request(CreateTask, { description: 'segfault', mode: 'hybrid' });
-    const h = await w.agent.waitFor('handoff');
+    const h = await w.agent.waitFor(HandoffNote);
     assert.is(h.reason, 'ai_failed');
-    assert.match(h.detail, 'exit code 3');
+    assert.match(h.detail ?? '', 'exit code 3');
     assert.ok(h.transcript.some((e: any) => e.type === 'message' && e.from === 'ai' && e.text === 'Looking...'));
     assert.equal((await events(w, taskId)).filter((e) => e.type === 'handoff').map((e) => e.payload.reason), ['ai_failed']);
   } finally { await w.cleanup(); }
@@ -58,9 +59,9 @@ test('an AI tool that is not installed hands a hybrid task off at once; in ai mo
   const w = await startAiWorld({ allowedTools: ['scripted', 'opencode'] });
   try {
     const { taskId } = await w.agent.request(CreateTask, { description: 'x', mode: 'ai', aiTool: 'opencode' });
-    const st = await w.agent.waitFor('ai_state', (s) => s.state === 'stopped');
-    assert.match(st.detail, 'opencode is not installed');
-    assert.match(st.detail, '/human');
+    const st = await w.agent.waitFor(AiStateNote, (s) => s.state === 'stopped');
+    assert.match(st.detail ?? '', 'opencode is not installed');
+    assert.match(st.detail ?? '', '/human');
     const refused = await rejection(w.agent.request(SendMessage, { taskId, text: 'hello?' }));
     assert.is(refused.reason, 'ai_stopped');
     const r = await w.agent.request(Escalate, { taskId });
@@ -78,7 +79,7 @@ test('a tool outside allowedTools is never started; the free allowance used up: 
     assert.is(out.reason, 'ai_allowance_exhausted');
     assert.match(out.message, 'human');
     const t = await w.agent.request(CreateTask, { description: 'hybrid past the allowance', mode: 'hybrid' });
-    const h = await w.agent.waitFor('handoff');
+    const h = await w.agent.waitFor(HandoffNote);
     assert.equal([h.reason, h.transcript], ['ai_allowance_exhausted', []]);
     assert.equal(await w.aiSaw(), [], 'the AI agent never started');
     const queue = await api(w.sb.url, 'GET', routes.engineer.openTasks.path(), { token: w.sb.engineerToken });
@@ -98,7 +99,7 @@ test('a project mode of hybrid is the default; an explicit mode human overrides 
   try {
     const t = await w2.agent.request(CreateTask, { description: 'default mode' });
     assert.equal([t.mode, t.aiTool], ['hybrid', 'scripted']);
-    await w2.agent.waitFor('ai_message', (m) => m.text.includes('I am here'));
+    await w2.agent.waitFor(AiMessageNote, (m) => m.text.includes('I am here'));
   } finally { await w2.cleanup(); }
 });
 

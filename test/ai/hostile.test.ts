@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateTask } from '../../protocol/methods/session.js';
 import { startAiWorld } from './world.js';
+import { AiStateNote } from '../../protocol/index.js';
 
 test('hostile reads, writes and commands from the AI are refused at once; nothing outside the project changes', async () => {
   // (.env is asked with the never-share warning, as for an engineer: test/session/files.test.ts covers that path.)
@@ -19,7 +20,7 @@ test('hostile reads, writes and commands from the AI are refused at once; nothin
     await symlink(join(w.dir, '..'), join(w.dir, 'link-out'));
     const outside = await readFile(join(w.dir, '../outside.txt'), 'utf8');
     await w.agent.request(CreateTask, { description: 'be hostile', mode: 'ai' });
-    await w.agent.waitFor('ai_state', (s) => s.state === 'ready' && s.detail === 'end_turn', 60_000).catch((e) => { console.error(JSON.stringify(w.agent.notes.map((n) => [n.method, n.params.path ?? n.params.command ?? n.params.text ?? n.params.state, n.params.refused?.reason ?? n.params.detail ?? '']))); throw e; });
+    await w.agent.waitFor(AiStateNote, (s) => s.state === 'ready' && s.detail === 'end_turn', 60_000).catch((e) => { console.error(JSON.stringify(w.agent.notes.map((n) => [n.method, n.params.path ?? n.params.command ?? n.params.text ?? n.params.state, n.params.refused?.reason ?? n.params.detail ?? '']))); throw e; });
     const saw = await w.aiSaw();
     const results = saw.filter((e) => 'read' in e || 'write' in e || 'run' in e);
     assert.is(results.length, reads.length + writes.length + 1);

@@ -1,3 +1,4 @@
+import { BillingUpdateNote, CommandFinished, EngineerConnectedNote, RequestCommandNote, RequestFileNote } from '../../protocol/index.js';
 // Hybrid mode through real processes: the agent starts the scripted ACP agent as the AI; the AI chats,
 // asks to read a file, run a command and write a file — each put to the customer exactly as an engineer's
 // request, with the AI named as the requester — then gives up, and the task goes to a human with the
@@ -11,6 +12,7 @@ import { ApproveCommand, ApproveWrite, CreateTask, SendMessage, UploadFile } fro
 import { ScriptedEngineer } from '../helpers/engineer.js';
 import { api } from '../helpers/sandbox.js';
 import { startAiWorld, type AiWorld } from './world.js';
+import { AiMessageNote, HandoffNote, RequestWriteNote } from '../../protocol/index.js';
 
 const test = suite<{ w: AiWorld; taskId: string; balance: number }>('ai: hybrid session with the scripted ACP agent');
 test.before(async (ctx) => { ctx.w = await startAiWorld({ sandboxArgs: ['--minute-ms', '300'] }); });
@@ -26,7 +28,7 @@ test('createTask in hybrid mode starts the AI; what it says arrives as ai_messag
   const t = await w.agent.request(CreateTask, { description: 'the login test fails', mode: 'hybrid' });
   ctx.taskId = t.taskId;
   assert.equal([t.mode, t.aiTool], ['hybrid', 'scripted']);
-  const said = await w.agent.waitFor('ai_message', (m) => m.text.includes('scripted AI'));
+  const said = await w.agent.waitFor(AiMessageNote, (m) => m.text.includes('scripted AI'));
   assert.equal([said.aiTool, said.aiTitle], ['scripted', 'Scripted AI']);
   const saw = await w.aiSaw();
   const caps = saw.find((e) => e.initialize)?.initialize;
@@ -35,11 +37,11 @@ test('createTask in hybrid mode starts the AI; what it says arrives as ai_messag
 });
 
 test('the AI\'s read is a file request put to the customer; what it gets is redacted', async ({ w }) => {
-  const req = await w.agent.waitFor('request_file');
+  const req = await w.agent.waitFor(RequestFileNote);
   assert.equal([req.path, req.requester, req.engineer, req.refused], ['src/app.js', AI, null, null]);
   assert.equal((await w.aiSaw()).filter((e) => 'read' in e), [], 'nothing is read before the yes');
   await w.agent.request(UploadFile, { requestId: req.requestId, decision: 'allow' });
-  await w.agent.waitFor('ai_message', (m) => m.text.includes('I read src/app.js'));
+  await w.agent.waitFor(AiMessageNote, (m) => m.text.includes('I read src/app.js'));
   const read = (await w.aiSaw()).find((e) => e.read);
   assert.ok(read.ok);
   assert.not.match(read.content, 'AKIAIOSFODNN7EXAMPLE');
@@ -47,23 +49,23 @@ test('the AI\'s read is a file request put to the customer; what it gets is reda
 });
 
 test('the AI\'s terminal is a command request; it runs only after the yes and the AI gets its output', async ({ w }) => {
-  const req = await w.agent.waitFor('request_command');
+  const req = await w.agent.waitFor(RequestCommandNote);
   assert.equal([req.command, req.requester], ['echo ai-ran-tests', AI]);
   assert.match(req.reason, 'Scripted AI (AI) wants to run this command');
   await w.agent.request(ApproveCommand, { requestId: req.requestId, decision: 'allow' });
-  await w.agent.waitFor('command_finished', (f) => f.requestId === req.requestId);
-  await w.agent.waitFor('ai_message', (m) => m.text.includes('exited with 0'));
+  await w.agent.waitFor(CommandFinished, (f) => f.requestId === req.requestId);
+  await w.agent.waitFor(AiMessageNote, (m) => m.text.includes('exited with 0'));
   const run = (await w.aiSaw()).find((e) => e.run);
   assert.equal([run.ok, run.exitCode, run.output.trim()], [true, 0, 'ai-ran-tests']);
 });
 
 test('the AI\'s write shows a diff; denied, the file is unchanged and the AI is told', async ({ w }) => {
-  const req = await w.agent.waitFor('request_write');
+  const req = await w.agent.waitFor(RequestWriteNote);
   assert.equal([req.path, req.newFile, req.requester], ['src/app.js', false, AI]);
   assert.match(req.diff, '+export const fixed = true;');
   assert.match(req.diff, '-export const ok = false;');
   await w.agent.request(ApproveWrite, { requestId: req.requestId, decision: 'deny' });
-  await w.agent.waitFor('ai_message', (m) => m.text.includes('write was refused'));
+  await w.agent.waitFor(AiMessageNote, (m) => m.text.includes('write was refused'));
   assert.is(await readFile(join(w.dir, 'src/app.js'), 'utf8'), 'export const key = "AKIAIOSFODNN7EXAMPLE";\nexport const ok = false;\n');
   const audit = (await readFile(join(w.dir, '.codevf/audit.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const decided = audit.filter((a) => a.event === 'decision' && a.requester?.type === 'ai').map((a) => [a.kind, a.decision, a.decidedBy]);
@@ -73,7 +75,7 @@ test('the AI\'s write shows a diff; denied, the file is unchanged and the AI is 
 
 test('the AI gives up: the task goes to a human with the transcript, and the customer sees what the engineer will see', async (ctx) => {
   const { w, taskId } = ctx;
-  const h = await w.agent.waitFor('handoff');
+  const h = await w.agent.waitFor(HandoffNote);
   assert.equal([h.reason, h.aiTool], ['ai_refused', 'scripted']);
   const types = h.transcript.map((e: any) => e.type === 'message' ? `${e.type}:${e.from}` : `${e.type}:${e.kind ?? e.decision ?? ''}`);
   assert.equal(types.slice(0, 2), ['message:customer', 'message:ai']);
@@ -91,13 +93,13 @@ test('the engineer sees the transcript, joins, and the customer now talks to the
   const sock = await eng.connect(taskId);
   await sock.waitFor('handoff');
   const entries = sock.events.filter((e) => e.type === 'ai_transcript').map((e) => e.payload);
-  assert.equal(entries, (await w.agent.waitFor('handoff')).transcript);
-  await w.agent.waitFor('engineer_connected');
+  assert.equal(entries, (await w.agent.waitFor(HandoffNote)).transcript);
+  await w.agent.waitFor(EngineerConnectedNote);
   const sent = await w.agent.request(SendMessage, { taskId, text: 'hello human' });
   assert.is(sent.queued, false);
   assert.ok(sent.seq);
   assert.is((await eng.waitFor('customer_message')).payload.text, 'hello human');
-  const bill = await w.agent.waitFor('billing_update');
+  const bill = await w.agent.waitFor(BillingUpdateNote);
   assert.is(bill.balance, ctx.balance - bill.creditsUsed);
   assert.ok(bill.creditsUsed >= 1);
   await eng.close();

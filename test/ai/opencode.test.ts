@@ -10,6 +10,7 @@ import { routes } from '../../protocol/backend/index.js';
 import { CreateTask } from '../../protocol/methods/session.js';
 import { api } from '../helpers/sandbox.js';
 import { startAiWorld } from './world.js';
+import { AiStateNote, HandoffNote } from '../../protocol/index.js';
 
 const bin = process.env.CVF_OPENCODE;
 const test = suite('ai: a real ACP agent (OpenCode), opt-in');
@@ -24,8 +25,8 @@ if (bin) {
           OPENCODE_DISABLE_LSP_DOWNLOAD: 'true' } } } }));
       const t = await w.agent.request(CreateTask, { description: 'the build fails', mode: 'hybrid', aiTool: 'opencode' });
       assert.equal([t.mode, t.aiTool], ['hybrid', 'opencode']);
-      await w.agent.waitFor('ai_state', (s) => s.state === 'ready', 300_000);
-      const h = await w.agent.waitFor('handoff', () => true, 600_000);
+      await w.agent.waitFor(AiStateNote, (s) => s.state === 'ready', 300_000);
+      const h = await w.agent.waitFor(HandoffNote, () => true, 600_000);
       process.stderr.write(`opencode hand-off: ${h.reason}: ${h.detail}\n`);
       assert.ok(['ai_failed', 'ai_exited', 'ai_refused', 'ai_out_of_budget'].includes(h.reason), h.reason);
       const queue = await api(w.sb.url, 'GET', routes.engineer.openTasks.path(), { token: w.sb.engineerToken });

@@ -12,6 +12,7 @@ import { ApproveWrite } from '../../protocol/methods/session.js';
 import { isRpcError } from '../../frontends/tty/cli/errors.js';
 import { launchBrowser, newPage, pageProblems, signInAs } from '../helpers/browser.js';
 import { startWorld, type World } from '../session/harness.js';
+import { RequestWriteNote } from '../../protocol/index.js';
 
 interface Ctx { w: World; browser: Browser; page: Page }
 const test = suite<Ctx>('write: an engineer proposes a change');
@@ -43,7 +44,7 @@ test('proposed in the console as a diff, the customer sees the diff; allowed, th
   await page.fill('#write-reason', 'treat only true as logged in');
   await page.fill('#write-diff', DIFF);
   await page.click('#form-request_write button[type=submit]');
-  const req = await w.agent.waitFor('request_write');
+  const req = await w.agent.waitFor(RequestWriteNote);
   assert.equal([req.path, req.newFile, req.requester.type, req.refused], ['src/app.js', false, 'engineer', null]);
   assert.match(req.diff, '-  return user.ok;\n+  return user.ok === true;');
   assert.is(await readFile(join(w.dir, 'src/app.js'), 'utf8'), APP, 'nothing written before the yes');
@@ -61,7 +62,7 @@ test('proposed in the console as a diff, the customer sees the diff; allowed, th
 
 test('a change to a file that changed since it was shown is refused and nothing is written', async ({ w }) => {
   await w.eng.socket!.send('request_write', { path: 'src/app.js', reason: 'rewrite', content: 'export const replaced = 1;\n' });
-  const req = await w.agent.waitFor('request_write', (n) => n.diff.includes('replaced'));
+  const req = await w.agent.waitFor(RequestWriteNote, (n) => n.diff.includes('replaced'));
   await writeFile(join(w.dir, 'src/app.js'), 'edited by the customer meanwhile\n');
   try {
     await w.agent.request(ApproveWrite, { requestId: req.requestId, decision: 'allow' });
@@ -77,8 +78,8 @@ test('a change to a file that changed since it was shown is refused and nothing 
 test('never-share, .git and a path outside the project are refused at once, nobody asked', async ({ w }) => {
   for (const path of ['.env', '.git/config', '../outside.js']) {
     await w.eng.socket!.send('request_write', { path, reason: 'x', content: 'pwned\n' });
-    const req = await w.agent.waitFor('request_write', (n) => n.refused && n.path.endsWith(path.replace('../', '')));
-    assert.ok(req.refused.reason, path);
+    const req = await w.agent.waitFor(RequestWriteNote, (n) => n.refused !== null && n.path.endsWith(path.replace('../', '')));
+    assert.ok(req.refused?.reason, path);
   }
 });
 
