@@ -17,6 +17,8 @@ export interface Config {
   deviceIntervalS: number;
   patMaxDays: number;
   authRateLimit: number;
+  /** A rotated refresh token presented again this soon after its exchange is refused without revoking its family. */
+  refreshReuseGraceMs: number;
   /** Failed sign-ins an account may have before each further one doubles its wait (1 s, 2 s, ...). */
   signinFreeFailures: number;
   /** Longest wait of the per-account sign-in backoff, in ms. */
@@ -78,6 +80,7 @@ export function parseConfig(argv: string[]): Config {
     deviceIntervalS: num('device-interval', 5),
     patMaxDays: num('pat-max-days', 365),
     authRateLimit: num('auth-rate-limit', 30),
+    refreshReuseGraceMs: num('refresh-reuse-grace-s', 10) * 1000,
     signinFreeFailures: num('signin-free-failures', 5),
     signinBackoffMaxMs: num('signin-backoff-max-s', 900) * 1000,
     signinAddressFailures: num('signin-address-failures', 100),

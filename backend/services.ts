@@ -34,7 +34,7 @@ function heldBy(r: Revoked, h: OpenSocket): boolean {
 export function createServices(config: Config, baseUrl: () => string) {
   const store = new Store(config.dataDir);
   const users = new Users(store);
-  const tokens = new Tokens(store, { patMaxDays: config.patMaxDays, accessTtlS: config.accessTtlS });
+  const tokens = new Tokens(store, { patMaxDays: config.patMaxDays, accessTtlS: config.accessTtlS, reuseGraceMs: config.refreshReuseGraceMs });
   const sessions = new Sessions(store, users);
   const auth = new Authenticator(tokens, sessions, users);
   const device = new DeviceFlow(store, tokens, {

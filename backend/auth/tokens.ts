@@ -33,7 +33,7 @@ export class Tokens {
   /** Set by the services: closes the sockets and polls a revoked login holds. Runs after the commit. */
   onRevoked: (r: Revoked) => void = () => {};
 
-  constructor(private store: Store, private opts: { patMaxDays: number; accessTtlS: number }) {}
+  constructor(private store: Store, private opts: { patMaxDays: number; accessTtlS: number; reuseGraceMs: number }) {}
 
   issue(userId: string, kind: TokenKind, name: string, scopes: Scope[], ttlMs: number, familyId: string | null = null) {
     const token = `cvf_${randomBytes(30).toString('base64url')}`;
@@ -91,6 +91,11 @@ export class Tokens {
     const out = this.store.tx(() => {
       const r = this.store.stmt('SELECT * FROM tokens WHERE hash = ?').get(sha256(refreshToken)) as Row | undefined;
       if (r?.kind === 'refresh' && r.revoked_at && r.family_id) {
+        // Within the grace period a second exchange is most likely the same client retrying, or two of its
+        // processes racing: refused, but the login lives on (an attacker gains nothing from it either).
+        if (Date.now() - r.revoked_at < this.opts.reuseGraceMs) {
+          return unauthorized('token_revoked', 'This refresh token was just exchanged; use the pair that exchange returned.');
+        }
         this.revokeFamily(r.user_id, r.family_id);
         return unauthorized('token_revoked', 'This refresh token was already used, so the login it belongs to is now revoked. Run `codevf login` again.');
       }

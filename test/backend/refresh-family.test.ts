@@ -9,7 +9,8 @@ import { createTask, post, soon } from './_util.js';
 
 const test = suite('backend refresh-token families');
 let sb: Sandbox;
-test.before(async () => { sb = await startSandbox({ args: ['--device-interval', '1'] }); });
+const GRACE_S = 1;
+test.before(async () => { sb = await startSandbox({ args: ['--device-interval', '1', '--refresh-reuse-grace-s', String(GRACE_S)] }); });
 test.after(async () => { await sb?.stop(); });
 
 type Pair = { access_token: string; refresh_token: string };
@@ -33,6 +34,7 @@ test('a replayed refresh token revokes its whole family and closes its sockets; 
   const sock = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), second.access_token);
   const third = (await refresh(second.refresh_token)).body as Pair;
   assert.is((await me(third.access_token)).status, 200, 'rotation keeps the login working');
+  await new Promise((r) => setTimeout(r, GRACE_S * 1000 + 100)); // past the grace of the first token's exchange
 
   // An attacker (or the victim) presents the first, long-rotated refresh token.
   const replay = await refresh(first.refresh_token);
@@ -43,6 +45,15 @@ test('a replayed refresh token revokes its whole family and closes its sockets; 
   assert.is((await soon(sock.closed, 'family socket close')).code, SocketClose.authRevoked.code, 'a socket from an earlier rotation of the family closes too');
   assert.is((await me(other.access_token)).status, 200, 'another login of the same account is untouched');
   assert.is((await refresh(other.refresh_token)).status, 200);
+});
+
+test('a second exchange within the grace period (a retry, two processes racing) is refused but kills nothing', async () => {
+  const first = await login();
+  const both = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+  assert.equal(both.map((r) => r.status).sort(), [200, 401]);
+  const winner = both.find((r) => r.status === 200)!.body as Pair;
+  assert.is((await me(winner.access_token)).status, 200);
+  assert.is((await refresh(winner.refresh_token)).status, 200);
 });
 
 test('revoking a login from the token list ends its newest pair, whichever rotation the listed id is', async () => {
