@@ -45,7 +45,7 @@ t('init refuses to overwrite an invalid config and names the bad field', async (
   const a = await typedAgent({ env: e.env, cwd: dir });
   await a.request(Init, {});
   const path = join(dir, '.codevf/config.json');
-  const broken = { ...JSON.parse(readFileSync(path, 'utf8')), allowedTools: ['claude', 'skynet'] };
+  const broken = { ...JSON.parse(readFileSync(path, 'utf8')), allowedTools: ['claude', 'sky net; rm -rf ~'] }; // not a tool name (custom names are allowed now)
   writeFileSync(path, JSON.stringify(broken));
   const err = await fail(a.request(Init, {}));
   assert.equal([err.code, err.data.reason], [-31008, 'invalid_config']);
