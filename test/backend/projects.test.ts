@@ -44,7 +44,7 @@ test('init registers a project with defaults; get returns it', async () => {
 });
 
 test('init with a bad field is a 400 naming it', async () => {
-  const r = await init({ allowedAiTools: ['skynet'] });
+  const r = await init({ allowedAiTools: ['sky net'] });
   assert.equal([r.status, r.body.error.code], [400, 'invalid_body']);
   assert.match(r.body.error.message, /body\.allowedAiTools\.0/);
 });

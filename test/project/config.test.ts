@@ -40,7 +40,7 @@ test('the project root is found by walking up from a subfolder', async () => {
 test('an invalid field is InvalidConfig naming the field', async () => {
   const root = await tempDir();
   await mkdir(join(root, '.codevf'));
-  await writeFile(configPath(root), JSON.stringify({ ...valid, allowedTools: ['claude', 'skynet'] }));
+  await writeFile(configPath(root), JSON.stringify({ ...valid, allowedTools: ['claude', 'sky net'] }));
   const err = await rejection(readProjectConfig(root));
   assert.is(err.code, ErrorCode.InvalidConfig);
   assert.is(err.data.reason, 'invalid_config');

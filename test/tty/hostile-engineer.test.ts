@@ -86,7 +86,7 @@ test('a hostile engineer: no escape sequence in names, chat, URLs, paths, reason
     await t.waitFor('Open link: https://x.test/\\x1b]2;pwned-title');
     await eng.requestFile(`notes${H.titleSt}.txt`, `${ALL}\n${FAKE}`);
     // A path with controls is refused by the agent at once; it is still shown, neutralised.
-    await t.waitFor('The engineer asked for notes\\x1b]0;pwned-title-st\\x1b\\.txt, refused by your agent');
+    await t.waitFor('asked for notes\\x1b]0;pwned-title-st\\x1b\\.txt, refused by your agent');
 
     // A command whose reason and output are hostile; the question must stay last while more chat arrives.
     const out = String.raw`printf '\033]2;pwned-out\007\033[2J\033[31mred-ok\033[0m \033[8mhid-out\033[0m\r\nline2\rover\n\033]52;c;Y3VybA==\007\033Ptmux;\033\033]2;pwned-outdcs\007\033\\\302\233\061J \342\200\256rev\n'`;

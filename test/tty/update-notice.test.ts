@@ -19,7 +19,7 @@ test.before(async () => {
   const release = join(home.dir, 'release');
   mkdirSync(release);
   writeFileSync(join(release, 'latest.json'), JSON.stringify({ version: '99.0.0', files: {} }));
-  env = cleanEnv(home.dir, { CODEVF_RELEASE_URL: pathToFileURL(release).href, CODEVF_NO_UPDATE_NOTIFIER: '', TERM: 'xterm-256color', PATH: process.env.PATH });
+  env = cleanEnv(home.dir, { CODEVF_RELEASE_URL: pathToFileURL(release).href, CODEVF_NO_UPDATE_NOTIFIER: '', CI: '', TERM: 'xterm-256color', PATH: process.env.PATH });
 });
 test.after.each(() => { term?.kill(); term = undefined; });
 test.after(async () => { await home?.done(); });

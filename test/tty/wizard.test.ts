@@ -36,7 +36,7 @@ test('the wizard asks each question with its default, takes typed answers and wr
   term.send('npm run test:unit', true);
   await term.waitFor('? Build command (npm run build):');
   term.send('', true);
-  await term.waitFor('AI assistants the engineer may use on your code: claude, gemini, gpt, or none.\n? Allowed AI tools (none):');
+  await term.waitFor('AI assistants the engineer may use on your code: claude, gemini, gpt, opencode, qwen, goose, or none.\n? Allowed AI tools (none):');
   term.send('copilot', true);
   await term.waitFor('Unknown AI tool "copilot"');
   term.send('claude, gemini', true);
