@@ -3,7 +3,7 @@
 import { routes } from '../../protocol/backend/index.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import {
-  ApproveCommand, ApproveWrite, CancelCommand, CreateTask, EndSession, ListPendingRequests, RateSession, ResumeTask, SendMessage, UploadFile,
+  ApproveCommand, ApproveWrite, CancelCommand, CreateTask, DenyAllRequests, EndSession, ListPendingRequests, RateSession, ResumeTask, SendMessage, UploadFile,
 } from '../../protocol/methods/session.js';
 import { Escalate } from '../../protocol/methods/ai.js';
 import type { Feature } from '../context.js';
@@ -67,6 +67,12 @@ export const session: Feature = (router, agent) => {
   router.on(ListPendingRequests, (p) => ({
     requests: sessions.all().filter((s) => !p.taskId || s.taskId === p.taskId).flatMap((s) => s.requests.list()),
   }));
+
+  router.on(DenyAllRequests, async (p) => {
+    const denied: string[] = [];
+    for (const s of sessions.all().filter((x) => !p.taskId || x.taskId === p.taskId)) denied.push(...await s.requests.denyAll());
+    return { denied };
+  });
 
   router.on(EndSession, async (p) => {
     const s = sessions.get(p.taskId);

@@ -25,6 +25,7 @@ export interface LifecycleDeps extends KindDeps {
   engineer(): string | null;
 }
 
+const LAZY_SAVE_MS = 250;
 const NO_FRONT_END = 'No person can answer on the customer\'s side (the front end does not handle approvals); denied automatically.';
 const refusedBy = (why: string) => `refused by the customer's agent: ${why}`;
 
@@ -118,7 +119,7 @@ export class Requests {
       void this.settle(entry, 'deny', 'timeout', `The customer did not answer within ${secs} s; denied automatically.`);
     }, left);
     entry.timer.unref?.();
-    this.d.save();
+    this.d.save(LAZY_SAVE_MS);
   }
 
   private settler(entry: Entry): Settle {
@@ -137,7 +138,8 @@ export class Requests {
     const delivered = this.depsOf(entry).outbox.enqueue(requestKinds[r.type].decision.route, { requestId: r.requestId, decision, reason, decidedBy: by });
     await this.d.notify(RequestResolved, { taskId: r.taskId, requestId: r.requestId, decision, decidedBy: by,
       ...(by === 'customer' ? {} : { reason }) });
-    this.d.save();
+    // The customer's answer is saved at once; automatic settlements (a flood refused) share lazy writes.
+    this.d.save(by === 'customer' ? 0 : LAZY_SAVE_MS);
     return delivered;
   }
 
@@ -151,6 +153,14 @@ export class Requests {
     this.pending.delete(p.requestId);
     clearTimeout(held.timer);
     return m.answer(held.request as never, p, this.settler(held), () => this.hold(held), this.depsOf(held));
+  }
+
+  /** The customer denies every open request in one answer (a flood): oldest first, each settled once. */
+  async denyAll(): Promise<string[]> {
+    const open = [...this.pending.values()].sort((a, b) => a.seq - b.seq);
+    for (const e of open) this.pending.delete(e.request.requestId); // claimed at once: no answer or timer can act on them now
+    for (const e of open) await this.settle(e, 'deny', 'customer', 'The customer denied every open request at once.');
+    return open.map((e) => e.request.requestId);
   }
 
   /** A decision for a request this agent still holds arrived from the backend (sent by an earlier run). */

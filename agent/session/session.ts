@@ -36,6 +36,8 @@ const decisionEvents = new Set<EventType>(RequestKind.options.flatMap((k) => {
   const d = requestKinds[k].decision;
   return d ? [d.event] : [];
 }));
+/** How long a change that can wait (a request held or refused, output queued) waits to share a write. */
+const LAZY_SAVE_MS = 250;
 /** Events the agent itself sent (the backend echoes them on the stream). */
 const OWN_EVENTS = new Set<EventType>(['customer_message', 'command_decision', 'command_output', 'command_result', 'file_decision', 'file_upload']);
 
@@ -71,12 +73,14 @@ export class Session {
     this.audit = new AuditLog(root, agent.log);
     this.rules = new SessionRules(file.sessionRules);
     // Output chunks are saved lazily (many, and re-sendable); everything else at once.
-    this.outbox = new Outbox(this.taskId, backend, file.outbox, (route) => this.saver.schedule(route === 'commandOutput' ? 250 : 0), agent.log,
+    // The customer's own messages are saved at once; output, results and decisions share lazy writes (a settle
+    // by the customer saves at once itself), so a flood of refusals does not rewrite session.json per request.
+    this.outbox = new Outbox(this.taskId, backend, file.outbox, (route) => this.saver.schedule(route === 'sendMessage' ? 0 : LAZY_SAVE_MS), agent.log,
       { baseMs: cfg.backoffBaseMs, maxMs: cfg.backoffMaxMs });
     this.outbox.onPosted = (seq) => { if (seq > this.handledSeq) this.posted.add(seq); };
     this.outbox.onRefused = (route, body, err) => void agent.notify(DeliveryFailed, { taskId: this.taskId, route,
       requestId: typeof body.requestId === 'string' ? body.requestId : null, reason: String(err.data.backendCode ?? err.data.reason), message: err.message });
-    const save = () => this.saver.schedule();
+    const save = (lazyMs = 0) => this.saver.schedule(lazyMs);
     this.running = new RunningCommands(save);
     this.kindDeps = { taskId: this.taskId, root, cfg, files: deps.files, env: agent.options.env, notify: agent.notify, audit: this.audit,
       outbox: this.outbox, rules: this.rules, running: this.running, log: agent.log, save };
@@ -127,7 +131,7 @@ export class Session {
       this.requests.settledElsewhere(p.requestId, p.decision);
     } else await this.other(e);
     this.handledSeq = e.seq;
-    this.saver.schedule(OWN_EVENTS.has(e.type) ? 1000 : 0);
+    this.saver.schedule(OWN_EVENTS.has(e.type) ? 1000 : kind ? LAZY_SAVE_MS : 0);
   }
 
   private async other(e: TaskEvent): Promise<void> {

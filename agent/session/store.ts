@@ -9,7 +9,6 @@ import type { Logger } from '../log.js';
 import { readOwnFile, writeOwnFile } from '../project/own-dir.js';
 
 export { OutboxRoute };
-export type OutboxRoute = z.infer<typeof OutboxRoute>;
 export const OutboxItem = z.object({ key: z.string(), route: OutboxRoute, body: z.record(z.string(), z.unknown()), createdAt: z.string() });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 
@@ -63,39 +62,46 @@ export async function readSessionFile(root: string): Promise<SessionFile | null>
 /** Writes the latest snapshot; a change during a write schedules one more write, never two at once. */
 export class SessionSaver {
   private writing: Promise<void> | null = null;
+  /** Something changed since the last write. */
   private dirty = false;
+  /** A write is wanted now (an urgent change, a lazy wait that ran out, a flush). */
+  private due = false;
   private lazy?: NodeJS.Timeout;
 
   constructor(private root: string, private snapshot: () => SessionFile, private log: Logger) {}
 
   /**
-   * Saves soon: at once by default; `lazyMs` lets bulk changes (output chunks) share one write, which keeps
-   * a 4 MiB outbox from being rewritten for every 64 KiB chunk. An urgent change cuts the wait short.
+   * Saves soon: at once by default; `lazyMs` lets bulk changes (output chunks, a flood of refused requests)
+   * share one write, also while a write is under way. An urgent change cuts the wait short.
    */
   schedule(lazyMs = 0): void {
     this.dirty = true;
     if (lazyMs > 0) {
-      this.lazy ??= setTimeout(() => { this.lazy = undefined; this.kick(); }, lazyMs);
+      this.lazy ??= setTimeout(() => { this.lazy = undefined; this.due = true; this.kick(); }, lazyMs);
       return;
     }
+    this.due = true;
     this.kick();
   }
 
   private kick(): void {
+    if (!this.due) return;
     clearTimeout(this.lazy);
     this.lazy = undefined;
     if (this.dirty && !this.writing) this.writing = this.loop();
   }
 
   async flush(): Promise<void> {
+    this.due = true;
     this.kick();
     while (this.writing) await this.writing;
   }
 
   private async loop(): Promise<void> {
     try {
-      while (this.dirty) {
+      while (this.dirty && this.due) {
         this.dirty = false;
+        this.due = false;
         const data = JSON.stringify(this.snapshot(), null, 1);
         try {
           await writeOwnFile(this.root, 'session.json', data);

@@ -2,6 +2,7 @@
 // rules (who may answer which request, in which state) live in one place.
 import type { z } from 'zod';
 import type { CommandOutput, CustomerAction, EngineerAction } from '../../protocol/backend/index.js';
+import type { RequestKind } from '../../protocol/methods/requests.js';
 import { RateLimiter } from '../auth/ratelimit.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db.js';
@@ -12,7 +13,7 @@ import type { Files } from './files.js';
 import type { EventLog } from './log.js';
 import { taskEnded, type Tasks } from './service.js';
 
-type Kind = 'command' | 'file' | 'screenshare' | 'write';
+type Kind = RequestKind;
 type Status = 'pending' | 'allowed' | 'denied' | 'done';
 export type Posted = { seq: number; requestId?: string };
 

@@ -98,6 +98,14 @@ export const ApproveWrite = defineRequest({
   examples: [{ params: { requestId: 'r_4', decision: 'allow' }, result: { requestId: 'r_4', decision: 'allow', written: true, path: 'src/auth.js' } }],
 });
 
+export const DenyAllRequests = defineRequest({
+  method: 'denyAllRequests',
+  summary: 'Denies every request still waiting for the customer (of one task, or of all), in one answer: the way out of a flood.',
+  params: z.object({ taskId: TaskId.optional().describe('Default: every task of this agent.') }),
+  result: z.object({ denied: z.array(RequestId).describe('The requests denied, oldest first.') }),
+  examples: [{ params: { taskId: 't_1' }, result: { denied: ['r_1', 'r_2'] } }],
+});
+
 export const RequestResolved = defineNotification({
   method: 'request_resolved',
   summary: 'A pending request was settled (by the customer, a rule, a timeout or a policy); front ends close its prompt.',

@@ -6,7 +6,7 @@ import { BillingUpdate, CommandOutcome, EngineerConnected, EngineerDisconnected,
 import { note, RequestId, TaskId } from './common.js';
 import { TaskMode } from '../project.js';
 import {
-  ApproveCommand, ApproveWrite, PendingRequest, RequestCommandNote, RequestFileNote, RequestResolved, RequestWriteNote, ScreenshareRequestNote, UploadFile,
+  ApproveCommand, DenyAllRequests, ApproveWrite, PendingRequest, RequestCommandNote, RequestFileNote, RequestResolved, RequestWriteNote, ScreenshareRequestNote, UploadFile,
 } from './requests.js';
 
 export * from './requests.js';
@@ -115,6 +115,7 @@ export const CommandFinished = defineNotification({
 /** The backend routes the agent sends into a task through its outbox. */
 export const OutboxRoute = z.enum(['sendMessage', 'approveCommand', 'commandOutput', 'commandResult', 'approveFile', 'uploadFile', 'approveWrite'])
   .describe('What the agent sent (the backend route).');
+export type OutboxRoute = z.infer<typeof OutboxRoute>;
 
 export const DeliveryFailed = defineNotification({
   method: 'delivery_failed',
@@ -126,6 +127,6 @@ export const DeliveryFailed = defineNotification({
   examples: [{ taskId: 't_1', route: 'approveCommand', requestId: 'r_1', reason: 'request_already_answered', message: 'Request r_1 was already answered (denied).' }],
 });
 
-export const sessionRequests = [CreateTask, ResumeTask, SendMessage, ApproveCommand, CancelCommand, UploadFile, ApproveWrite, ListPendingRequests, EndSession, RateSession] as const;
+export const sessionRequests = [CreateTask, ResumeTask, SendMessage, ApproveCommand, CancelCommand, UploadFile, ApproveWrite, ListPendingRequests, DenyAllRequests, EndSession, RateSession] as const;
 export const sessionNotifications = [EngineerConnectedNote, EngineerDisconnectedNote, EngineerMessageNote, RequestCommandNote, RequestFileNote,
   RequestWriteNote, ScreenshareRequestNote, BillingUpdateNote, SessionEndNote, ConnectionState, CommandOutputNote, CommandFinished, RequestResolved, DeliveryFailed] as const;

@@ -3,6 +3,7 @@
 //    the same task sees it, (b) the front end gets the agent's notification. Same events, same machine.
 // 2. relaying 100 MB of command output to the front end, beside the same command piped straight into
 //    this process; with the agent's peak RSS growth. Reports figures and ratios; asserts nothing on time.
+// 3. a flood: 10,000 engineer requests in one burst (session-flood.ts); BENCH_PART=flood runs only that.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -14,6 +15,7 @@ import { ApproveCommand } from '../../protocol/methods/session.js';
 import { TaskSocket } from '../helpers/engineer.js';
 import { startWorld } from '../session/harness.js';
 import { CommandFinished, EngineerMessageNote, RequestCommandNote } from '../../protocol/index.js';
+import { floodBench } from './session-flood.js';
 
 const MB = 1024 * 1024;
 const SIZE = 100 * MB;
@@ -64,6 +66,11 @@ function barePipe(): Promise<number> {
     p.stdout.on('data', (c: Buffer) => { n += c.length; });
     p.on('close', () => resolve(n / MB / ((performance.now() - t) / 1000)));
   });
+}
+
+if (process.env.BENCH_PART === 'flood') {
+  await floodBench();
+  process.exit(0);
 }
 
 const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(2 * MB) } });
@@ -132,3 +139,4 @@ try {
 } finally {
   await w.cleanup();
 }
+await floodBench();

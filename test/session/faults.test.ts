@@ -108,9 +108,9 @@ test('a message queued while the backend is down survives an agent kill and is d
 });
 
 /** Starts a long command, kills the agent with SIGKILL mid-command, and returns the orphaned shell's pid. */
-async function orphanACommand(w: World): Promise<{ id: string; pid: number }> {
+async function orphanACommand(w: World): Promise<{ id: string; pid: number; child: number }> {
   await w.engineerJoins();
-  const id = await w.eng.requestCommand('echo $$ > shell.pid; echo started; sleep 60', 'long');
+  const id = await w.eng.requestCommand('echo $$ > shell.pid; sleep 60 & echo $! > child.pid; echo started; wait', 'long');
   await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
   await w.agent.waitFor(CommandOutputNote, (p) => p.requestId === id && p.data.includes('started'));
@@ -121,7 +121,9 @@ async function orphanACommand(w: World): Promise<{ id: string; pid: number }> {
   await w.agent.exited;
   const pid = Number((await readFile(join(w.dir, 'shell.pid'), 'utf8')).trim());
   process.kill(pid, 0); // the orphaned command outlived the agent
-  return { id, pid };
+  const child = Number((await readFile(join(w.dir, 'child.pid'), 'utf8')).trim());
+  process.kill(child, 0); // and so did the process it started
+  return { id, pid, child };
 }
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
@@ -129,12 +131,12 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
 test('a command still running when the agent is killed is killed on resume, group and all, and the engineer told why', async () => {
   const w = await startWorld({ env: FAST });
   try {
-    const { id, pid } = await orphanACommand(w);
+    const { id, pid, child } = await orphanACommand(w);
     w.agent = await startAgent(w.sb, w.dir, w.home, { env: FAST });
     await w.agent.request(ResumeTask, {});
     const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id);
     assert.equal([fin.outcome, fin.exitCode, fin.signal], ['agent_restarted', null, null]);
-    await until('the left-over process to die', () => !alive(pid));
+    await until('the left-over shell and its child to die', () => !alive(pid) && !alive(child));
     const r = await w.eng.waitFor('command_result', (e) => e.payload.requestId === id);
     assert.equal([r.payload.outcome, r.payload.reason, r.payload.exitCode, r.payload.signal],
       ['agent_restarted', "stopped: the customer's agent restarted", null, null]);

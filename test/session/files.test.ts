@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -107,6 +107,30 @@ test('a never-share file is refused, then shared by explicit override for that o
   } finally {
     await w.cleanup();
     await hp.cleanup();
+  }
+});
+
+test('the never-share warning names the file that would be served: a harmless name linking to .env warns; a missing file is refused at once', async () => {
+  const w = await startWorld();
+  try {
+    await writeFile(join(w.dir, '.env'), 'DB_PASSWORD=Xk9mQ2vL8pZ3wR7t\n');
+    await symlink('.env', join(w.dir, 'innocent.txt'));
+    await w.engineerJoins();
+    const id = await w.eng.requestFile('innocent.txt', 'just a text file');
+    const req = await w.agent.waitFor(RequestFileNote, (p) => p.requestId === id);
+    assert.ok(req.neverShare, 'the question warns although the name asked for is harmless');
+    assert.is(req.refused, null);
+    assert.is((await rpcError(w.agent.request(UploadFile, { requestId: id, decision: 'allow' })))?.data.reason, 'never_share');
+    await w.agent.request(UploadFile, { requestId: id, decision: 'deny' });
+
+    const gone = await w.eng.requestFile('no-such-file.txt', 'read it');
+    const asked = await w.agent.waitFor(RequestFileNote, (p) => p.requestId === gone);
+    assert.equal(asked.refused?.reason, 'file_not_found');
+    const d = await w.eng.waitFor('file_decision', (e) => e.payload.requestId === gone);
+    assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'agent']);
+    assert.match(d.payload.reason ?? '', /^refused by the customer's agent: "no-such-file\.txt" does not exist/);
+  } finally {
+    await w.cleanup();
   }
 });
 

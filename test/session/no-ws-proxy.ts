@@ -1,12 +1,19 @@
 // A reverse proxy that passes HTTP to the sandbox but refuses WebSocket upgrades while `blocked` is true:
-// what a corporate proxy or firewall that breaks WebSockets looks like to the agent.
+// what a corporate proxy or firewall that breaks WebSockets looks like to the agent. `hold()` also stops the
+// event stream altogether (open sockets cut, upgrades and long polls refused) while calls into the task pass.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
-export async function noWebSocketProxy(target: string) {
-  const state = { blocked: true, refused: 0 };
+export async function noWebSocketProxy(target: string, blocked = true) {
+  const sockets = new Set<Duplex>();
+  const state = {
+    blocked, refused: 0, held: false,
+    hold() { state.held = true; for (const s of sockets) s.destroy(); sockets.clear(); },
+  };
   const t = new URL(target);
   const server = http.createServer((req, res) => {
+    if (state.held && /\/events(\?|$)/.test(req.url ?? '')) { res.writeHead(503); res.end(); return; }
     const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
@@ -15,7 +22,7 @@ export async function noWebSocketProxy(target: string) {
     req.pipe(up);
   });
   server.on('upgrade', (req, socket, head) => {
-    if (state.blocked) {
+    if (state.blocked || state.held) {
       state.refused++;
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
@@ -27,6 +34,8 @@ export async function noWebSocketProxy(target: string) {
       if (upHead.length) socket.write(upHead);
       if (head.length) upSocket.write(head);
       upSocket.pipe(socket).pipe(upSocket);
+      sockets.add(socket);
+      socket.on('close', () => { sockets.delete(socket); upSocket.destroy(); });
       socket.on('error', () => upSocket.destroy());
       upSocket.on('error', () => socket.destroy());
     });

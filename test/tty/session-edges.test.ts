@@ -48,6 +48,59 @@ test('never-share file, screenshare link, a request that times out to deny, the 
   await t.waitFor('[exit=0]');
 });
 
+test('a request the agent will refuse is never asked; a flood is capped and summed up; > chats while asked; d denies all', async () => {
+  const cwd = await w.project();
+  const t = w.fix('"flood"', cwd);
+  await w.engineerJoins('flood');
+  const eng = w.eng!;
+  await t.waitFor('Engineer connected: Maria');
+
+  // Outside the project: refused by the customer's agent at once, nothing asked; the engineer is told who refused.
+  const bad = await eng.requestFile('../../etc/passwd', 'look');
+  await t.waitFor(/The engineer asked for \.\.\/\.\.\/etc\/passwd, refused by your agent: /);
+  const d = await eng.waitFor('file_decision', (e) => e.payload.requestId === bad);
+  assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'agent']);
+  assert.match(d.payload.reason ?? '', /^refused by the customer's agent: /);
+  assert.not.match(t.screen(), 'Send ../../etc/passwd');
+
+  // Eight at once: five are asked, three refused (too many open) and summed up, not printed one by one.
+  const ids: string[] = [];
+  for (let i = 0; i < 8; i++) ids.push(await eng.requestCommand(`echo flood-${i}`, 'flood'));
+  await t.waitFor('Allow echo flood-0? (y/n/a)');
+  await t.waitFor('The engineer asked for `echo flood-5`, refused by your agent: 5 requests are already waiting');
+  await t.waitFor('2 more requests were refused by your agent: too many requests were open.');
+  for (const id of ids.slice(5)) {
+    eng.socket!.cursor = 0;
+    const r = await eng.waitFor('command_decision', (e) => e.payload.requestId === id);
+    assert.equal([r.payload.decision, r.payload.decidedBy], ['deny', 'agent']);
+  }
+
+  // The way out is on screen; plain text is not an answer; Tab chats with the question still open.
+  await t.waitFor('d deny every open request');
+  t.send('maybe', true);
+  await t.waitFor('Answer y (allow once), n (deny) or a (allow for this session). To send a chat message instead, press Tab first.');
+  t.key('Tab');
+  t.send('what are all these for?', true);
+  assert.is((await eng.waitFor('customer_message')).payload.text, 'what are all these for?');
+  await t.waitFor('Allow echo flood-0? (y/n/a)');
+
+  // d: every open request denied in one answer; no question is left.
+  t.send('d', true);
+  await t.waitFor('You denied all 5 open requests.');
+  for (const id of ids.slice(0, 5)) {
+    eng.socket!.cursor = 0;
+    const r = await eng.waitFor('command_decision', (e) => e.payload.requestId === id);
+    assert.equal([r.payload.decision, r.payload.decidedBy], ['deny', 'customer']);
+  }
+  t.send('hello again', true);
+  assert.is((await eng.waitFor('customer_message', (e) => e.payload.text === 'hello again')).payload.text, 'hello again');
+  assert.is(eng.socket!.events.filter((e) => e.type === 'command_output').length, 0, 'nothing ran');
+  t.key('C-c');
+  await t.waitFor('Rate Maria (1-5, Enter to skip):');
+  t.key('C-c');
+  await t.waitFor('[exit=0]');
+});
+
 test('if the agent dies during the session, codevf says so and exits 1 (no hang)', async () => {
   const cwd = await w.project();
   const t = w.fix('"agent crash"', cwd);

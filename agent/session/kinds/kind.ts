@@ -32,8 +32,8 @@ export interface KindDeps {
   rules: SessionRules;
   running: RunningCommands;
   log: Logger;
-  /** Schedules a save of session.json. */
-  save: () => void;
+  /** Schedules a save of session.json: at once, or within `lazyMs` so a burst shares one write. */
+  save: (lazyMs?: number) => void;
 }
 
 /** Settles the request once: backend, audit log, front end. */

@@ -2,7 +2,7 @@
 // by the person (y / n / a) — never automatically. Also the output of approved commands as it streams.
 import type { ParamsOf } from '../../../protocol/define.js';
 import {
-  ApproveCommand, ApproveWrite, CommandFinished, CommandOutputNote, requestKinds, RequestResolved, UploadFile, type DecidedBy, type Requester, type RequestKind, type RequestKinds,
+  ApproveCommand, ApproveWrite, CommandFinished, CommandOutputNote, DeliveryFailed, DenyAllRequests, requestKinds, RequestResolved, UploadFile, type DecidedBy, type OutboxRoute, type Requester, type RequestKind, type RequestKinds,
 } from '../../../protocol/methods/session.js';
 import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
@@ -10,6 +10,11 @@ import type { Io } from '../cli/io.js';
 import { neutralize, neutralizeLine, neutralizeOutput } from '../../../protocol/terminal-text.js';
 import { box } from './layout.js';
 import type { Screen } from './screen.js';
+
+const WHAT_FAILED = {
+  sendMessage: 'your message', approveCommand: 'your answer', approveFile: 'your answer', commandOutput: 'command output',
+  commandResult: 'a command result', uploadFile: 'a file', approveWrite: 'your answer',
+} satisfies Record<OutboxRoute, string>;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 // Text that is not an answer is never taken as one; it is not sent as chat either, unless the person says so.
@@ -27,6 +32,7 @@ export class Requests {
   private commands = new Map<string, string>();
   private files = new Map<string, string>();
   private partial = new Map<string, string>();
+  private flood: { count: number; timer?: NodeJS.Timeout } = { count: 0 };
   /** Requests this person answered (their request_resolved needs no notice). */
   private answered = new Set<string>();
 
@@ -49,6 +55,8 @@ export class Requests {
     agent.on(RequestResolved, (r) => isOurs(r.taskId) && this.resolved(r.requestId, r.decision, r.decidedBy));
     agent.on(CommandOutputNote, (o) => isOurs(o.taskId) && this.output(o.requestId, o.data));
     agent.on(CommandFinished, (f) => isOurs(f.taskId) && this.finished(f));
+    agent.on(DeliveryFailed, (d) => isOurs(d.taskId) && this.screen.print(this.io.out.red(
+      `The backend refused ${WHAT_FAILED[d.route]}${d.requestId ? ` (${d.requestId})` : ''}, so the engineer may not have it: ${neutralizeLine(d.message)}`)));
   }
 
   /** The request as a box laid out for the screen's width (again on resize): borders never break. */
@@ -57,8 +65,13 @@ export class Requests {
     this.screen.block((cols) => box(cols, c.bold(title), lines, c.dim(keys), { border: c.yellow }));
   }
 
-  /** A request the customer's agent refused at once: said, never asked. */
-  private refusedNow(who: string, what: string, refused: { message: string }): void {
+  /** A request the customer's agent refused at once: said, never asked. A flood is summed up, not printed line by line. */
+  private refusedNow(who: string, what: string, refused: { reason: string; message: string }): void {
+    if (refused.reason === 'too_many_pending') {
+      if (this.flood.count++ === 0) this.screen.print(this.io.out.red(`${who} asked for ${what}, refused by your agent: ${neutralizeLine(refused.message)}`));
+      this.flood.timer ??= setTimeout(() => this.floodSummary(), 1000);
+      return;
+    }
     this.screen.print(this.io.out.red(`${who} asked for ${what}, refused by your agent: ${neutralizeLine(refused.message)}`));
   }
 
@@ -87,6 +100,25 @@ export class Requests {
     });
   }
 
+  private floodSummary(): void {
+    this.flood.timer = undefined;
+    const more = this.flood.count - 1;
+    this.flood.count = 0;
+    if (more > 0) this.screen.print(this.io.out.red(`${more} more request${more === 1 ? ' was' : 's were'} refused by your agent: too many requests were open.`));
+  }
+
+  /** `d`: every open request denied in one answer. */
+  private async denyAll(): Promise<boolean> {
+    try {
+      const { denied } = await this.agent.request(DenyAllRequests, {});
+      for (const id of denied) { this.answered.add(id); this.screen.drop(id); }
+      this.screen.print(`You denied ${denied.length === 1 ? 'the open request' : `all ${denied.length} open requests`}.`);
+    } catch (e) {
+      this.screen.print(this.io.out.red(`Could not deny them: ${(e as Error).message}`));
+    }
+    return true;
+  }
+
   private command(raw: Asked<'command'>): void {
     const r = { ...raw, command: neutralizeLine(raw.command), workingDirectory: neutralizeLine(raw.workingDirectory), engineer: raw.engineer && neutralizeLine(raw.engineer) };
     const c = this.io.out;
@@ -97,8 +129,9 @@ export class Requests {
     ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session');
     this.screen.ask({
       key: r.requestId, prompt: `Allow ${r.command}? (y/n/a)`, label: `run: ${r.command}`,
-      keys: 'y allow once · n deny · a allow for the session',
+      keys: 'y allow once · n deny · a allow for the session · d deny every open request',
       answer: async (a) => {
+        if (a.toLowerCase() === 'd') return this.denyAll();
         const choice = ({ y: ['allow', 'once'], yes: ['allow', 'once'], n: ['deny', 'once'], no: ['deny', 'once'], a: ['allow', 'session'] } as const)[a.toLowerCase()];
         if (!choice) { this.screen.print(`Answer y (allow once), n (deny) or a (allow for this session).${NOT_AN_ANSWER}`); return false; }
         return this.decide(r.requestId, () => this.agent.request(ApproveCommand, { requestId: r.requestId, decision: choice[0], scope: choice[1] }),
@@ -117,8 +150,9 @@ export class Requests {
       r.neverShare ? 'y = send it anyway, n = deny' : 'y = send it, n = deny');
     this.screen.ask({
       key: r.requestId, prompt: r.neverShare ? `Send ${r.path} anyway? (y/n)` : `Send ${r.path}? (y/n)`, label: `file: ${r.path}`,
-      keys: r.neverShare ? 'y send anyway (never-share) · n deny' : 'y send · n deny',
+      keys: r.neverShare ? 'y send anyway (never-share) · n deny · d deny every open request' : 'y send · n deny · d deny every open request',
       answer: async (a) => {
+        if (a.toLowerCase() === 'd') return this.denyAll();
         const yes = ['y', 'yes'].includes(a.toLowerCase());
         if (!yes && !['n', 'no'].includes(a.toLowerCase())) {
           this.screen.print(a.toLowerCase() === 'a' ? '"a" is for commands only: answer y or n.' : `Answer y (send) or n (deny).${NOT_AN_ANSWER}`);
