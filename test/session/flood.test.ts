@@ -13,7 +13,7 @@ import { noWebSocketProxy } from './no-ws-proxy.js';
 import { startWorld } from './harness.js';
 
 /** Bursts of requests: the backend's per-task request rate is not what these tests are about. */
-const BURST = ['--requests-per-minute', '100000'];
+const BURST = ['--requests-per-minute', '100000', '--open-requests', '100000'];
 
 test('more than 5 open requests are refused at once as too_many_pending; denyAllRequests denies every open one', async () => {
   const w = await startWorld({ sandboxArgs: BURST });

@@ -57,7 +57,7 @@ test('a request the agent will refuse is never asked; a flood is capped and summ
 
   // Outside the project: refused by the customer's agent at once, nothing asked; the engineer is told who refused.
   const bad = await eng.requestFile('../../etc/passwd', 'look');
-  await t.waitFor(/The engineer asked for \.\.\/\.\.\/etc\/passwd, refused by your agent: /);
+  await t.waitFor(/Maria asked for \.\.\/\.\.\/etc\/passwd, refused by your agent: /);
   const d = await eng.waitFor('file_decision', (e) => e.payload.requestId === bad);
   assert.equal([d.payload.decision, d.payload.decidedBy], ['deny', 'agent']);
   assert.match(d.payload.reason ?? '', /^refused by the customer's agent: /);
@@ -67,7 +67,7 @@ test('a request the agent will refuse is never asked; a flood is capped and summ
   const ids: string[] = [];
   for (let i = 0; i < 8; i++) ids.push(await eng.requestCommand(`echo flood-${i}`, 'flood'));
   await t.waitFor('Allow echo flood-0? (y/n/a)');
-  await t.waitFor('The engineer asked for `echo flood-5`, refused by your agent: 5 requests are already waiting');
+  await t.waitFor('Maria asked for `echo flood-5`, refused by your agent: 5 requests are already waiting');
   await t.waitFor('2 more requests were refused by your agent: too many requests were open.');
   for (const id of ids.slice(5)) {
     eng.socket!.cursor = 0;
