@@ -22,7 +22,8 @@ if (!only.length) {
 
 const pattern = only.length ? only[0] : '\\.test\\.ts$';
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/setup.ts', 'node_modules/uvu/bin.js', 'test', pattern, '--no-color'],
-  { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
+  { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024,
+    timeout: 60 * 60 * 1000 }); // a test that leaks a child keeps uvu from exiting: fail within CI's time, with what was printed
 process.stdout.write(r.stdout ?? '');
 r.stdout = (r.stdout ?? '').replace(/\x1b\[[0-9;]*m/g, '');
 const total = Number(/Total:\s+(\d+)/.exec(r.stdout ?? '')?.[1] ?? NaN);
