@@ -2,7 +2,7 @@
 // every --help, `tokens` alone, --json field lists, CLICOLOR=0, errors naming the flag typed (exit 2),
 // every signed-in host in `auth status`, and `auth refresh`.
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +12,7 @@ import { colorEnabled } from '../../frontends/tty/cli/io.js';
 import { TTY_BIN, withTimeout } from '../helpers/agent.js';
 import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { cleanEnv, codevf, tempHome } from './helpers.js';
+import { Tmux } from './tmux.js';
 
 let sb: Sandbox;
 let home: Awaited<ReturnType<typeof tempHome>>;
@@ -39,13 +40,50 @@ test('completion -s bash completes commands, subcommands and flags from the comm
   assert.equal(await bashComplete(['tokens', 'c']), ['create']);
   assert.equal(await bashComplete(['tokens', 'create', '--ex']), ['--expires-days']);
   assert.equal(await bashComplete(['self-update', '--c']), ['--check']);
-  for (const shell of ['zsh', 'fish']) {
-    const r = await codevf(['completion', '-s', shell], { env });
-    assert.is(r.code, 0);
-    for (const name of ['self-update', 'doctor', 'completion']) assert.match(r.stdout, name);
-  }
   const bad = await codevf(['completion', '-s', 'tcsh'], { env });
   assert.equal([bad.code, bad.stderr], [2, '-s must be bash, zsh or fish (got "tcsh").\n']);
+});
+
+/** What fish completes for the command line typed so far (`complete -C`), without the descriptions. */
+async function fishComplete(line: string): Promise<string[]> {
+  const script = join(home.dir, 'codevf.fish');
+  writeFileSync(script, (await codevf(['completion', '-s', 'fish'], { env })).stdout);
+  const r = spawnSync('fish', ['--no-config', '-c', `source ${script}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort();
+}
+
+test('completion -s fish completes commands, subcommands and flags in a real fish', async () => {
+  assert.equal(await fishComplete('codevf to'), ['tokens', 'topup']);
+  assert.equal(await fishComplete('codevf tokens c'), ['create']);
+  assert.equal(await fishComplete('codevf tokens create --ex'), ['--expires-days']);
+  assert.equal(await fishComplete('codevf self-update --c'), ['--check']);
+});
+
+test('completion -s zsh completes commands, subcommands and flags in a real zsh (tmux)', async () => {
+  // zsh completes only at a real prompt: compinit loads _codevf from fpath, as a user's install would.
+  const fpath = join(home.dir, 'zfunc');
+  mkdirSync(fpath, { recursive: true });
+  writeFileSync(join(fpath, '_codevf'), (await codevf(['completion', '-s', 'zsh'], { env })).stdout);
+  const tmux = new Tmux();
+  try {
+    tmux.start('zsh -f', { HOME: home.dir, TERM: 'xterm', PATH: process.env.PATH }, home.dir);
+    tmux.send(`fpath=(${fpath} $fpath); autoload -Uz compinit; compinit -u; PS1='ready> '; clear`, true);
+    await tmux.waitFor('ready> ');
+    const complete = async (typed: string, want: RegExp) => {
+      tmux.key('C-u');
+      tmux.send(typed);
+      tmux.key('Tab');
+      return tmux.waitFor(want);
+    };
+    const listed = await complete('codevf to', /topup +-- Buy credits/);
+    assert.match(listed, /tokens +-- List, create and revoke personal access tokens/);
+    await complete('codevf tokens cr', /ready> codevf tokens create\s*$/m);
+    await complete('codevf tokens create --ex', /ready> codevf tokens create --expires-days\s*$/m);
+    await complete('codevf self-update --ch', /ready> codevf self-update --check\s*$/m);
+  } finally {
+    tmux.kill();
+  }
 });
 
 test('a mistyped command or subcommand says "Did you mean", exit 2', async () => {
