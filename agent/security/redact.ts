@@ -2,6 +2,7 @@
 // `redact` works on a whole text; `StreamRedactor` on command output that arrives in chunks.
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
+import { knownSecretSpan, knownSecretsInStream } from './known-secrets.js';
 import { findSecrets, KEY_BEGIN_RE, KEY_END_MAX, KEY_END_RE, type SecretMatch } from './secret-patterns.js';
 
 export interface RedactResult {
@@ -61,12 +62,21 @@ export interface StreamRedactorOptions {
 }
 
 /**
+ * A possible beginning of one of the agent's own secrets at the end of a chunk is held back from this many
+ * characters on; a shorter one goes out (so that ordinary output is not stalled by chance) and the rest of
+ * the secret, if it follows, is masked: at most this many characters less one of an encoding leave.
+ */
+const KNOWN_MIN_HOLD = 4;
+
+/**
  * Redacts text that arrives in chunks without missing a secret split across chunks: complete lines go
  * out at once, the partial last line (at most `maxHold` chars, plus any match crossing that point) waits
  * for the next chunk. A private key block longer than that is dropped as it streams. Memory is bounded.
  */
 export class StreamRedactor {
   private carry = '';
+  /** The end of the text already sent (raw), where one of the agent's own secrets may have begun. */
+  private sent = '';
   private inKey = false;
   private swallowRun = false;
   private readonly decoder = new StringDecoder('utf8');
@@ -108,8 +118,9 @@ export class StreamRedactor {
   private emitSafe(text: string, final: boolean, out: string[]): string | null {
     const open = unterminatedKeyAt(text, 0);
     const scan = open < 0 ? text : text.slice(0, open);
-    const matches = findSecrets(scan);
-    let cut = final || open >= 0 ? scan.length : this.lineCut(scan);
+    const known = knownSecretsInStream(this.sent, scan, KNOWN_MIN_HOLD);
+    const matches = findSecrets(scan, known.matches);
+    let cut = final || open >= 0 ? scan.length : Math.min(this.lineCut(scan), known.holdFrom);
     let forced = false;
     for (const m of matches) {
       if (m.start < cut && m.end > cut) { // crosses the cut: wait for the rest, unless it is huge
@@ -118,12 +129,20 @@ export class StreamRedactor {
       }
     }
     applyMatches(scan, 0, cut, matches.filter((m) => m.end <= cut), out, this.seen);
+    this.remember(scan, cut);
     this.swallowRun = forced;
     if (open < 0) { this.carry = scan.slice(cut); return null; }
     out.push(mask('private_key'));
     this.seen.set('private_key', (this.seen.get('private_key') ?? 0) + 1);
     this.inKey = true;
     return text.slice(open);
+  }
+
+  /** Keeps the end of what was sent, `scan[0, cut)`, for a secret that may continue in the next chunk. */
+  private remember(scan: string, cut: number): void {
+    const keep = knownSecretSpan();
+    if (keep === 0) return;
+    this.sent = cut >= keep ? scan.slice(cut - keep, cut) : (this.sent + scan.slice(0, cut)).slice(-keep);
   }
 
   /** Where to stop emitting: after the last newline, or `maxHold` chars before the end of a long line. */

@@ -144,10 +144,13 @@ function awsSecrets(text: string, found: SecretMatch[]): SecretMatch[] {
   return out;
 }
 
-/** Every secret in `text`, non-overlapping, sorted by position. The agent's own credentials come first. */
-export function findSecrets(text: string): SecretMatch[] {
+/**
+ * Every secret in `text`, non-overlapping, sorted by position. The agent's own credentials come first
+ * (`knownAt`: where they are, when the caller searched already, as a stream does across its chunks).
+ */
+export function findSecrets(text: string, knownAt = findKnownSecrets(text)): SecretMatch[] {
   const live = patternsToTry(text);
-  const own = findKnownSecrets(text).map((m) => ({ ...m, kind: 'codevf_credential' }));
+  const own = knownAt.map((m) => ({ ...m, kind: 'codevf_credential' }));
   const specific: SecretMatch[] = [];
   for (const p of SPECIFIC) if (live.has(p)) collect(text, p, specific);
   specific.push(...awsSecrets(text, specific));
