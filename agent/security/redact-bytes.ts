@@ -3,7 +3,7 @@
 // (so a secret with non-ASCII characters is masked whole), UTF-16 in either byte order, with or without a
 // byte-order mark, as UTF-16, and anything else as Latin-1, which maps each byte to one character (secrets are ASCII).
 import { isUtf8 } from 'node:buffer';
-import { redact } from './redact.js';
+import { redact, StreamRedactor } from './redact.js';
 
 export interface BytesRedaction { data: Buffer; count: number; kinds: string[] }
 
@@ -28,9 +28,9 @@ export function utf16Order(head: Buffer): 'le' | 'be' | null {
   return null;
 }
 
-/** UTF-16LE text of `length` bytes (whole code units, else no byte may be lost), with or without a mark. */
-export function isUtf16(head: Buffer, length: number): boolean {
-  return length % 2 === 0 && utf16Order(head) === 'le';
+/** UTF-16 text of `length` bytes (whole code units, else no byte may be lost), with or without a mark: its order. */
+export function utf16OrderOf(head: Buffer, length: number): 'le' | 'be' | null {
+  return length % 2 === 0 ? utf16Order(head) : null;
 }
 
 const swapped = (b: Buffer) => Buffer.from(b).swap16();
@@ -52,4 +52,44 @@ export function redactBytes(data: Buffer): BytesRedaction {
 /** Binary formats (a NUL byte early, and not UTF-16 text) are left alone: their bytes are not text. */
 export function looksBinary(head: Buffer): boolean {
   return utf16Order(head) === null && head.subarray(0, 8192).includes(0);
+}
+
+/** How `ByteStreamRedactor` reads a file's bytes as text. */
+export type TextBytes = 'utf8' | 'latin1' | 'utf16le' | 'utf16be';
+
+/**
+ * Redacts a big file read piece by piece, its bytes kept outside the secrets, like `redactBytes` does a
+ * whole one: UTF-8 as UTF-8, UTF-16 in either order as UTF-16 (whole code units, a piece's odd last byte
+ * waits for the next), anything else as Latin-1.
+ */
+export class ByteStreamRedactor {
+  private readonly text = new StreamRedactor();
+  private odd: Buffer | null = null;
+
+  constructor(private readonly enc: TextBytes) {}
+
+  get count(): number { return this.text.count; }
+  get kinds(): string[] { return this.text.kinds; }
+
+  /** The redacted bytes that may go now for the next `piece` (which may be reused once this returns). */
+  push(piece: Buffer): Buffer {
+    if (this.enc === 'utf8') return Buffer.from(this.text.push(piece), 'utf8');
+    if (this.enc === 'latin1') return Buffer.from(this.text.push(piece.toString('latin1')), 'latin1');
+    const units = this.odd ? Buffer.concat([this.odd, piece]) : piece;
+    const even = units.length & ~1;
+    this.odd = even < units.length ? Buffer.from(units.subarray(even)) : null;
+    return this.utf16(this.text.push(this.enc === 'utf16be' ? Buffer.from(units.subarray(0, even)).swap16().toString('utf16le') : units.toString('utf16le', 0, even)));
+  }
+
+  /** Everything still held, redacted (and a last odd byte, as it was). */
+  flush(): Buffer {
+    if (this.enc === 'utf8' || this.enc === 'latin1') return Buffer.from(this.text.flush(), this.enc);
+    const rest = this.utf16(this.text.flush());
+    return this.odd ? Buffer.concat([rest, this.odd]) : rest;
+  }
+
+  private utf16(s: string): Buffer {
+    const le = Buffer.from(s, 'utf16le');
+    return this.enc === 'utf16be' ? le.swap16() : le;
+  }
 }

@@ -7,9 +7,8 @@
 // not smaller) and written with its sizes in the local header. A bigger file is read and deflated in
 // chunks, never past the size it had when opened, and its sizes follow in a data descriptor; a big file
 // in an already-compressed format goes through deflate's level 0 (stored blocks, one pass).
-import { StreamRedactor } from '../security/redact.js';
 import { containerReason } from '../security/never-share.js';
-import { isUtf16, looksBinary, redactBytes } from '../security/redact-bytes.js';
+import { ByteStreamRedactor, looksBinary, redactBytes, utf16OrderOf, type TextBytes } from '../security/redact-bytes.js';
 import { isUtf8 } from 'node:buffer';
 import { crc32, createDeflater, type Deflater } from './deflate.js';
 import type { ExcludedFile, FileList, IncludedFile } from './list.js';
@@ -232,18 +231,18 @@ class Zipper {
     if (this.container(file, probe)) return;
     const text = !looksBinary(probe);
     const chunk = this.slab.subarray(0, Math.min(this.slab.length, this.streamAbove, text ? TEXT_CHUNK : Infinity));
-    // Text is masked like small files are, its bytes kept: UTF-8 as UTF-8, UTF-16 (with its mark) as
-    // UTF-16, anything else byte for byte as Latin-1 (secrets are ASCII). Binary goes in unchanged, an
-    // already-compressed format through level 0.
-    const enc: BufferEncoding | null = !text ? null : isUtf16(probe, size) ? 'utf16le'
-      : await this.utf8File(fd, size, chunk) ? 'utf8' : 'latin1';
+    // Text is masked like small files are, its bytes kept: UTF-8 as UTF-8, UTF-16 (either order, with or
+    // without a mark) as UTF-16, anything else byte for byte as Latin-1 (secrets are ASCII). Binary goes in
+    // unchanged, an already-compressed format through level 0.
+    const order = text ? utf16OrderOf(probe, size) : null;
+    const enc: TextBytes | null = !text ? null : order ? `utf16${order}` : await this.utf8File(fd, size, chunk) ? 'utf8' : 'latin1';
     const deflater = !text && STORED.test(file.path) ? (this.storer ??= createDeflater(0, this.opts.deflater)) : this.deflater;
     // Zip64 sizes when the entry may pass 4 GiB (masking can lengthen text, deflate can add a little).
     const zip64 = Boolean(this.opts.forceZip64) || size >= MAX32 - 64 * 1024 * 1024;
     const h = { ...this.head(file, DEFLATE, SIZES_AFTER, mtime), local64: zip64 };
     const offset = this.out.offset;
     this.out.write(localHeader(h, null, zip64));
-    const redactor = enc ? new StreamRedactor() : null;
+    const redactor = enc ? new ByteStreamRedactor(enc) : null;
     let crc = 0;
     let length = 0;
     let compressed = 0;
@@ -259,10 +258,10 @@ class Zipper {
       if (n === 0) break;
       pos += n;
       const piece = chunk.subarray(0, n);
-      feed(!redactor ? piece : enc === 'utf8' ? Buffer.from(redactor.push(piece), 'utf8') : Buffer.from(redactor.push(piece.toString(enc!)), enc!), false);
+      feed(redactor ? redactor.push(piece) : piece, false);
       await this.turn();
     }
-    feed(redactor ? Buffer.from(redactor.flush(), enc!) : Buffer.alloc(0), true);
+    feed(redactor ? redactor.flush() : Buffer.alloc(0), true);
     if (redactor?.count) this.opts.onRedacted?.(file.path, redactor.count, redactor.kinds);
     const tail = { crc, compressed, size: length, offset };
     this.out.write(dataDescriptor(tail, zip64));
