@@ -1,8 +1,26 @@
 // SQLite store: WAL, migrations, and transactions whose side effects (event pushes) run only after commit.
+// Checkpoints (copying the WAL back into the database, with an fsync) run on a worker thread's own
+// connection, so a commit on the event loop writes its WAL pages and never waits for a disk flush; if the
+// worker falls behind, SQLite's own checkpoint on commit takes over past CHECKPOINT_FALLBACK pages.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { migrations } from './migrations.js';
+
+const CHECKPOINT_MS = 200;
+const CHECKPOINT_FALLBACK = 4000;
+// CommonJS, run with `eval`: it gets better-sqlite3's resolved path, so it works from the bundle too.
+const CHECKPOINTER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const db = new (require(workerData.sqlite))(workerData.file);
+db.pragma('busy_timeout = 5000');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { process.stderr.write('sandbox: checkpoint failed: ' + e.message + '\\n'); }
+}, workerData.ms);
+parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+`;
 
 export type Db = Database.Database;
 
@@ -13,16 +31,28 @@ export class Store {
   private statements = new Map<string, Database.Statement>();
   // One wrapper built once: better-sqlite3 makes nested calls of it savepoints.
   private runInTx!: <T>(fn: () => T) => T;
+  private checkpointer: Worker;
+  private stopped: Promise<void>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(dataDir, 'sandbox.db'));
+    const file = join(dataDir, 'sandbox.db');
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`wal_autocheckpoint = ${CHECKPOINT_FALLBACK}`);
     this.runInTx = this.db.transaction(<T>(fn: () => T) => fn()) as <T>(fn: () => T) => T;
     this.migrate();
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.checkpointer = new Worker(CHECKPOINTER, { eval: true, workerData: { file, sqlite, ms: CHECKPOINT_MS } });
+    this.checkpointer.unref();
+    this.checkpointer.on('error', (e) => {
+      process.stderr.write(`sandbox: the checkpoint thread failed (${e.message}); commits checkpoint themselves\n`);
+      this.db.pragma('wal_autocheckpoint = 1000');
+    });
+    this.stopped = new Promise((r) => this.checkpointer.once('exit', () => r()));
   }
 
   private migrate(): void {
@@ -76,7 +106,10 @@ export class Store {
     else this.pending.push(cb);
   }
 
-  close(): void {
+  /** Stops the checkpointer (its connection closes) and closes the database. */
+  async close(): Promise<void> {
+    this.checkpointer.postMessage('close');
+    await this.stopped;
     this.db.close();
   }
 }

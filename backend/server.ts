@@ -51,7 +51,7 @@ export async function startServer(config: Config): Promise<Running> {
       server.closeIdleConnections();
       setTimeout(() => { server.closeAllConnections(); for (const ws of wss.clients) ws.terminate(); }, 1000).unref();
     });
-    services.store.close();
+    await services.store.close();
   })();
   return { url: base, services, server, close };
 }

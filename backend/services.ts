@@ -15,6 +15,7 @@ import { Snapshots } from './projects/snapshots.js';
 import { Actions } from './tasks/actions.js';
 import { AiHandoff } from './tasks/ai.js';
 import { FrameBatch } from './tasks/batch.js';
+import { WriteHold } from './tasks/cork.js';
 import { Files } from './tasks/files.js';
 import { EventLog } from './tasks/log.js';
 import { Tasks } from './tasks/service.js';
@@ -51,10 +52,12 @@ export function createServices(config: Config, baseUrl: () => string) {
   const snapshots = new Snapshots(store, config.dataDir, config.maxSnapshotBytes, config.maxSnapshotBytesPerAccount);
   const tasks = new Tasks(store, log, users, projects, snapshots, config);
   const files = new Files(store, config.dataDir, config.maxFileBytesPerAccount);
+  const writes = new WriteHold();
   return {
     config, baseUrl, store, users, tokens, sessions, auth, device, sockets, log, projects, snapshots, tasks, files,
     idem: new Idempotency(store, config.idempotencyTtlMs),
-    frames: new FrameBatch(store),
+    writes,
+    frames: new FrameBatch(store, writes),
     accounts: new Accounts(store, config, baseUrl),
     actions: new Actions(store, log, tasks, files, config),
     billing: new Billing(store, log, tasks, config),

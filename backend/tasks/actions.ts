@@ -50,7 +50,7 @@ export class Actions {
 
   customer(user: User, taskId: string, a: z.output<typeof CustomerAction>): Posted {
     return this.store.tx(() => {
-      const t = this.tasks.forCustomer(user.id, taskId);
+      const t = this.tasks.access('customer', user.id, taskId);
       if (t.status === 'ended') throw taskEnded();
       switch (a.type) {
         case 'customer_message':
@@ -98,7 +98,7 @@ export class Actions {
 
   engineer(user: User, taskId: string, a: z.output<typeof EngineerAction>): Posted {
     return this.store.tx(() => {
-      const t = this.tasks.forEngineer(user.id, taskId);
+      const t = this.tasks.access('engineer', user.id, taskId);
       if (t.status === 'ended') throw taskEnded();
       switch (a.type) {
         case 'engineer_message':

@@ -1,8 +1,10 @@
 // Socket frames that arrive in the same event-loop turn are handled in one transaction, each frame in its
 // own savepoint: one commit for many frames, while a failing frame still undoes only itself. Acks go out
 // after the commit, so an acked frame is durable. A transaction takes at most MAX_BATCH frames, so one
-// flooding socket cannot hold the event loop for long; the rest go in the next turn.
+// flooding socket cannot hold the event loop for long; the rest go in the next turn. What the batch sends
+// (events, acks) is held per socket and leaves in one write per socket when the batch is done.
 import type { Store } from '../db.js';
+import type { WriteHold } from './cork.js';
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 const MAX_BATCH = 256;
@@ -11,7 +13,7 @@ interface Item { run: () => unknown; done: (o: Outcome) => void }
 export class FrameBatch {
   private queue: Item[] = [];
 
-  constructor(private store: Store) {}
+  constructor(private store: Store, private writes: WriteHold) {}
 
   add(run: () => unknown, done: (o: Outcome) => void): void {
     this.queue.push({ run, done });
@@ -21,6 +23,10 @@ export class FrameBatch {
   private flush(): void {
     const items = this.queue.splice(0, MAX_BATCH);
     if (this.queue.length) setImmediate(() => this.flush());
+    this.writes.run(() => this.handle(items));
+  }
+
+  private handle(items: Item[]): void {
     let outcomes: Outcome[] = [];
     try {
       this.store.tx(() => {

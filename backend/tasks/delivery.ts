@@ -4,6 +4,7 @@
 // flushed for `stallMs` is closed with `readerBehind`; it reconnects with `?after=` and nothing is lost.
 import type { WebSocket } from 'ws';
 import { SocketClose } from '../../protocol/backend/index.js';
+import type { WriteHold } from './cork.js';
 import type { EventLog } from './log.js';
 
 export const HIGH_WATER = 256 * 1024;
@@ -15,6 +16,8 @@ export interface DeliveryOptions {
   ended(): boolean;
   /** Called when the socket's buffer crosses HIGH_WATER (true) and when it has flushed (false). */
   onFull?(full: boolean): void;
+  /** Holds this socket's writes while a frame batch runs (one write per socket and batch). */
+  writes?: WriteHold;
 }
 
 export class Delivery {
@@ -77,6 +80,7 @@ export class Delivery {
   }
 
   private write(text: string): void {
+    this.o.writes?.hold(this.ws);
     if (this.full || this.ws.bufferedAmount + text.length < HIGH_WATER) {
       this.ws.send(text);
       return;

@@ -51,7 +51,9 @@ export class EventLog {
       const now = Date.now();
       this.q.insert.run(taskId, seq, type, text, now);
       const event = { type, seq, taskId, timestamp: iso(now), payload } as TaskEvent;
-      this.store.afterCommit(() => this.publish(event));
+      // The wire text from the stored payload text: the payload is serialised once, for the row and the sockets.
+      const wire = toText({ task_id: taskId, seq, type, payload: text, created_at: now });
+      this.store.afterCommit(() => this.publish(event, wire));
       return event;
     });
   }
@@ -91,10 +93,9 @@ export class EventLog {
     });
   }
 
-  private publish(e: TaskEvent): void {
+  private publish(e: TaskEvent, text: string): void {
     const set = this.listeners.get(e.taskId);
     if (!set) return;
-    const text = JSON.stringify(e);
     for (const fn of [...set]) {
       try { fn(e, text); } catch (err) { process.stderr.write(`sandbox: event listener failed: ${String(err)}\n`); }
     }

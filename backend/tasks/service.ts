@@ -23,6 +23,20 @@ export type EndReason = z.output<typeof SessionSummary>['reason'];
 export const notYourTask = () => new ApiError(403, 'not_your_task', 'This task belongs to someone else.');
 export const taskEnded = () => new ApiError(409, 'task_ended', 'The session has ended; create a new task.');
 
+type Access = Pick<TaskRow, 'customer_id' | 'engineer_id' | 'status' | 'mode' | 'handed_off_at'>;
+const ACCESS = 'customer_id, engineer_id, status, mode, handed_off_at';
+
+function ownedBy<R extends Access>(userId: string, r: R): R {
+  if (r.customer_id !== userId) throw notYourTask();
+  return r;
+}
+
+function claimedBy<R extends Access>(userId: string, r: R, mustOwn: boolean, id: string): R {
+  if (r.mode !== 'human' && !r.handed_off_at) throw new ApiError(404, 'not_found', `Task ${id} not found`);
+  if (r.engineer_id ? r.engineer_id !== userId : mustOwn) throw notYourTask();
+  return r;
+}
+
 export class Tasks {
   /** Set by billing: stops the meter when a task ends. */
   onEnded: (taskId: string) => void = () => {};
@@ -31,23 +45,28 @@ export class Tasks {
     private snapshots: Snapshots, private config: Config) {}
 
   row(id: string): TaskRow {
-    const r = this.store.stmt('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    return this.select<TaskRow>(id, '*');
+  }
+
+  private select<T>(id: string, columns: string): T {
+    const r = this.store.stmt(`SELECT ${columns} FROM tasks WHERE id = ?`).get(id) as T | undefined;
     if (!r) throw new ApiError(404, 'not_found', `Task ${id} not found`);
     return r;
   }
 
   forCustomer(userId: string, id: string): TaskRow {
-    const r = this.row(id);
-    if (r.customer_id !== userId) throw notYourTask();
-    return r;
+    return ownedBy(userId, this.row(id));
   }
 
   /** Claimed by this engineer; an open task is readable so the console can preview it before claiming. */
   forEngineer(userId: string, id: string, mustOwn = true): TaskRow {
-    const r = this.row(id);
-    if (r.mode !== 'human' && !r.handed_off_at) throw new ApiError(404, 'not_found', `Task ${id} not found`);
-    if (r.engineer_id ? r.engineer_id !== userId : mustOwn) throw notYourTask();
-    return r;
+    return claimedBy(userId, this.row(id), mustOwn, id);
+  }
+
+  /** The same checks as forCustomer / forEngineer on only the columns they need (every socket frame asks). */
+  access(side: 'customer' | 'engineer', userId: string, id: string): Access {
+    const r = this.select<Access>(id, ACCESS);
+    return side === 'customer' ? ownedBy(userId, r) : claimedBy(userId, r, true, id);
   }
 
   view(r: TaskRow) {

@@ -109,6 +109,7 @@ function serve(s: Services, ws: WebSocket, taskId: string, after: number, onFram
   ws.on('error', () => {});
   const delivery = new Delivery(ws, s.log, taskId, after, {
     stallMs: s.config.socketStallMs,
+    writes: s.writes,
     ended: () => s.tasks.row(taskId).status === 'ended',
     // While the client does not read what it is sent, its further frames wait in its own TCP buffers.
     onFull: (full) => (full ? ws.pause() : ws.resume()),
