@@ -40,10 +40,15 @@ export const AcpPermissionRequestParams = z.looseObject({
     title: z.string().max(4000).nullish(),
     kind: AcpToolKind.nullish().catch(null),
     rawInput: z.unknown().optional(),
-    locations: z.array(z.looseObject({ path: z.string().max(4096) })).nullish(),
+    locations: z.array(z.looseObject({ path: z.string().max(4096) })).max(100).nullish(),
+    content: z.array(z.unknown()).max(100).nullish(),
   }),
   options: z.array(AcpPermissionOption).min(1).max(20),
 });
+
+/** A tool call's proposed change (ACP `diff` content): `oldText` null for a new file; agents send the whole file or one part. */
+export const AcpDiffContent = z.looseObject({ type: z.literal('diff'), path: AbsPath, oldText: z.string().max(10 * 1024 * 1024).nullish(),
+  newText: z.string().max(10 * 1024 * 1024) });
 
 /** `session/update` from the AI agent: the variants we act on; anything else is ignored. */
 export const AcpInboundUpdate = z.looseObject({

@@ -20,4 +20,12 @@ export interface AiGate {
   read(a: AiAsk & { path: string }): Promise<string>;
   /** Applies the write once allowed; throws when denied or refused (nothing changed then). */
   write(a: AiAsk & { path: string; content: string }): Promise<void>;
+  /** An ACP permission for the AI agent's own edit tool: asked as a write request (the diff against the file
+   *  as it is now), never written by us; resolves when allowed, throws when denied or refused. Once allowed,
+   *  one `write` of exactly that content to that path is the same answer and is not asked again. */
+  permitWrite(a: AiAsk & { path: string; oldText: string | null; content: string }): Promise<void>;
+  /** An ACP permission that is refused whatever the answer would be: shown and audited as a refused request of
+   *  the kind it matches (or, matching none, audited and kept in the transcript). Always throws the refusal. */
+  refuse(a: AiAsk & { as: { kind: 'file'; path: string } | { kind: 'command'; command: string } | { kind: null; subject: string };
+    refusal: { reason: string; message: string } }): Promise<never>;
 }

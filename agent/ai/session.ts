@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { AcpTextChunk } from '../../protocol/acp-client.js';
 import { AiAgentProcess, describeExit, type AiClientHandlers } from './acp-client.js';
 import type { AiGate } from './gate.js';
+import { decidePermission } from './permission.js';
 import { shellLine, Terminals } from './terminals.js';
 import type { ChosenAgent } from './tools.js';
 import { Transcript } from './transcript.js';
@@ -195,12 +196,9 @@ export class AiSession {
       waitForExit: (p) => this.terminals.waitForExit(p.terminalId),
       killTerminal: async (p) => this.terminals.kill(p.terminalId),
       releaseTerminal: async (p) => this.terminals.release(p.terminalId),
-      // The AI agent's own tools are not run by us; nothing it could do that way is allowed without a yes we cannot check: refused.
-      requestPermission: async (p) => {
-        this.d.log.info(`refused session/request_permission from ${this.d.chosen.name}: ${p.toolCall.title ?? p.toolCall.kind ?? 'a tool'}`);
-        const reject = p.options.find((o) => o.kind === 'reject_once') ?? p.options.find((o) => o.kind === 'reject_always');
-        return reject ? { outcome: { outcome: 'selected', optionId: reject.optionId } } : { outcome: { outcome: 'cancelled' } };
-      },
+      // The AI agent's own tools: an edit is asked as a write request; the rest is refused (agent/ai/permission.ts).
+      requestPermission: (p, signal) => decidePermission(gate, p, { signal,
+        reason: (what) => this.reason(what), rel: (abs) => this.rel(abs) }),
       update: (u) => {
         if (u.sessionUpdate !== 'agent_message_chunk') return;
         const c = AcpTextChunk.safeParse(u);

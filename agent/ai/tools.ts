@@ -24,7 +24,10 @@ export const DEFAULT_AI_AGENTS: Record<string, AiAgentCommand> = {
   claude: { command: 'claude-code-acp', args: [], env: {}, title: 'Claude Code' },
   gemini: { command: 'gemini', args: ['--experimental-acp'], env: {}, title: 'Gemini CLI' },
   gpt: { command: 'codex-acp', args: [], env: {}, title: 'Codex' },
-  opencode: { command: 'opencode', args: ['acp'], env: {}, title: 'OpenCode' },
+  // OpenCode runs its own tools without asking unless told to: every built-in one that touches the machine asks.
+  opencode: { command: 'opencode', args: ['acp'], env: { OPENCODE_PERMISSION: JSON.stringify(Object.fromEntries(
+    ['*', 'read', 'edit', 'glob', 'grep', 'list', 'bash', 'task', 'external_directory', 'webfetch', 'websearch', 'codesearch', 'lsp', 'skill']
+      .map((k) => [k, 'ask']))) }, title: 'OpenCode' },
   qwen: { command: 'qwen', args: ['--experimental-acp'], env: {}, title: 'Qwen Code' },
   goose: { command: 'goose', args: ['acp'], env: {}, title: 'Goose' },
 };

@@ -11,6 +11,7 @@ import type { TaskSink } from './kinds/kind.js';
 import type { OutboxBody } from './outbox.js';
 import type { Session } from './session.js';
 import type { OutboxRoute } from './store.js';
+import type { Origin } from './requests.js';
 
 type Exit = { exitCode: number | null; signal: string | null };
 
@@ -72,15 +73,21 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
     },
   };
 
-  async function ask(kind: Exclude<RequestKind, 'screenshare'>, subject: string, reason: string, fields: Record<string, unknown>): Promise<[string, Pending]> {
+  const newId = () => `ai_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+  async function ask(kind: Exclude<RequestKind, 'screenshare'>, subject: string, reason: string, fields: Record<string, unknown>,
+    extra: Pick<Origin, 'refuse' | 'deps'> = {}): Promise<[string, Pending]> {
     if (s.ended) throw new RpcError(ErrorCode.Conflict, 'The session has ended.', 'session_ended');
-    const requestId = `ai_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const requestId = newId();
     const p = new Pending();
     open.set(requestId, p);
     seen.asked(requestId, kind, subject, reason);
-    await s.requests.onRequest(kind, { requestId, reason, ...fields } as never, 0, { requester, sink });
+    await s.requests.onRequest(kind, { requestId, reason, ...fields } as never, 0, { requester, sink, ...extra });
     return [requestId, p];
   }
+
+  /** What the customer allowed in the AI agent's last edit permission: one later write of exactly it is that answer. */
+  let granted: { path: string; content: string } | null = null;
 
   return {
     async command(a) {
@@ -102,8 +109,33 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
       } finally { open.delete(id); }
     },
     async write(a) {
-      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content });
+      const same = granted && granted.path === a.path && granted.content === a.content;
+      if (same) granted = null;
+      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content },
+        same ? { deps: { preapprovedWrite: 'The customer allowed exactly this change in the AI agent\'s permission request.' } } : {});
       try { await p.decision; } finally { open.delete(id); }
+    },
+    async permitWrite(a) {
+      granted = null;
+      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content, oldText: a.oldText }, { deps: { requesterWrites: true } });
+      try { await p.decision; } finally { open.delete(id); }
+      granted = { path: a.path, content: a.content };
+    },
+    async refuse(a) {
+      const refuse = a.refusal;
+      if (a.as.kind === 'file' || a.as.kind === 'command') {
+        const [id, p] = a.as.kind === 'file'
+          ? await ask('file', a.as.path, a.reason, { path: a.as.path }, { refuse })
+          : await ask('command', a.as.command, a.reason, { command: a.as.command }, { refuse });
+        try { await p.decision; } finally { open.delete(id); }
+        throw new RpcError(ErrorCode.Forbidden, refuse.message, 'denied'); // not reached: a refused request is denied
+      }
+      const requestId = newId();
+      seen.asked(requestId, 'permission', a.as.subject, a.reason);
+      seen.decided(requestId, 'deny', 'agent');
+      await s.audit.append({ event: 'ai_permission_refused', taskId: s.taskId, requestId, requester, subject: a.as.subject,
+        reason: refuse.message, refusal: refuse.reason });
+      throw new RpcError(ErrorCode.Forbidden, `refused by the customer's agent: ${refuse.message}`, 'denied');
     },
   };
 }

@@ -8,7 +8,7 @@ export type { DecidedBy };
 
 export interface AuditEntry {
   event: 'request' | 'decision' | 'command_started' | 'command_finished' | 'file_sent' | 'file_refused' | 'file_written' | 'session_end'
-    | 'ai_started' | 'ai_stopped' | 'handoff';
+    | 'ai_started' | 'ai_stopped' | 'handoff' | 'ai_permission_refused';
   taskId: string;
   requestId?: string;
   kind?: RequestKind;
@@ -18,6 +18,8 @@ export interface AuditEntry {
   engineer?: string | null;
   /** Who asked: the engineer or the AI agent (and which). */
   requester?: Requester;
+  /** What an AI agent's refused permission request was for (its tool kind and title). */
+  subject?: string;
   /** SHA-256 of the unified diff shown for a write request. */
   diffSha256?: string;
   /** The AI agent (its allowedTools name), for ai_started / ai_stopped / handoff. */

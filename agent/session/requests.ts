@@ -15,8 +15,10 @@ import type { StoredRequest } from './store.js';
 interface Entry { seq: number; request: PendingRequest; timer?: NodeJS.Timeout; settled?: boolean; origin?: Origin }
 
 /** A request made on this machine (by the AI agent) rather than by an engineer through the backend: who asks,
- *  and where its decision, output or file go instead of the task's outbox. Never saved: it dies with the AI. */
-export interface Origin { requester: Requester; sink: TaskSink }
+ *  and where its decision, output or file go instead of the task's outbox. Never saved: it dies with the AI.
+ *  `refuse`: refused at once after the kind's own checks (what the AI agent's own tool would do cannot be
+ *  redacted); `deps`: what the kind does differently for it (an ACP permission: the AI agent writes). */
+export interface Origin { requester: Requester; sink: TaskSink; refuse?: Refusal; deps?: Pick<KindDeps, 'requesterWrites' | 'preapprovedWrite'> }
 
 export interface LifecycleDeps extends KindDeps {
   /** A person can answer only through a front end that declared `capabilities.approvals` in initialize. */
@@ -54,8 +56,8 @@ export class Requests {
   }
 
   /** What a request's kind module works with: the AI's own sink for its requests, else the task's. */
-  private depsOf(e: Entry): KindDeps {
-    return e.origin ? { ...this.d, outbox: e.origin.sink } : this.d;
+  private depsOf(e: Pick<Entry, 'origin'>): KindDeps {
+    return e.origin ? { ...this.d, ...e.origin.deps, outbox: e.origin.sink } : this.d;
   }
 
   /** An engineer's request arrived (backend event `kind`'s event), or the AI agent's (`origin`, seq 0). */
@@ -71,11 +73,11 @@ export class Requests {
   private async onAsked<K extends AskedKind>(kind: K, ask: EngineerAsk<K>, seq: number, origin?: Origin): Promise<void> {
     if (this.pending.has(ask.requestId)) return; // replayed after a restart: already held, shown and timed
     const m = askedModule(kind);
-    const deps = origin ? { ...this.d, outbox: origin.sink } : this.d;
+    const deps = this.depsOf({ origin });
     const received = await m.receive(ask, this.base(this.d.engineer(), origin), deps);
     const { request } = received;
     // A flood is refused at once: an engineer cannot bury the customer (or the agent's memory) in questions.
-    const refusal = received.refusal ?? (this.pending.size >= this.d.cfg.maxPending ? tooMany(this.d.cfg.maxPending) : null);
+    const refusal = received.refusal ?? origin?.refuse ?? (this.pending.size >= this.d.cfg.maxPending ? tooMany(this.d.cfg.maxPending) : null);
     const entry: Entry = { seq, request, origin };
     await this.d.audit.append({ event: 'request', taskId: request.taskId, requestId: request.requestId, kind,
       engineer: request.engineer, requester: request.requester, reason: request.reason, ...m.auditFields(request) });

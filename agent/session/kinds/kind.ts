@@ -34,6 +34,10 @@ export interface KindDeps {
   log: Logger;
   /** Schedules a save of session.json: at once, or within `lazyMs` so a burst shares one write. */
   save: (lazyMs?: number) => void;
+  /** An AI agent's own tool carries out an allowed change (an ACP permission): the agent decides, never writes. */
+  requesterWrites?: boolean;
+  /** Why a change is allowed without asking again (the customer already allowed exactly it), or unset. */
+  preapprovedWrite?: string;
 }
 
 /** Settles the request once: backend, audit log, front end. */

@@ -18,8 +18,13 @@ async function write(r: Write, d: KindDeps): Promise<void> {
     requester: r.requester, bytesSent: Buffer.byteLength(r.after) });
 }
 
-/** Writes, then settles: "allow" reaches the requester only once the file holds the change. */
+/** Writes, then settles: "allow" reaches the requester only once the file holds the change. For an AI
+ *  agent's permission (its own tool writes) the allow is only the answer. */
 async function writeAndSettle(r: Write, d: KindDeps, settle: Settle, by: 'customer' | 'policy' | 'rule', reason: string): Promise<boolean> {
+  if (d.requesterWrites) {
+    await settle('allow', by, `${reason.replace(/; written\.$/, '')}; the AI agent's own tool makes the change.`);
+    return false;
+  }
   try {
     await write(r, d);
   } catch (err) {
@@ -40,7 +45,13 @@ export const writeKind: AskedKindModule<'write'> = {
       const t = await writeTarget(d.files.root, ask.path, d.cfg.maxFileBytes);
       path = t.rel;
       before = t.before;
-      if (ask.content !== undefined) after = ask.content;
+      // An ACP permission's diff: `oldText` is the whole file or one exact, unique part of it (agents send both).
+      const oldText = (ask as { oldText?: string | null }).oldText;
+      if (typeof oldText === 'string' && ask.content !== undefined && oldText !== before) {
+        const at = (before ?? '').indexOf(oldText);
+        if (!oldText || at < 0 || (before ?? '').indexOf(oldText, at + 1) >= 0) throw new DiffError('its old text is not exactly one part of the file');
+        after = (before ?? '').slice(0, at) + ask.content + (before ?? '').slice(at + oldText.length);
+      } else if (ask.content !== undefined) after = ask.content;
       else if (ask.diff !== undefined) after = applyUnifiedDiff(before ?? '', ask.diff);
       else throw new RpcError(-32602, 'the change has neither new content nor a diff', 'invalid_change');
       if (Buffer.byteLength(after) > d.cfg.maxFileBytes) throw new RpcError(-32602, `the new content is over ${d.cfg.maxFileBytes} bytes`, 'too_large');
@@ -59,8 +70,9 @@ export const writeKind: AskedKindModule<'write'> = {
 
   auditFields: (r) => ({ path: r.path, diffSha256: r.diffSha256 }),
 
-  // A change is never pre-approved: each one is read and answered.
-  preapproved: () => null,
+  // A change is never pre-approved by a rule: each one is read and answered (an AI agent's write of exactly
+  // what the customer allowed in its permission request is that same answer).
+  preapproved: (_r, d) => d.preapprovedWrite ?? null,
 
   validateAnswer: () => undefined,
 
@@ -75,9 +87,9 @@ export const writeKind: AskedKindModule<'write'> = {
       await settle('deny', 'customer', 'The customer denied this change.');
       return { requestId: r.requestId, decision: 'deny', written: false, path: r.path };
     }
-    await writeAndSettle(r, d, settle, 'customer', 'Allowed by the customer; written.');
-    return { requestId: r.requestId, decision: 'allow', written: true, path: r.path };
+    const written = await writeAndSettle(r, d, settle, 'customer', 'Allowed by the customer; written.');
+    return { requestId: r.requestId, decision: 'allow', written, path: r.path };
   },
 
-  async execute(r, d) { await write(r, d); },
+  async execute(r, d) { if (!d.requesterWrites) await write(r, d); },
 };
