@@ -15,7 +15,7 @@ export interface Transport {
 
 /** Past this many bytes written but not yet taken by the reader, input is paused: a client that does not read
  *  its answers cannot make the process grow. */
-export const OUTPUT_BACKLOG_BYTES = 2 * 1024 * 1024;
+export const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
 
 export function createTransport(input: Readable, output: Writable, framing: Framing | 'auto' = 'auto'): Transport {
   let mode: Framing | undefined = framing === 'auto' ? undefined : framing;

@@ -138,6 +138,10 @@ function rssMiB(pid: number): number {
 
 test('a client that stops reading: the agent stops reading too, stays small, and answers all 300,000 pings once when read again', async () => {
   const a = spawnAgentProcess();
+  try { await slowConsumer(a); } finally { a.proc.kill('SIGKILL'); } // a failed assertion must not leave the agent running
+});
+
+async function slowConsumer(a: ReturnType<typeof spawnAgentProcess>) {
   const N = 300_000;
   a.proc.stdin.write(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":${JSON.stringify(CLIENT_INFO)}}\n`);
   await withTimeout(new Promise((r) => a.proc.stdout.once('data', r)), 10_000, 'initialize'); // the agent is up
@@ -178,7 +182,6 @@ test('a client that stops reading: the agent stops reading too, stays small, and
   a.proc.stdout.resume();
   await withTimeout(done, 120_000, 'every ping answered');
   for (let i = 1; i <= N; i++) if (seen[i] !== 1) assert.unreachable(`ping ${i} answered ${seen[i]} times`);
-  a.proc.kill('SIGKILL');
-});
+}
 
 test.run();
