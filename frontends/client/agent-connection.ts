@@ -2,6 +2,7 @@
 // (VS Code, coc.nvim, Theia) uses. The same typed handles as the agent's own peer: each call names a protocol
 // declaration, params are checked before sending, results and notifications when they arrive.
 import * as rpc from 'vscode-jsonrpc/node';
+import { END_OF_INPUT, EndMarked, FrameReader } from './reader.js';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn, ResultOf } from '../../protocol/define.js';
 import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 import { describeZodError } from '../../rpc/peer.js';
@@ -24,13 +25,41 @@ function tokenOf(signal?: AbortSignal): rpc.CancellationToken | undefined {
 
 /** vscode-jsonrpc's ResponseError as the agent sent it: code, message and `data.reason`. */
 function fromWire(err: unknown): unknown {
+  if (err instanceof rpc.ConnectionError || (err instanceof rpc.ResponseError && err.code === rpc.ErrorCodes.PendingResponseRejected)) {
+    return new RpcError(ErrorCode.InternalError, 'connection closed', 'connection_closed');
+  }
   if (!(err instanceof rpc.ResponseError)) return err;
   const { reason = 'internal_error', ...extra } = (err.data ?? {}) as { reason?: string; [k: string]: unknown };
   return new RpcError(err.code, err.message, reason as ErrorReason, extra);
 }
 
+type Listener = (params: unknown) => void;
+
 export class AgentConnection {
-  constructor(readonly connection: rpc.MessageConnection) {}
+  private listeners = new Map<string, Set<Listener>>();
+
+  readonly connection: rpc.MessageConnection;
+  /** Resolves once the agent's output has ended and everything it sent before has been handled. */
+  readonly closed: Promise<void>;
+
+  /** Starts listening. Once the agent's output ends, after the messages that came before the end have been
+   *  handled, pending and later requests reject with `connection_closed`. */
+  constructor(reader: rpc.MessageReader, writer: rpc.MessageWriter) {
+    let ended!: () => void;
+    this.closed = new Promise((r) => { ended = r; });
+    const messageStrategy: rpc.MessageStrategy = {
+      handleMessage: (message, next) => {
+        if (message !== END_OF_INPUT) {
+          if (reader instanceof FrameReader) reader.handled();
+          return next(message);
+        }
+        this.connection.dispose();
+        ended();
+      },
+    };
+    this.connection = rpc.createMessageConnection(new EndMarked(reader), writer, undefined, { messageStrategy });
+    this.connection.listen();
+  }
 
   /** Sends a declared request; rejects with an RpcError carrying the agent's code and `data.reason`. */
   async request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, opts: { signal?: AbortSignal } = {}): Promise<ResultOf<D>> {
@@ -38,6 +67,7 @@ export class AgentConnection {
     const token = tokenOf(opts.signal);
     let raw: unknown;
     try {
+      // sendRequest throws synchronously on a closed connection: the same connection_closed as a pending one
       raw = await (params === undefined
         ? this.connection.sendRequest(new rpc.RequestType0<unknown, unknown>(def.method), token)
         : this.connection.sendRequest(new rpc.RequestType<unknown, unknown, unknown>(def.method, rpc.ParameterStructures.byName), params, token));
@@ -54,12 +84,22 @@ export class AgentConnection {
       : this.connection.sendNotification(new rpc.NotificationType<unknown>(def.method, rpc.ParameterStructures.byName), params);
   }
 
-  /** Calls `fn` with each notification of this kind that matches its declaration (others go to `onInvalid`). */
-  onNotification<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void, onInvalid?: (err: Error) => void): rpc.Disposable {
-    return this.connection.onNotification(def.method, (params: unknown) => {
+  /** Calls `fn` with each notification of this kind that matches its declaration; a mismatch, or an exception
+   *  from `fn`, goes to `onError`.
+   *  Any number of listeners per kind (a MessageConnection alone keeps one handler per method). */
+  onNotification<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void, onError?: (err: Error) => void): rpc.Disposable {
+    let set = this.listeners.get(def.method);
+    if (!set) {
+      const fns = set = new Set<Listener>();
+      this.listeners.set(def.method, fns);
+      this.connection.onNotification(def.method, (params: unknown) => { for (const l of [...fns]) l(params); });
+    }
+    const listener: Listener = (params) => {
       try { fn(check(def.params, params, `${def.method} does not match its declaration`, 'invalid_params') as ParamsOf<D>); }
-      catch (e) { onInvalid?.(e as Error); }
-    });
+      catch (e) { onError?.(e as Error); }
+    };
+    set.add(listener);
+    return { dispose: () => { set.delete(listener); } };
   }
 
   /** Serves a declared agent-to-client request; invalid params are answered -32602 before `fn` runs. */
@@ -76,9 +116,9 @@ export class AgentConnection {
   dispose(): void { this.connection.dispose(); }
 }
 
-/** Connects to an agent over its stdio (e.g. a child process's stdout and stdin) and starts listening. */
-export function connectAgent(fromAgent: NodeJS.ReadableStream, toAgent: NodeJS.WritableStream): AgentConnection {
-  const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(fromAgent), new rpc.StreamMessageWriter(toAgent));
-  connection.listen();
-  return new AgentConnection(connection);
+/** Connects to an agent over its stdio (e.g. a child process's stdout and stdin) and starts listening.
+ *  `reader: 'stock'` uses vscode-jsonrpc's StreamMessageReader instead of the project's (see README). */
+export function connectAgent(fromAgent: NodeJS.ReadableStream, toAgent: NodeJS.WritableStream, opts: { reader?: 'project' | 'stock' } = {}): AgentConnection {
+  const reader = opts.reader === 'stock' ? new rpc.StreamMessageReader(fromAgent) : new FrameReader(fromAgent);
+  return new AgentConnection(reader, new rpc.StreamMessageWriter(toAgent));
 }

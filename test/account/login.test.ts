@@ -156,9 +156,9 @@ t('a login waiting for approval is cancelled by $/cancelRequest (LSP) and by $/c
     await a.waitFor(LoginCode, () => true);
     a.notes.length = 0;
     // The request's id is the peer's last one; send the cancel by hand, in each spelling.
-    const id = (a.peer as unknown as { nextId: number }).nextId - 1;
-    if (spelling === 'lsp') await a.peer.notify(CancelRequest, { id });
-    else await a.peer.notify(AcpCancelRequest, { requestId: id });
+    const id = (a.peer! as unknown as { nextId: number }).nextId - 1;
+    if (spelling === 'lsp') await a.peer!.notify(CancelRequest, { id });
+    else await a.peer!.notify(AcpCancelRequest, { requestId: id });
     const err = await pending;
     assert.equal([err.code, err.data.reason], [-32800, 'cancelled'], spelling);
   }

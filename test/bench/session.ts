@@ -2,7 +2,10 @@
 // 1. event latency: an engineer message, from the engineer's send until (a) a bare customer WebSocket on
 //    the same task sees it, (b) the front end gets the agent's notification. Same events, same machine.
 // 2. relaying 100 MB of command output to the front end, beside the same command piped straight into
-//    this process; with the agent's peak RSS growth. Reports figures and ratios; asserts nothing on time.
+//    this process; with the agent's peak RSS growth. Once per front-end client: the project's peer (NDJSON),
+//    the vscode-jsonrpc client (frontends/client, Content-Length) with the project's reader plugged in, and
+//    with vscode-jsonrpc's stock reader. Reports figures and ratios; asserts nothing on time.
+//    BENCH_PART=relay runs only this part.
 // 3. a flood: 10,000 engineer requests in one burst (session-flood.ts); BENCH_PART=flood runs only that.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -13,9 +16,11 @@ import { neutralizeOutput } from '../../protocol/terminal-text.js';
 import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand } from '../../protocol/methods/session.js';
 import { TaskSocket } from '../helpers/engineer.js';
-import { startWorld } from '../session/harness.js';
+import { startWorld, type World } from '../session/harness.js';
+import type { ClientKind } from '../helpers/agent.js';
 import { CommandFinished, EngineerMessageNote, RequestCommandNote } from '../../protocol/index.js';
 import { floodBench } from './session-flood.js';
+import { readerBench } from './session-reader.js';
 
 const MB = 1024 * 1024;
 const SIZE = 100 * MB;
@@ -73,8 +78,7 @@ if (process.env.BENCH_PART === 'flood') {
   process.exit(0);
 }
 
-const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(2 * MB) } });
-try {
+async function latency(w: World) {
   await w.engineerJoins();
   const bare = await TaskSocket.open(w.sb.url + routes.tasks.events.path(w.taskId), w.sb.customerToken, 0);
   const eng = w.eng.socket!;
@@ -95,10 +99,22 @@ try {
   }
   await bare.close();
   const added = viaAgent.map((x, i) => x - viaWs[i]);
+  console.log(`bench:session (${N} events, ${SIZE / MB} MB of output)`);
+  console.log(`  event latency, engineer send -> bare customer WebSocket: p50 ${f(pct(viaWs, 0.5) / 1000, 3)} ms  p99 ${f(pct(viaWs, 0.99) / 1000, 3)} ms`);
+  console.log(`  event latency, engineer send -> front end via the agent: p50 ${f(pct(viaAgent, 0.5) / 1000, 3)} ms  p99 ${f(pct(viaAgent, 0.99) / 1000, 3)} ms`);
+  console.log(`  latency the agent adds: p50 ${f(pct(added, 0.5) / 1000, 3)} ms  p99 ${f(pct(added, 0.99) / 1000, 3)} ms`);
+  console.log(`  ratio agent/bare: p50 ${f(pct(viaAgent, 0.5) / pct(viaWs, 0.5))}x  p99 ${f(pct(viaAgent, 0.99) / pct(viaWs, 0.99))}x  (goal p99 <= 1.5x)`);
+}
 
-  const pipe = await barePipe();
-  const redactRate = redactorAlone();
-  const neutralRate = neutralizerAlone();
+const CLIENTS: Record<ClientKind, string> = {
+  'peer': 'project peer (rpc/peer.ts), NDJSON',
+  'vscode-jsonrpc': 'vscode-jsonrpc client (frontends/client) + project reader, Content-Length',
+  'vscode-jsonrpc-stock-reader': 'vscode-jsonrpc client + its stock StreamMessageReader, Content-Length',
+};
+
+/** 100 MB of command output relayed to a front end speaking through `client`; returns MB/s. */
+async function relay(w: World, client: ClientKind, pipe: number): Promise<number> {
+  if (!w.eng.socket) await w.engineerJoins();
   const id = await w.eng.requestCommand(COMMAND, 'bench');
   await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
   w.agent.notes.length = 0;
@@ -110,33 +126,45 @@ try {
   const drain = setInterval(() => {
     for (const n of w.agent.notes.splice(0)) if (n.method === 'command_output') chars += shown(n.params.data); else w.agent.notes.push(n);
   }, 2);
+  const front = process.cpuUsage();
   const t = performance.now();
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
   await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 300_000);
   const secs = (performance.now() - t) / 1000;
   clearInterval(drain);
   for (const n of w.agent.notes) if (n.method === 'command_output') chars += shown(n.params.data);
+  const frontCpu = process.cpuUsage(front);
   const rssAfter = await peakRss(w.agent.proc.pid!);
   const cpuAfter = await cpuSeconds(w.agent.proc.pid!);
   const rate = chars / MB / secs;
-
-  console.log(`bench:session (${N} events, ${SIZE / MB} MB of output)`);
-  console.log(`  event latency, engineer send -> bare customer WebSocket: p50 ${f(pct(viaWs, 0.5) / 1000, 3)} ms  p99 ${f(pct(viaWs, 0.99) / 1000, 3)} ms`);
-  console.log(`  event latency, engineer send -> front end via the agent: p50 ${f(pct(viaAgent, 0.5) / 1000, 3)} ms  p99 ${f(pct(viaAgent, 0.99) / 1000, 3)} ms`);
-  console.log(`  latency the agent adds: p50 ${f(pct(added, 0.5) / 1000, 3)} ms  p99 ${f(pct(added, 0.99) / 1000, 3)} ms`);
-  console.log(`  ratio agent/bare: p50 ${f(pct(viaAgent, 0.5) / pct(viaWs, 0.5))}x  p99 ${f(pct(viaAgent, 0.99) / pct(viaWs, 0.99))}x  (goal p99 <= 1.5x)`);
-  console.log(`  output relay: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x  (goal >= 100 MB/s)`);
-  console.log(`  neutralizeOutput alone (protocol/terminal-text.ts, front end side) over the same output with colours: ${f(neutralRate, 1)} MB/s`);
-  console.log(`  streaming redactor alone (agent/security/redact.ts) over the same output: ${f(redactRate, 1)} MB/s`);
+  const fcpu = (frontCpu.user + frontCpu.system) / 1e6;
+  console.log(`  output relay to the ${CLIENTS[client]}: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x  (goal >= 100 MB/s)`);
+  console.log(`    front end CPU (this process: reader, checks, neutralizeOutput): ${f(fcpu)} s = ${f(chars / MB / fcpu, 0)} MB per front-end CPU-second`);
   if (cpuBefore !== null && cpuAfter !== null) {
     const cpu = cpuAfter - cpuBefore;
-    console.log(`  agent CPU for the relay: ${f(cpu)} s over ${f(secs)} s wall = ${f(chars / MB / cpu, 0)} MB per agent CPU-second (the rate with a free core)`);
+    console.log(`    agent CPU for the relay: ${f(cpu)} s over ${f(secs)} s wall = ${f(chars / MB / cpu, 0)} MB per agent CPU-second (the rate with a free core)`);
   }
-  console.log(`  machine load while measuring: ${loadavg().map((x) => f(x)).join(' ')} on ${cpus().length} CPUs`);
   if (rssBefore !== null && rssAfter !== null) {
-    console.log(`  agent peak RSS: ${f(rssBefore / MB, 0)} MB before, ${f(rssAfter / MB, 0)} MB after relaying ${SIZE / MB} MB (+${f((rssAfter - rssBefore) / MB, 0)} MB)`);
+    console.log(`    agent peak RSS: ${f(rssBefore / MB, 0)} MB before, ${f(rssAfter / MB, 0)} MB after relaying ${SIZE / MB} MB (+${f((rssAfter - rssBefore) / MB, 0)} MB)`);
   }
-} finally {
-  await w.cleanup();
+  console.log(`    machine load while measuring: ${loadavg().map((x) => f(x)).join(' ')} on ${cpus().length} CPUs`);
+  return rate;
 }
-await floodBench();
+
+const relayOnly = process.env.BENCH_PART === 'relay';
+for (const client of Object.keys(CLIENTS) as ClientKind[]) {
+  const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(2 * MB) }, client });
+  try {
+    if (client === 'peer') {
+      if (!relayOnly) await latency(w);
+      else console.log(`bench:session relay (${SIZE / MB} MB of output)`);
+      console.log(`  neutralizeOutput alone (protocol/terminal-text.ts, front end side) over the same output with colours: ${f(neutralizerAlone(), 1)} MB/s`);
+      console.log(`  streaming redactor alone (agent/security/redact.ts) over the same output: ${f(redactorAlone(), 1)} MB/s`);
+    }
+    await relay(w, client, await barePipe());
+  } finally {
+    await w.cleanup();
+  }
+}
+await readerBench(SIZE);
+if (!relayOnly) await floodBench();

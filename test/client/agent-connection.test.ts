@@ -2,10 +2,11 @@
 // results, the agent's errors with their reasons, cancellation that reaches the agent, 5,000 pipelined pings.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectAgent } from '../../frontends/client/agent-connection.js';
-import { GetRates, Initialize, Ping, RpcDiscover, SendMessage, Shutdown } from '../../protocol/index.js';
+import { EngineerMessageNote, GetRates, Initialize, Ping, RpcDiscover, SendMessage, Shutdown } from '../../protocol/index.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { RpcError } from '../../protocol/errors.js';
 import { CLIENT_INFO, spawnAgentProcess, withTimeout } from '../helpers/agent.js';
@@ -61,6 +62,65 @@ test('an AbortSignal cancels through $/cancelRequest: the agent aborts its backe
     server.closeAllConnections();
     server.close();
   }
+});
+
+test('a request in flight when the agent dies rejects with connection_closed, and so does the next one', async () => {
+  const server = createServer(() => {}).listen(0, '127.0.0.1'); // never answers: the request stays in flight
+  await new Promise((r) => server.once('listening', r));
+  const a = start(['--host', `http://127.0.0.1:${(server.address() as AddressInfo).port}`]);
+  try {
+    await a.conn.request(Initialize, CLIENT_INFO);
+    const pending = a.conn.request(GetRates, {}).catch((e: RpcError) => e);
+    await new Promise<void>((r) => server.once('request', () => r()));
+    a.proc.kill('SIGKILL');
+    const err = await withTimeout(pending, 10_000, 'the pending request to fail') as RpcError;
+    assert.equal([err.code, err.data.reason], [-32603, 'connection_closed']);
+    await withTimeout(a.conn.closed, 10_000, 'closed');
+    const later = await a.conn.request(Ping, {}).catch((e: RpcError) => e) as RpcError;
+    assert.equal([later.code, later.data.reason], [-32603, 'connection_closed']);
+  } finally {
+    a.conn.dispose();
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+// A stand-in agent that writes 3,000 notifications as fast as it can, one damaged frame among them, then exits.
+const FLOOD = `
+const frame = (s) => 'Content-Length: ' + Buffer.byteLength(s) + '\\r\\n\\r\\n' + s;
+const note = (i) => frame(JSON.stringify({ jsonrpc: '2.0', method: 'engineer_message', params: { taskId: 't_1', seq: i, text: 'x'.repeat(i % 7 ? 10 : 19000) } }));
+let out = '';
+for (let i = 0; i < 3000; i++) out += (i === 1500 && process.argv[1] === 'damaged' ? 'Content-Length: 9\\nnot a header\\n\\n{}' : '') + note(i);
+process.stdout.write(out);`;
+
+function flood(damaged: boolean, reader: 'project' | 'stock') {
+  const p = spawn(process.execPath, ['-e', FLOOD, damaged ? 'damaged' : 'clean'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = connectAgent(p.stdout, p.stdin, { reader });
+  const errors: Error[] = [];
+  conn.connection.onError(([e]) => errors.push(e));
+  const seqs: number[] = [];
+  conn.onNotification(EngineerMessageNote, (m) => seqs.push(m.seq));
+  return { conn, errors, seqs };
+}
+
+test('every notification the agent wrote before its output ended is handled, in order, after a damaged frame too; listeners are independent', async () => {
+  const { conn, errors, seqs } = flood(true, 'project');
+  let other = 0;
+  const second = conn.onNotification(EngineerMessageNote, () => { other++; second.dispose(); });
+  await withTimeout(conn.closed, 30_000, 'the end of the input');
+  assert.is(seqs.length, 3000);
+  assert.ok(seqs.every((s, i) => s === i), 'in order');
+  assert.is(other, 1);
+  assert.is(errors.length, 1);
+  assert.match(errors[0].message, /damaged frame/);
+});
+
+test('with vscode-jsonrpc\'s stock reader (no pause), the messages queued when the output ends are still handled before closed', async () => {
+  const { conn, errors, seqs } = flood(false, 'stock');
+  await withTimeout(conn.closed, 30_000, 'the end of the input');
+  assert.is(seqs.length, 3000);
+  assert.ok(seqs.every((s, i) => s === i), 'in order');
+  assert.is(errors.length, 0);
 });
 
 test.run();

@@ -7,6 +7,7 @@ import { Initialize } from '../../protocol/methods/lifecycle.js';
 import { createDecoder, encode, type Framing } from '../../rpc/framing.js';
 import { Peer } from '../../rpc/peer.js';
 import { createTransport } from '../../rpc/transport.js';
+import { connectAgent } from '../../frontends/client/agent-connection.js';
 
 export const AGENT_BIN = fileURLToPath(new URL('../../dist/codevf-agent.js', import.meta.url));
 export const TTY_BIN = fileURLToPath(new URL('../../dist/codevf.js', import.meta.url));
@@ -68,26 +69,40 @@ export function rawAgent(framing: Framing, args: string[] = [], env: NodeJS.Proc
   };
 }
 
+/** Which client speaks to the agent: the project's peer, or the vscode-jsonrpc client (frontends/client) with
+ *  the project's reader plugged in or with vscode-jsonrpc's stock reader. */
+export type ClientKind = 'peer' | 'vscode-jsonrpc' | 'vscode-jsonrpc-stock-reader';
+
+/** The few calls the helper needs from a client: typed requests and notifications, every notification seen. */
+function link(kind: ClientKind, proc: ChildProcessWithoutNullStreams, framing: Framing, onNote: (method: string, params: any) => void) {
+  if (kind === 'peer') {
+    const peer = new Peer(createTransport(proc.stdout, proc.stdin, framing), { onNotification: onNote });
+    return { peer, request: peer.request.bind(peer), notify: peer.notify.bind(peer) };
+  }
+  const conn = connectAgent(proc.stdout, proc.stdin, { reader: kind === 'vscode-jsonrpc' ? 'project' : 'stock' });
+  conn.connection.onNotification((method: string, params: unknown) => onNote(method, params));
+  return { peer: undefined, request: conn.request.bind(conn), notify: conn.notify.bind(conn) };
+}
+
 /** A typed client over the agent's pipes: what front ends do, with the protocol's declarations. */
-export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; framing?: Framing; initialize?: boolean } = {}) {
+export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; framing?: Framing; initialize?: boolean; client?: ClientKind } = {}) {
   const a = spawnAgentProcess(opts.args ?? [], opts.env ?? {}, opts.cwd);
-  const transport = createTransport(a.proc.stdout, a.proc.stdin, opts.framing ?? 'ndjson');
   const notes: Array<{ method: string; params: any }> = [];
   const listeners: Array<() => void> = [];
-  const peer = new Peer(transport, {
-    onNotification(method, params) { notes.push({ method, params }); for (const l of listeners.splice(0)) l(); },
+  const { peer, request, notify } = link(opts.client ?? 'peer', a.proc, opts.framing ?? 'ndjson', (method, params) => {
+    notes.push({ method, params }); for (const l of listeners.splice(0)) l();
   });
   const client = {
     ...a,
     peer,
     notes,
     request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, signal?: AbortSignal): Promise<ResultOf<D>> {
-      const p = withTimeout(peer.request(def, params, { signal }), 30_000, def.method)
+      const p = withTimeout(request(def, params, { signal }), 30_000, def.method)
         .catch((e) => { undeclared((e as RpcError).data?.reason); throw e; });
       p.catch(() => {}); // a test may await it later; a rejection before then must not crash the run
       return p;
     },
-    notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return peer.notify(def, params); },
+    notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return notify(def, params); },
     /** The first notification of this kind (seen before or after the call) that passes `pred`, checked against its declaration. */
     async waitFor<D extends AnyNotificationDef>(def: D, pred: (p: ParamsOf<D>) => boolean = () => true, ms = 10_000): Promise<ParamsOf<D>> {
       const found = () => {
@@ -112,6 +127,6 @@ export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEn
       await withTimeout(a.exited, 5000, 'agent exit').catch(() => a.proc.kill('SIGKILL'));
     },
   };
-  if (opts.initialize !== false) await withTimeout(peer.request(Initialize, CLIENT_INFO), 10_000, 'initialize');
+  if (opts.initialize !== false) await withTimeout(request(Initialize, CLIENT_INFO), 10_000, 'initialize');
   return client;
 }

@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Initialize } from '../../protocol/methods/lifecycle.js';
 import { CreateTask } from '../../protocol/methods/session.js';
-import { typedAgent } from '../helpers/agent.js';
+import { typedAgent, type ClientKind } from '../helpers/agent.js';
 import { ScriptedEngineer } from '../helpers/engineer.js';
 import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { EngineerConnectedNote } from '../../protocol/index.js';
 
 export type Agent = Awaited<ReturnType<typeof typedAgent>>;
 
-export interface AgentSetup { approvals?: boolean; env?: NodeJS.ProcessEnv; args?: string[]; host?: string }
+export interface AgentSetup { approvals?: boolean; env?: NodeJS.ProcessEnv; args?: string[]; host?: string; client?: ClientKind }
 
 export async function startAgent(sb: Sandbox, dir: string, home: string, o: AgentSetup = {}): Promise<Agent> {
   const agent = await typedAgent({
-    cwd: dir, initialize: false, args: o.args,
+    cwd: dir, initialize: false, args: o.args, client: o.client,
     env: { CODEVF_HOST: o.host ?? sb.url, CODEVF_TOKEN: sb.customerToken, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), ...o.env },
   });
   // An agent that dies mid-test says why (the test then fails on its own assertion or timeout).
@@ -26,7 +26,7 @@ export async function startAgent(sb: Sandbox, dir: string, home: string, o: Agen
   void agent.exited.then((e) => {
     if (!closing && e.signal !== 'SIGKILL') process.stderr.write(`agent exited unexpectedly (${e.code ?? e.signal}):\n${agent.stderr().slice(-3000)}\n`);
   });
-  await agent.peer.request(Initialize, { clientInfo: { name: 'session-test', version: '1' },
+  await agent.request(Initialize, { clientInfo: { name: 'session-test', version: '1' },
     capabilities: o.approvals === false ? {} : { approvals: true } });
   return agent;
 }

@@ -1,19 +1,22 @@
-// The agent as this front end sees it: a child process spoken to over JSON-RPC on stdio, with the protocol's
-// declarations (never a hand-written method name). Results and notifications are checked against them.
+// The agent as this front end sees it: a child process spoken to over JSON-RPC on stdio through the typed
+// vscode-jsonrpc client (frontends/client), with the protocol's declarations (never a hand-written method
+// name). Results and notifications are checked against them.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { AgentConnection, connectAgent } from '../../client/agent-connection.js';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultOf } from '../../../protocol/define.js';
 import { Exit, Initialize, Initialized, Shutdown } from '../../../protocol/methods/lifecycle.js';
 import { VERSION } from '../../../protocol/version.js';
-import { Peer } from '../../../rpc/peer.js';
-import { createTransport } from '../../../rpc/transport.js';
 import { binPath } from './bin.js';
 import { CliError } from './errors.js';
+
+/** What the front end declares in `initialize` (the protocol's type, not a copy). */
+export type Capabilities = NonNullable<ParamsIn<typeof Initialize>['capabilities']>;
 
 export interface AgentOptions {
   host?: string;
   verbose: boolean;
   env: NodeJS.ProcessEnv;
-  capabilities: { openBrowser?: boolean; approvals?: boolean; progress?: boolean };
+  capabilities: Capabilities;
 }
 
 /** Waits for `p` at most `ms` (the timer is cleared, so it never holds the process open). */
@@ -26,18 +29,16 @@ export class AgentClient {
   private stderrTail: string[] = [];
   private exitInfo: { code: number | null; signal: string | null } | undefined;
   readonly exited: Promise<void>;
-  private peer: Peer;
+  private conn: AgentConnection;
 
-  private constructor(private proc: ChildProcessWithoutNullStreams, private verbose: boolean) {
+  private constructor(private proc: ChildProcessWithoutNullStreams, private readonly verbose: boolean) {
     this.exited = new Promise((r) => proc.on('exit', (code, signal) => { this.exitInfo = { code, signal }; r(); }));
     proc.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (verbose) process.stderr.write(d);
       else this.stderrTail = this.stderrTail.concat(d.split('\n').filter(Boolean)).slice(-8);
     });
     proc.stdin.on('error', () => { /* the agent died; the pending requests report it */ });
-    this.peer = new Peer(createTransport(proc.stdout, proc.stdin, 'ndjson'), {
-      onInternalError: (method, err) => { if (verbose) process.stderr.write(`codevf: ${method}: ${(err as Error).message}\n`); },
-    });
+    this.conn = connectAgent(proc.stdout, proc.stdin);
   }
 
   static async start(opts: AgentOptions): Promise<AgentClient> {
@@ -46,13 +47,13 @@ export class AgentClient {
     const proc = spawn(process.execPath, args, { env: opts.env, stdio: 'pipe', detached: true, windowsHide: true }) as ChildProcessWithoutNullStreams;
     const client = new AgentClient(proc, opts.verbose);
     await client.request(Initialize, { clientInfo: { name: 'codevf', version: VERSION }, capabilities: opts.capabilities });
-    await client.peer.notify(Initialized, {});
+    await client.conn.notify(Initialized, {});
     return client;
   }
 
   async request<D extends AnyRequestDef>(def: D, params: ParamsIn<D>, opts: { signal?: AbortSignal } = {}): Promise<ResultOf<D>> {
     try {
-      return await this.peer.request(def, params, opts);
+      return await this.conn.request(def, params, opts);
     } catch (e) {
       const reason = (e as { data?: { reason?: string } }).data?.reason;
       if (reason === 'connection_closed') throw await this.crashed();
@@ -63,7 +64,8 @@ export class AgentClient {
 
   /** Calls `fn` with each valid notification of this kind; returns the unsubscribe function. */
   on<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void): () => void {
-    return this.peer.onNotification(def, fn);
+    const d = this.conn.onNotification(def, fn, (err) => { if (this.verbose) process.stderr.write(`codevf: ${def.method}: ${err.message}\n`); });
+    return () => d.dispose();
   }
 
   private async crashed(): Promise<CliError> {
@@ -77,9 +79,10 @@ export class AgentClient {
   async close(): Promise<void> {
     if (this.exitInfo) return;
     try {
-      await within(this.peer.request(Shutdown, undefined), 2000);
-      await this.peer.notify(Exit, undefined);
+      await within(this.conn.request(Shutdown, undefined), 2000);
+      await this.conn.notify(Exit, undefined);
     } catch { /* already gone */ }
+    this.conn.dispose();
     this.proc.stdin.end();
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
     await this.exited;

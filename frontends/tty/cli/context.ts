@@ -1,5 +1,5 @@
 // What a command gets: its flags and words, the output, and the agent (started on first use, closed by run()).
-import type { AgentClient, AgentOptions } from './client.js';
+import type { AgentClient, Capabilities } from './client.js';
 import type { Io } from './io.js';
 
 export interface Ctx {
@@ -18,7 +18,7 @@ export interface Ctx {
   /** Set by a command that prints its result yet must not exit 0 (e.g. `auth status` when signed out). */
   exitCode?: number;
   /** Starts the agent once; later calls return the same client. */
-  agent(capabilities?: AgentOptions['capabilities']): Promise<AgentClient>;
+  agent(capabilities?: Capabilities): Promise<AgentClient>;
 }
 
 /** A string flag, or undefined; `--name` with no value is a usage error raised by the caller. */

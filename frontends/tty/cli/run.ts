@@ -1,6 +1,6 @@
 // Parses the command line for one command, runs it, prints its JSON document with --json, closes the agent.
 import minimist from 'minimist';
-import { AgentClient, type AgentOptions } from './client.js';
+import { AgentClient, type Capabilities } from './client.js';
 import { COMMANDS, GLOBAL_BOOLEANS, GLOBAL_STRINGS, words, type CommandSpec } from './commands.js';
 import type { Ctx } from './context.js';
 import { cancelled, EXIT, namingFlags, report, usage } from './errors.js';
@@ -60,7 +60,7 @@ export async function run(fullArgv: string[], found: CommandSpec | undefined): P
   const ctx: Ctx = {
     io, flags: parsed, rest, argv, host: parsed.host || undefined, token,
     positionals: (parsed._ as string[]).slice(nameWords.length),
-    agent(capabilities: AgentOptions['capabilities'] = {}) {
+    agent(capabilities: Capabilities = {}) {
       client ??= AgentClient.start({ host: ctx.host, verbose: io.verbose, env, capabilities });
       return client;
     },
