@@ -2,7 +2,7 @@
 // agent (AI and hybrid modes): what the AI agent may ask of us and what we ask of it. Inbound shapes are
 // checked here once; anything else the AI agent sends is refused with -32602 or -32601. No I/O here.
 import * as z from 'zod';
-import { AcpPermissionOption, AcpStopReason, AcpToolKind } from './acp.js';
+import { AcpPermissionOption, AcpStopReason, AcpToClient, AcpToolKind } from './acp.js';
 
 export const AcpClientMethods = {
   readTextFile: 'fs/read_text_file',
@@ -12,8 +12,8 @@ export const AcpClientMethods = {
   terminalWaitForExit: 'terminal/wait_for_exit',
   terminalKill: 'terminal/kill',
   terminalRelease: 'terminal/release',
-  requestPermission: 'session/request_permission',
-  sessionUpdate: 'session/update',
+  requestPermission: AcpToClient.requestPermission,
+  sessionUpdate: AcpToClient.sessionUpdate,
 } as const;
 
 const AbsPath = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');

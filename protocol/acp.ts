@@ -8,16 +8,6 @@ export const ACP_PROTOCOL_VERSION = 1;
 /** ACP's error codes that differ from CodeVF's (ACP reuses the JSON-RPC server-error range). */
 export const AcpErrorCode = { AuthRequired: -32000, ResourceNotFound: -32002 } as const;
 
-export const AcpMethods = {
-  initialize: 'initialize',
-  authenticate: 'authenticate',
-  sessionNew: 'session/new',
-  sessionPrompt: 'session/prompt',
-  sessionCancel: 'session/cancel',
-  sessionUpdate: 'session/update',
-  requestPermission: 'session/request_permission',
-} as const;
-
 const Implementation = z.looseObject({ name: z.string(), version: z.string().optional(), title: z.string().nullish() });
 
 export const AcpInitializeParams = z.looseObject({
@@ -43,6 +33,29 @@ export const AcpContentBlock = z.union([
 
 export const AcpPromptParams = z.looseObject({ sessionId: z.string().min(1), prompt: z.array(AcpContentBlock) });
 export const AcpCancelParams = z.looseObject({ sessionId: z.string().min(1) });
+
+/** An ACP message as data: its wire name (written only here) and its params. */
+export interface AcpDecl<P extends z.ZodType = z.ZodType> { method: string; params: P }
+
+/** What `codevf-agent --acp` serves: the ACP client's requests and notifications to an agent. The dispatcher
+ *  maps each key to a handler with a mapped type, so a method added here fails to compile until it is handled. */
+export const AcpServed = {
+  requests: {
+    initialize: { method: 'initialize', params: AcpInitializeParams },
+    authenticate: { method: 'authenticate', params: AcpAuthenticateParams },
+    sessionNew: { method: 'session/new', params: AcpNewSessionParams },
+    sessionPrompt: { method: 'session/prompt', params: AcpPromptParams },
+  },
+  notifications: {
+    sessionCancel: { method: 'session/cancel', params: AcpCancelParams },
+  },
+} as const satisfies { requests: Record<string, AcpDecl>; notifications: Record<string, AcpDecl> };
+
+/** What this agent sends to the ACP client. */
+export const AcpToClient = {
+  sessionUpdate: 'session/update',
+  requestPermission: 'session/request_permission',
+} as const;
 
 export const AcpStopReason = z.enum(['end_turn', 'max_tokens', 'max_turn_requests', 'refusal', 'cancelled']);
 

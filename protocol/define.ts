@@ -12,9 +12,10 @@ export interface RequestExample<P extends z.ZodType, R extends z.ZodType> {
   result: z.input<R>;
 }
 
-export interface RequestDef<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+export interface RequestDef<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType, M extends string = string> {
   kind: 'request';
-  method: string;
+  /** The wire name, kept as its literal type so a table keyed by it can be checked for exhaustiveness. */
+  method: M;
   /** PascalCase stem for generated type names: `${typeName}Params`, `${typeName}Result`. */
   typeName: string;
   summary: string;
@@ -26,9 +27,9 @@ export interface RequestDef<P extends z.ZodType = z.ZodType, R extends z.ZodType
   errors?: readonly ErrorReason[];
 }
 
-export interface NotificationDef<P extends z.ZodType = z.ZodType> {
+export interface NotificationDef<P extends z.ZodType = z.ZodType, M extends string = string> {
   kind: 'notification';
-  method: string;
+  method: M;
   typeName: string;
   summary: string;
   direction: Direction;
@@ -46,22 +47,22 @@ export function typeNameOf(method: string): string {
     .map((s) => s[0].toUpperCase() + s.slice(1)).join('');
 }
 
-type RequestInit<P extends z.ZodType, R extends z.ZodType> =
-  Omit<RequestDef<P, R>, 'kind' | 'typeName' | 'direction'> & { typeName?: string; direction?: Direction };
-type NotificationInit<P extends z.ZodType> =
-  Omit<NotificationDef<P>, 'kind' | 'typeName'> & { typeName?: string };
+type RequestInit<P extends z.ZodType, R extends z.ZodType, M extends string> =
+  Omit<RequestDef<P, R, M>, 'kind' | 'typeName' | 'direction'> & { typeName?: string; direction?: Direction };
+type NotificationInit<P extends z.ZodType, M extends string> =
+  Omit<NotificationDef<P, M>, 'kind' | 'typeName'> & { typeName?: string };
 
-export function defineRequest<P extends z.ZodType, R extends z.ZodType>(d: RequestInit<P, R>): RequestDef<P, R> {
+export function defineRequest<P extends z.ZodType, R extends z.ZodType, M extends string>(d: RequestInit<P, R, M>): RequestDef<P, R, M> {
   return { kind: 'request', direction: 'client-to-agent', ...d, typeName: d.typeName ?? typeNameOf(d.method) };
 }
 
-export function defineNotification<P extends z.ZodType>(d: NotificationInit<P>): NotificationDef<P> {
+export function defineNotification<P extends z.ZodType, M extends string>(d: NotificationInit<P, M>): NotificationDef<P, M> {
   return { kind: 'notification', ...d, typeName: d.typeName ?? typeNameOf(d.method) };
 }
 
-export type ParamsOf<D> = D extends RequestDef<infer P, z.ZodType> ? z.output<P>
-  : D extends NotificationDef<infer P> ? z.output<P> : never;
-export type ParamsIn<D> = D extends RequestDef<infer P, z.ZodType> ? z.input<P>
-  : D extends NotificationDef<infer P> ? z.input<P> : never;
-export type ResultOf<D> = D extends RequestDef<z.ZodType, infer R> ? z.output<R> : never;
-export type ResultIn<D> = D extends RequestDef<z.ZodType, infer R> ? z.input<R> : never;
+export type ParamsOf<D> = D extends RequestDef<infer P, z.ZodType, string> ? z.output<P>
+  : D extends NotificationDef<infer P, string> ? z.output<P> : never;
+export type ParamsIn<D> = D extends RequestDef<infer P, z.ZodType, string> ? z.input<P>
+  : D extends NotificationDef<infer P, string> ? z.input<P> : never;
+export type ResultOf<D> = D extends RequestDef<z.ZodType, infer R, string> ? z.output<R> : never;
+export type ResultIn<D> = D extends RequestDef<z.ZodType, infer R, string> ? z.input<R> : never;

@@ -1,10 +1,7 @@
 // ACP's agent-side methods on top of the agent's own Router: initialize, authenticate, session/new,
 // session/prompt, session/cancel. Sessions are CodeVF tasks; the ACP sessionId is the taskId.
 import type { z } from 'zod';
-import {
-  ACP_PROTOCOL_VERSION, AcpAuthenticateParams, AcpCancelParams, AcpErrorCode, AcpInitializeParams, AcpMethods,
-  AcpNewSessionParams, AcpPromptParams,
-} from '../../protocol/acp.js';
+import { ACP_PROTOCOL_VERSION, AcpErrorCode, AcpServed, AcpToClient, type AcpDecl } from '../../protocol/acp.js';
 import type { AnyRequestDef, ParamsIn, ResultOf } from '../../protocol/define.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { Initialize } from '../../protocol/methods/lifecycle.js';
@@ -21,6 +18,20 @@ export interface AcpWire {
 }
 
 export interface AcpTuning { quietMs: number; outputChars: number }
+
+type Served = typeof AcpServed;
+type ParamsOfDecl<D extends AcpDecl> = z.output<D['params']>;
+/** One handler per served request: a request declared in protocol/acp.ts and not handled here fails to compile. */
+type RequestHandlers = { [K in keyof Served['requests']]: (params: ParamsOfDecl<Served['requests'][K]>, signal: AbortSignal) => Promise<unknown> };
+type NotificationHandlers = { [K in keyof Served['notifications']]: (params: ParamsOfDecl<Served['notifications'][K]>) => void };
+
+/** Wire name -> key of its declaration. */
+function index<T extends Record<string, AcpDecl>>(decls: T): Map<string, keyof T> {
+  return new Map(Object.entries(decls).map(([k, d]) => [d.method, k as keyof T]));
+}
+const requestKeys = index(AcpServed.requests);
+const notificationKeys = index(AcpServed.notifications);
+const servedList = [...requestKeys.keys(), ...notificationKeys.keys()].join(', ');
 
 function parse<S extends z.ZodType>(schema: S, params: unknown, method: string): z.output<S> {
   const r = schema.safeParse(params ?? {});
@@ -60,32 +71,42 @@ export class AcpHandlers {
     return Promise.resolve();
   }
 
+  private readonly requests: RequestHandlers = {
+    initialize: (p) => this.initialize(p),
+    authenticate: (p) => this.authenticate(p),
+    sessionNew: (p) => this.newSession(p),
+    sessionPrompt: (p, signal) => this.prompt(p, signal),
+  };
+
+  private readonly notifications: NotificationHandlers = {
+    sessionCancel: (p) => { void this.sessions.get(p.sessionId)?.cancel(); },
+  };
+
+  /** Dispatches a request by its declaration: params checked (-32602 naming the field) before the handler runs. */
   async request(method: string, params: unknown, signal: AbortSignal): Promise<unknown> {
-    if (!this.initialized && method !== AcpMethods.initialize) {
-      throw new RpcError(ErrorCode.InvalidRequest, `Send "initialize" before "${method}".`, 'not_initialized');
+    const key = requestKeys.get(method);
+    if (!this.initialized && key !== 'initialize') {
+      throw new RpcError(ErrorCode.InvalidRequest, `Send "${AcpServed.requests.initialize.method}" before "${method}".`, 'not_initialized');
     }
     try {
-      switch (method) {
-        case AcpMethods.initialize: return await this.initialize(params);
-        case AcpMethods.authenticate: return await this.authenticate(params);
-        case AcpMethods.sessionNew: return await this.newSession(params);
-        case AcpMethods.sessionPrompt: return await this.prompt(params, signal);
-        default: throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}. This agent speaks ACP v1: initialize, authenticate, session/new, session/prompt, session/cancel.`, 'method_not_found');
-      }
+      if (!key) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}. This agent speaks ACP v1: ${servedList}.`, 'method_not_found');
+      const decl = AcpServed.requests[key];
+      const handler = this.requests[key] as (p: unknown, s: AbortSignal) => Promise<unknown>;
+      return await handler(parse(decl.params, params, decl.method), signal);
     } catch (e) {
       throw toAcpError(e);
     }
   }
 
   notification(method: string, params: unknown): void {
-    if (method !== AcpMethods.sessionCancel) return this.agent.log.debug(`ignored ACP notification ${method}`);
-    const p = AcpCancelParams.safeParse(params ?? {});
-    if (!p.success) return this.agent.log.warn(`invalid session/cancel: ${describeZodError(p.error)}`);
-    void this.sessions.get(p.data.sessionId)?.cancel();
+    const key = notificationKeys.get(method);
+    if (!key) return this.agent.log.debug(`ignored ACP notification ${method}`);
+    const p = AcpServed.notifications[key].params.safeParse(params ?? {});
+    if (!p.success) return this.agent.log.warn(`invalid ${method}: ${describeZodError(p.error)}`);
+    (this.notifications[key] as (p: unknown) => void)(p.data);
   }
 
-  private async initialize(params: unknown) {
-    const p = parse(AcpInitializeParams, params, 'initialize');
+  private async initialize(p: ParamsOfDecl<Served['requests']['initialize']>) {
     this.clientName = p.clientInfo?.title ?? p.clientInfo?.name ?? this.clientName;
     // ACP clients must answer session/request_permission, so a person can say yes: approvals: true.
     const inner = this.call(Initialize, {
@@ -108,8 +129,7 @@ export class AcpHandlers {
   }
 
   /** Nothing to do in-band: sign-in happens in a terminal. Succeeds once a token is there. */
-  private async authenticate(params: unknown) {
-    const p = parse(AcpAuthenticateParams, params, 'authenticate');
+  private async authenticate(p: ParamsOfDecl<Served['requests']['authenticate']>) {
     if (p.methodId !== LOGIN_METHOD_ID) {
       throw new RpcError(ErrorCode.InvalidParams, `Unknown auth method "${p.methodId}"; use "${LOGIN_METHOD_ID}".`, 'invalid_params');
     }
@@ -118,8 +138,7 @@ export class AcpHandlers {
     return {};
   }
 
-  private async newSession(params: unknown) {
-    const p = parse(AcpNewSessionParams, params, 'session/new');
+  private async newSession(p: ParamsOfDecl<Served['requests']['sessionNew']>) {
     const { taskId } = await this.call(CreateTask, { description: taskDescription(this.clientName, p.cwd), cwd: p.cwd });
     const s = new AcpSession(taskId, this.sessionEnv());
     for (const [m, n] of this.early.get(taskId) ?? []) void s.onNote(m, n);
@@ -129,8 +148,7 @@ export class AcpHandlers {
     return { sessionId: taskId };
   }
 
-  private async prompt(params: unknown, signal: AbortSignal) {
-    const p = parse(AcpPromptParams, params, 'session/prompt');
+  private async prompt(p: ParamsOfDecl<Served['requests']['sessionPrompt']>, signal: AbortSignal) {
     const s = this.sessions.get(p.sessionId);
     if (!s) throw new RpcError(AcpErrorCode.ResourceNotFound, `No session ${p.sessionId} in this agent; call session/new.`, 'not_found');
     const message = promptText(p.prompt);
@@ -140,8 +158,8 @@ export class AcpHandlers {
 
   private sessionEnv(): SessionEnv {
     return {
-      update: (sessionId, update) => this.wire.notify(AcpMethods.sessionUpdate, { sessionId, update }),
-      requestPermission: (params) => this.wire.request(AcpMethods.requestPermission, params),
+      update: (sessionId, update) => this.wire.notify(AcpToClient.sessionUpdate, { sessionId, update }),
+      requestPermission: (params) => this.wire.request(AcpToClient.requestPermission, params),
       call: (def, params) => this.call(def, params),
       log: this.agent.log,
       quietMs: this.tuning.quietMs,
