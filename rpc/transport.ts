@@ -36,10 +36,16 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     scheduled = false;
     if (!queue.length || closed) { queue = []; queued = 0; return; }
     if (waiting) return backlog();
-    const data = queue.length === 1 ? queue[0] : queue.join('');
+    const data = queue;
     queue = []; queued = 0;
     let ok = true;
-    try { ok = output.write(data); } catch { ok = true; }
+    // Several messages go as one corked write (writev), not joined: joining big messages (command output)
+    // into one string costs a copy of each, and more garbage, for nothing.
+    try {
+      if (data.length > 1) output.cork();
+      for (const d of data) ok = output.write(d);
+      if (data.length > 1) output.uncork();
+    } catch { ok = true; }
     if (!ok) {
       waiting = new Promise<void>((resolve) => {
         const done = () => {
