@@ -1,6 +1,7 @@
 // `codevf fix --hybrid` in a real terminal (tmux) with the scripted ACP agent as the AI: its words under an
 // "AI · <name>" label, its write shown as a coloured diff and answered y, then `/human`: the hand-off on
-// screen with what the engineer sees, and the engineer joining.
+// screen with what the engineer sees (the newest lines of the redacted transcript, neutralised; /transcript
+// for all of it), and the engineer joining.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -19,7 +20,9 @@ test('--hybrid: the AI speaks under its own label, its write is a coloured diff 
   await writeFile(join(cwd, '.codevf/config.json'), JSON.stringify({ ...config, allowedTools: ['scripted'] }));
   await writeFile(join(cwd, 'index.js'), 'console.log(1)\n');
   await mkdir(join(w.home.dir, '.config/codevf'), { recursive: true });
-  const steps = [{ say: 'Hello, I am the scripted AI.\n' }, { write: 'index.js', content: 'console.log(2)\n' }, { say: 'Changed it; tell me if it works.' }, { end: 'end_turn' }];
+  const hostile = ['../a.txt', '../b.txt', '../c.txt', '../d.txt', '../e.txt'].map((read) => ({ read }));
+  const steps = [{ say: 'Hello, I am the scripted AI.\n' }, ...hostile, { write: 'index.js', content: 'console.log(2)\n' },
+    { say: 'Changed it \x1b]0;pwned\x07\x1b[41mkey AKIAIOSFODNN7EXAMPLE\x1b[0m; tell me if it works.' }, { end: 'end_turn' }];
   await writeFile(join(w.home.dir, '.config/codevf/ai-agents.json'), JSON.stringify({ agents: { scripted: {
     command: process.execPath, args: [await scriptedAiBin()], title: 'Scripted AI', env: { CVF_AI_STEPS: JSON.stringify(steps) } } } }));
 
@@ -36,13 +39,27 @@ test('--hybrid: the AI speaks under its own label, its write is a coloured diff 
   t.send('y', true);
   await t.waitFor('You applied the change to index.js');
   assert.is(await readFile(join(cwd, 'index.js'), 'utf8'), 'console.log(2)\n');
-  await t.waitFor(/AI · Scripted AI: .*Changed it; tell me if it works\./);
+  await t.waitFor(/AI · Scripted AI: .*Changed it .*tell me if it works\./);
   await t.waitFor('Scripted AI (AI) · your turn · /human for an engineer');
 
   t.send('/human', true);
-  s = await t.waitFor('The engineer will see the AI session');
-  assert.match(s, 'Handing over to a human engineer (you asked for a human)');
-  assert.match(s, /The engineer will see the AI session: \d+ messages, 1 requests with your 1 decisions, 0 outputs/);
+  s = await t.waitFor('/transcript shows all of it.');
+  const handoff = s.slice(s.lastIndexOf('Handing over to a human engineer'));
+  assert.match(handoff, 'Handing over to a human engineer (you asked for a human)');
+  // 1 + 2 x 5 + 1 + 1 lines (the customer, the AI, each refused read and what the AI said of it, the write, the AI): the newest 12.
+  assert.match(handoff, /The engineer will see the AI session \(\d+ entries, secrets redacted\); the last 12 lines:\n +… 2 earlier\n/);
+  assert.match(handoff, 'AI · Scripted AI asked to read ../e.txt: denied (agent)');
+  assert.match(handoff, 'AI · Scripted AI asked to change index.js: allowed (customer)');
+  assert.match(handoff, /AI · Scripted AI: I wrote index\.js\.Changed it \\x1b\]0;pwned\\x07\\x1b\[41mkey \[REDACTED:[^\]]+\]/, 'redacted, escapes shown as text');
+  assert.not.match(handoff, 'AKIAIOSFODNN7EXAMPLE');
+  assert.not.match(handoff, 'You: the counter is off by one', 'older than the last 12 lines');
+  assert.not.match(t.visibleEscapes(), /\x1b\]0;pwned|\x1b\[41m/, 'no escape from the transcript reaches the terminal');
+  t.send('/transcript', true);
+  s = await t.waitFor('(end of the AI session)');
+  const all = s.slice(s.lastIndexOf('What the engineer sees: the whole AI session'));
+  assert.match(all, 'You: the counter is off by one');
+  assert.match(all, 'AI · Scripted AI asked to read ../a.txt: denied (agent)');
+  assert.match(all, 'AI · Scripted AI asked to change index.js: allowed (customer)');
   await w.engineerJoins('the counter is off by one');
   await t.waitFor('Engineer connected: Maria');
   await w.eng!.say('I read what the AI did.');

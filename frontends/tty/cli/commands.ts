@@ -111,7 +111,7 @@ y (allow once), n (deny) or a (allow this exact command for the rest of the sess
 one at a time in the order they came; text that is not an answer is never taken as one. While a request
 is open, Tab switches the input line to a chat message. The bottom line shows the engineer, rate, minutes,
 credits used, balance and connection. An AI agent's requests are asked exactly the same way; /human hands
-an AI session to an engineer. Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a terminal.`,
+an AI session to an engineer, and /transcript then shows all of what the engineer was given. Ctrl+C ends the session, shows the summary and asks for a 1-5 rating. Needs a terminal.`,
     strings: ['wait', 'ai-tool'], booleans: ['ai', 'hybrid'],
     load: async () => (await import('../session/live.js')).fix },
   { name: 'sync', summary: "Record the 'codevf' branch and its HEAD commit with CodeVF", usage: 'codevf sync [--force] [--upload]',

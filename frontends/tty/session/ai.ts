@@ -4,7 +4,8 @@
 import { AiMessageNote, AiStateNote, Escalate, HandoffNote } from '../../../protocol/methods/ai.js';
 import type { AgentClient } from '../cli/client.js';
 import type { Io } from '../cli/io.js';
-import { neutralizeLine as visible } from '../../../protocol/terminal-text.js';
+import { neutralize, neutralizeLine as visible } from '../../../protocol/terminal-text.js';
+import type { TranscriptEntry } from '../../../protocol/backend/ai.js';
 import type { Screen } from './screen.js';
 
 const clock = (d = new Date()) => `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
@@ -14,12 +15,25 @@ const REASONS: Record<string, string> = {
   time_limit: 'the AI time limit was reached', ai_allowance_exhausted: 'your free AI allowance is used up for today',
 };
 
+/** How many of the newest transcript entries the hand-off shows at once (`/transcript` shows all), and how wide each is. */
+const SHOWN = 12;
+const WIDTH = 160;
+const VERB: Record<string, string> = { command: 'run', file: 'read', write: 'change', permission: 'use its own tool for' };
+
+const oneLine = (s: string, max = WIDTH) => {
+  const lines = s.trim().split('\n');
+  const first = visible(lines[0] ?? '');
+  return first.length > max || lines.length > 1 ? `${first.slice(0, max)}…` : first;
+};
+
 export class AiView {
   /** The AI is the one working (no hand-off yet). */
   active = false;
   title: string | null = null;
   private state = 'starting';
   private pending = '';
+  /** What the engineer was given at the hand-off (null before one). */
+  private transcript: TranscriptEntry[] | null = null;
 
   constructor(private io: Io, private agent: AgentClient, private screen: Screen, private onHandedOff: () => void) {}
 
@@ -72,15 +86,56 @@ export class AiView {
     }
   }
 
-  private handoff(h: { reason: string; detail: string | null; aiTool: string | null; transcript: Array<{ type: string; [k: string]: unknown }> }): void {
+  /** The transcript as the engineer sees it, one entry per line (`full`: every line of every entry). Remote
+   *  text is neutralised: it cannot move the cursor or recolour the screen. */
+  private render(entries: TranscriptEntry[], full: boolean): string[] {
+    const c = this.io.out;
+    const ai = `AI · ${visible(this.title ?? 'AI')}`;
+    const decided = new Map<string, { decision: string; decidedBy: string }>();
+    const asked = new Map<string, string>();
+    for (const e of entries) {
+      if (e.type === 'decision') decided.set(e.requestId, e);
+      if (e.type === 'request') asked.set(e.requestId, e.subject);
+    }
+    const text = (s: string) => (full ? neutralize(s.trimEnd()).replace(/\n/g, '\n    ') : oneLine(s));
+    const out: string[] = [];
+    for (const e of entries) {
+      if (e.type === 'message') out.push(`  ${e.from === 'ai' ? c.blue(`${ai}:`) : c.cyan('You:')} ${text(e.text)}`);
+      else if (e.type === 'request') {
+        const d = decided.get(e.requestId);
+        const answer = !d ? c.dim('no answer') : d.decision === 'allow' ? c.green(`allowed (${d.decidedBy})`) : c.red(`denied (${d.decidedBy})`);
+        out.push(`  ${c.blue(ai)} asked to ${VERB[e.kind] ?? e.kind} ${e.kind === 'command' ? `\`${oneLine(e.subject, 100)}\`` : oneLine(e.subject, 100)}: ${answer}`);
+      } else if (e.type === 'output') {
+        const of = asked.get(e.requestId);
+        out.push(`  ${c.dim(`output${of ? ` of \`${oneLine(of, 60)}\`` : ''}${e.exitCode === null || e.exitCode === undefined ? '' : ` (exit ${e.exitCode})`}:`)} ${text(e.text) || c.dim('(none)')}`);
+      }
+    }
+    return out;
+  }
+
+  /** `/transcript`: everything the engineer was given at the hand-off. */
+  showTranscript(): void {
+    const c = this.io.out;
+    if (!this.transcript) { this.screen.print(c.dim('No hand-off yet: an engineer sees the AI session only once it is handed over (/human).')); return; }
+    this.screen.print([c.bold(`What the engineer sees: the whole AI session (${this.transcript.length} entries, secrets redacted)`),
+      ...this.render(this.transcript, true), c.dim('(end of the AI session)')].join('\n'));
+  }
+
+  private handoff(h: { reason: string; detail: string | null; aiTool: string | null; transcript: TranscriptEntry[] }): void {
     const c = this.io.out;
     this.flush();
     this.active = false;
-    const counts = { message: 0, request: 0, decision: 0, output: 0 } as Record<string, number>;
-    for (const e of h.transcript) counts[e.type] = (counts[e.type] ?? 0) + 1;
+    this.transcript = h.transcript;
+    const lines = this.render(h.transcript, false).filter(Boolean);
+    const hidden = lines.length - SHOWN;
     this.screen.print([
       `${c.bold(c.green('Handing over to a human engineer'))} (${REASONS[h.reason] ?? h.reason}${h.detail ? `: ${visible(h.detail)}` : ''}).`,
-      `The engineer will see the AI session: ${counts.message} messages, ${counts.request} requests with your ${counts.decision} decisions, ${counts.output} outputs (secrets redacted).`,
+      h.transcript.length
+        ? `The engineer will see the AI session (${h.transcript.length} entries, secrets redacted)${hidden > 0 ? `; the last ${SHOWN} lines:` : ':'}`
+        : 'The engineer gets no AI transcript (the AI did not work on this task).',
+      ...(hidden > 0 ? [c.dim(`  … ${hidden} earlier`)] : []),
+      ...lines.slice(-SHOWN),
+      ...(h.transcript.length ? [c.dim('/transcript shows all of it.')] : []),
       c.dim('Waiting for an engineer to join; you can keep typing for them.'),
     ].join('\n'));
     this.onHandedOff();

@@ -201,6 +201,7 @@ class LiveSession {
     if (this.ending) return;
     this.message(c.bold(c.cyan('You:')), neutralize(text));
     if (text === '/human') { await this.ai.human(this.taskId); return; }
+    if (text === '/transcript') { this.ai.showTranscript(); return; }
     try {
       const r = await this.agent.request(SendMessage, { taskId: this.taskId, text });
       if (r.queued) this.screen.print(c.dim('(queued: it is sent when the connection is back)'));
