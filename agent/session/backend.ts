@@ -12,6 +12,8 @@ export interface SessionBackend {
   call<E extends EndpointDef>(ep: E, opts?: CallOptions<E>): Promise<ResponseOf<E>>;
   websocket(path: string, query?: Record<string, string | number>): Promise<WebSocket>;
   poll(taskId: string, after: number, waitSeconds: number, signal?: AbortSignal): Promise<RawPage>;
+  /** Gets a fresh access token now; false when that is impossible (a PAT, CODEVF_TOKEN, a dead refresh token). */
+  refresh?(): Promise<boolean>;
 }
 
 export function sessionBackend(client: BackendClient): SessionBackend {
@@ -29,5 +31,6 @@ export function sessionBackend(client: BackendClient): SessionBackend {
       });
       return { events: Array.isArray(raw?.events) ? raw.events : [], ended: raw?.ended === true };
     },
+    refresh: () => (client.refresh ? client.refresh().catch(() => false) : Promise.resolve(false)),
   };
 }

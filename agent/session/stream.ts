@@ -2,6 +2,7 @@
 // full jitter; long polling when the WebSocket cannot connect at all, upgrading again when it can.
 // Every event is validated (a bad one is logged and skipped) and handed on in seq order, none twice.
 // A revoked login (close code authRevoked, or a 401 that a refresh cannot cure) stops it in `auth_required`.
+// An expired one (close code tokenExpired, or a `token_expired` 401) is refreshed and the stream reconnects.
 import type WebSocket from 'ws';
 import { routes, SocketClose, TaskEvent } from '../../protocol/backend/index.js';
 import { RpcError } from '../../protocol/errors.js';
@@ -25,6 +26,8 @@ export interface EventStreamOptions {
 /** `fatal`: stop for good; 'auth' when only signing in again can help. */
 type WsOutcome = { opened: boolean; reason: string; fatal?: boolean | 'auth' };
 const SIGN_IN_AGAIN = 'the login was revoked or signed out; sign in again (codevf login), then resume the task';
+const EXPIRED = 'the access token expired; reconnecting with a refreshed one';
+const CANNOT_REFRESH = 'the login expired and cannot be refreshed; sign in again (codevf login), then resume the task';
 const PAUSE_AT = 256;
 const RESUME_AT = 16;
 
@@ -119,26 +122,36 @@ export class EventStream {
       let opened = false;
       let reason = 'connection lost';
       let fatal: WsOutcome['fatal'];
+      // Set once a refused upgrade's answer decided the reason; the error terminating it must not replace it.
+      let decided = false;
       ws.on('unexpected-response', (_req, res) => {
         reason = `upgrade refused (HTTP ${res.statusCode})`;
         if (res.statusCode !== 401) { res.resume(); ws.terminate(); return; }
-        // 401: an expired access token is refreshed on the next attempt; any other reason needs a new login.
+        // 401: an expired access token is refreshed now and the next attempt uses the new one; an expiry no
+        // refresh can cure (a PAT, a dead refresh token) and any other reason need a new login.
         let body = '';
         res.setEncoding('utf8').on('data', (d: string) => { if (body.length < 4096) body += d; });
         res.on('end', () => {
-          if (errorCode(body) !== 'token_expired') { fatal = 'auth'; reason = SIGN_IN_AGAIN; }
-          ws.terminate();
+          decided = true;
+          if (errorCode(body) !== 'token_expired') { fatal = 'auth'; reason = SIGN_IN_AGAIN; ws.terminate(); return; }
+          void (this.o.backend.refresh?.() ?? Promise.resolve(false)).then((ok) => {
+            if (ok) reason = EXPIRED;
+            else { fatal = 'auth'; reason = CANNOT_REFRESH; }
+            ws.terminate();
+          });
         }).on('error', () => ws.terminate());
       });
       ws.on('open', () => { opened = true; this.setState('connected'); });
       ws.on('message', (data) => this.receive(String(data), ws));
-      ws.on('error', (err) => { reason = err.message || reason; });
+      ws.on('error', (err) => { if (!decided) reason = err.message || reason; });
       ws.on('close', (code, why) => {
         if (code === 1000 && opened) reason = 'closed by the server';
         if (code === SocketClose.sessionEnded.code && String(why) === SocketClose.sessionEnded.reason) this.ended = true;
         // Not a failure: the backend stopped sending while this side was busy; the rest is replayed.
         if (code === SocketClose.readerBehind.code) reason = `fell behind the server; resuming after seq ${this.lastSeq}`;
         if (code === SocketClose.authRevoked.code) { fatal = 'auth'; reason = SIGN_IN_AGAIN; }
+        // The token that opened the socket expired: the reconnect gets a refreshed one (or a 401 decides).
+        if (code === SocketClose.tokenExpired.code) reason = EXPIRED;
         if (this.ws === ws) this.ws = undefined;
         resolve({ opened, reason, fatal });
       });

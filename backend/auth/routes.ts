@@ -28,7 +28,7 @@ export function registerAuthRoutes(api: Api, s: Services): void {
   api.register(r.createToken, ({ principal, body }) => {
     const bad = body.scopes.find((sc) => !principal.scopes.includes(sc));
     if (bad) throw new ApiError(403, 'insufficient_scope', `You cannot grant the \`${bad}\` scope you do not hold.`);
-    return s.tokens.createPat(principal.user.id, body.name, body.scopes, body.expiresInDays);
+    return s.tokens.createPat(principal.user.id, body.name, body.scopes, body.expiresInDays, s.tokens.loginEnd(principal));
   });
   api.register(r.revokeToken, ({ principal, params }) => s.tokens.revoke(principal.user.id, params.tokenId));
   api.register(r.revokeAllTokens, ({ principal }) => ({ revoked: s.tokens.revokeAll(principal.user.id) }));

@@ -45,12 +45,38 @@ export class Tokens {
     return { id, token, row: this.row(id)! };
   }
 
-  createPat(userId: string, name: string, scopes: Scope[], expiresInDays = 30) {
-    if (expiresInDays > this.opts.patMaxDays) {
+  /** A personal access token. `notAfter`: when the login creating it ends (see `loginEnd`); the new token
+   *  never outlives it: an asked-for lifetime past it is refused, the default one is cut to it. */
+  createPat(userId: string, name: string, scopes: Scope[], expiresInDays?: number, notAfter: number | null = null) {
+    const days = expiresInDays ?? 30;
+    if (days > this.opts.patMaxDays) {
       throw new ApiError(400, 'invalid_body', `body.expiresInDays: must be at most ${this.opts.patMaxDays} days`);
     }
-    const { token, row } = this.issue(userId, 'pat', name, scopes, expiresInDays * DAY);
+    const now = Date.now();
+    let ttl = days * DAY;
+    if (notAfter !== null && now + ttl > notAfter) {
+      if (expiresInDays !== undefined) {
+        const most = Math.floor((notAfter - now) / DAY);
+        throw new ApiError(400, 'invalid_body', `body.expiresInDays: the token creating this one expires on ${iso(notAfter)} and `
+          + `a token it creates cannot outlive it: ${most >= 1 ? `ask for at most ${most} days, or ` : ''}create it from a web session.`);
+      }
+      ttl = notAfter - now;
+    }
+    const { token, row } = this.issue(userId, 'pat', name, scopes, ttl);
     return { ...info(row), token };
+  }
+
+  /** When the login behind a credential ends: a PAT's own expiry; for a device login's access token, its
+   *  family's live refresh token's (the login lasts while it can be refreshed); none for a web session
+   *  (a password sign-in, where long-lived tokens are meant to be made). */
+  loginEnd(p: { kind: 'pat' | 'access' | 'session'; familyId: string | null; expiresAt: number | null }): number | null {
+    if (p.kind === 'session') return null;
+    if (p.kind === 'access' && p.familyId) {
+      const r = this.store.stmt(`SELECT MAX(expires_at) AS end FROM tokens WHERE family_id = ? AND kind = 'refresh' AND revoked_at IS NULL`)
+        .get(p.familyId) as { end: number | null };
+      return r.end ?? p.expiresAt;
+    }
+    return p.expiresAt;
   }
 
   /** A fresh access + refresh pair in a login family (a new one at device login, the same one on rotation). */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { routes, EventsQuery, type CustomerAction } from '../../protocol/backend/index.js';
+import { routes, EventsQuery, SocketClose, type CustomerAction } from '../../protocol/backend/index.js';
 import type { Principal } from '../auth/principal.js';
 import { unauthorized } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
@@ -18,10 +18,13 @@ async function poll(s: Services, p: Principal, taskId: string, url: URL) {
   if (!q.success) throw new ApiError(400, 'invalid_query', describeZodError(q.error, 'query'));
   let events = s.log.after(taskId, q.data.after);
   if (!events.length && q.data.wait > 0 && s.tasks.row(taskId).status !== 'ended') {
-    const revoked = new AbortController();
-    const off = s.sockets.hold(p, taskId, () => revoked.abort());
-    try { await s.log.waitForNext(taskId, q.data.wait * 1000, revoked.signal); } finally { off(); }
-    if (revoked.signal.aborted) throw unauthorized('token_revoked', 'The login was revoked while waiting. Run `codevf login` again.');
+    // Revoked: 401. Expired: the poll answers what it has now, as at the end of its wait; the next poll
+    // comes with a refreshed token.
+    const ended = new AbortController();
+    let revoked = false;
+    const off = s.sockets.hold(p, taskId, (code) => { revoked = code !== SocketClose.tokenExpired.code; ended.abort(); });
+    try { await s.log.waitForNext(taskId, q.data.wait * 1000, ended.signal); } finally { off(); }
+    if (revoked) throw unauthorized('token_revoked', 'The login was revoked while waiting. Run `codevf login` again.');
     events = s.log.after(taskId, q.data.after);
   }
   return { events, lastSeq: events.at(-1)?.seq ?? q.data.after, ended: s.tasks.row(taskId).status === 'ended' };

@@ -13,4 +13,7 @@ export const SocketClose = {
   /** The login behind the socket was revoked, signed out, or its refresh token replayed: reconnecting cannot
    *  help; stop and ask the user to sign in again. */
   authRevoked: { code: 4401, reason: 'sign in again' },
+  /** The token (or web session) that opened the socket expired: get a fresh access token (refresh it) and
+   *  reconnect with `?after=` the last seq received; only when it cannot be refreshed, sign in again. */
+  tokenExpired: { code: 4440, reason: 'token expired' },
 } as const;

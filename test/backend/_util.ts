@@ -1,6 +1,6 @@
 // Shared steps for the backend tests: accounts besides the seeded demo ones, tasks with an engineer.
 import { randomUUID } from 'node:crypto';
-import { CSRF_HEADER, routes } from '../../protocol/backend/index.js';
+import { CSRF_HEADER, DEVICE_GRANT, routes } from '../../protocol/backend/index.js';
 import { ScriptedEngineer, TaskSocket } from '../helpers/engineer.js';
 import { api, type Sandbox } from '../helpers/sandbox.js';
 
@@ -59,4 +59,13 @@ export async function liveTask(sb: Sandbox) {
 
 export function post(sb: Sandbox, path: string, body: unknown, headers: Record<string, string> = key(), token = sb.customerToken) {
   return api(sb.url, 'POST', path, { token, body, headers });
+}
+
+/** A device login (access + refresh token) approved by the demo customer's token. */
+export async function deviceLogin(sb: Sandbox, clientName: string): Promise<{ access_token: string; refresh_token: string }> {
+  const start = await api(sb.url, 'POST', routes.auth.deviceStart.path(), { body: { client_name: clientName } });
+  await post(sb, routes.auth.deviceApprove.path(), { user_code: start.body.user_code, decision: 'approve' }, {});
+  const r = await api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: DEVICE_GRANT, device_code: start.body.device_code } });
+  if (r.status !== 200) throw new Error(`device login failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }

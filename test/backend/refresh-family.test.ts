@@ -2,10 +2,10 @@
 // a rotated refresh token presented again revokes the whole family and closes the sockets it holds.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEVICE_GRANT, routes, SocketClose } from '../../protocol/backend/index.js';
+import { routes, SocketClose } from '../../protocol/backend/index.js';
 import { TaskSocket } from '../helpers/engineer.js';
 import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { createTask, post, soon } from './_util.js';
+import { createTask, deviceLogin, post, soon } from './_util.js';
 
 const test = suite('backend refresh-token families');
 let sb: Sandbox;
@@ -17,14 +17,7 @@ type Pair = { access_token: string; refresh_token: string };
 const me = (token: string) => api(sb.url, 'GET', routes.account.me.path(), { token });
 const refresh = (refresh_token: string) => api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: 'refresh_token', refresh_token } });
 
-/** A device login approved by the demo customer's token. */
-async function login(): Promise<Pair> {
-  const start = await api(sb.url, 'POST', routes.auth.deviceStart.path(), { body: { client_name: 'family test' } });
-  await post(sb, routes.auth.deviceApprove.path(), { user_code: start.body.user_code, decision: 'approve' }, {});
-  const r = await api(sb.url, 'POST', routes.auth.token.path(), { body: { grant_type: DEVICE_GRANT, device_code: start.body.device_code } });
-  assert.is(r.status, 200, JSON.stringify(r.body));
-  return r.body;
-}
+const login = (): Promise<Pair> => deviceLogin(sb, 'family test');
 
 test('a replayed refresh token revokes its whole family and closes its sockets; other logins stay', async () => {
   const first = await login();

@@ -1,5 +1,6 @@
 // Scopes only narrow: approving a device login needs the `tokens` scope or a web session, and grants only the
-// asked scopes the approver holds, so a narrow token cannot turn itself into a full one.
+// asked scopes the approver holds, so a narrow token cannot turn itself into a full one. Lifetimes only
+// shorten: a PAT created by a device login ends with that login (PAT-created PATs: tokens.test.ts).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CSRF_HEADER, CUSTOMER_SCOPES, DEVICE_GRANT, routes } from '../../protocol/backend/index.js';
@@ -50,6 +51,20 @@ test('a signed-in web session approves with every customer scope', async () => {
   });
   assert.equal([r.status, r.body.scopes], [200, CUSTOMER_SCOPES]);
   assert.equal((await poll(code.device_code)).body.scope, CUSTOMER_SCOPES);
+});
+
+test('a PAT created by a device login ends with the login\'s refresh token, not its short access token', async () => {
+  const code = await start();
+  await approve(code.user_code, sb.customerToken);
+  const pair = await poll(code.device_code);
+  const create = (body: unknown) => post(sb, routes.auth.createToken.path(), body, {}, pair.body.access_token);
+  const longer = await create({ name: 'ci', scopes: ['profile'], expiresInDays: 31 });
+  assert.equal([longer.status, longer.body.error.code], [400, 'invalid_body'], 'the refresh token lives 30 days');
+  assert.match(longer.body.error.message, /^body\.expiresInDays: .* at most 29 days/);
+  const dflt = await create({ name: 'ci', scopes: ['profile'] });
+  assert.is(dflt.status, 200);
+  const left = (Date.parse(dflt.body.expiresAt) - Date.now()) / 86_400_000;
+  assert.ok(left > 29.9 && left <= 30, String(left));
 });
 
 test.run();

@@ -53,8 +53,30 @@ test('PAT validation: expiry over the maximum and unknown scopes are 400 naming 
   assert.match(tooLong.body.error.message, /expiresInDays/);
   const badScope = await create({ name: 'x', scopes: ['root'] });
   assert.match(badScope.body.error.message, /body\.scopes\.0/);
-  const ok = await create({ name: 'x', scopes: ['profile'], expiresInDays: 90 });
+  // The server maximum (90 days here) from a web session; the demo PAT (30 days) may not create it (below).
+  const s = await signIn(sb.url, 'demo@codevf.test', 'codevf-demo');
+  const ok = await api(sb.url, 'POST', routes.auth.createToken.path(), {
+    body: { name: 'x', scopes: ['profile'], expiresInDays: 90 }, headers: { cookie: s.cookie, [CSRF_HEADER]: s.csrf } });
   assert.is(ok.status, 200);
+});
+
+const DAY = 86_400_000;
+const daysLeft = (t: { expiresAt: string }) => (Date.parse(t.expiresAt) - Date.now()) / DAY;
+
+test('a PAT created by a PAT never outlives it: a longer asked lifetime is 400 naming the field, the default is cut', async () => {
+  const s = await signIn(sb.url, 'demo@codevf.test', 'codevf-demo');
+  const parent = (await api(sb.url, 'POST', routes.auth.createToken.path(), {
+    body: { name: 'parent', scopes: ['profile', 'tokens'], expiresInDays: 5 }, headers: { cookie: s.cookie, [CSRF_HEADER]: s.csrf } })).body;
+  const longer = await create({ name: 'child', scopes: ['profile'], expiresInDays: 6 }, parent.token);
+  assert.equal([longer.status, longer.body.error.code], [400, 'invalid_body']);
+  assert.match(longer.body.error.message, /^body\.expiresInDays: the token creating this one expires on .* at most 4 days/);
+  const dflt = await create({ name: 'child', scopes: ['profile'] }, parent.token);
+  assert.is(dflt.status, 200);
+  assert.ok(Date.parse(dflt.body.expiresAt) <= Date.parse(parent.expiresAt), `${dflt.body.expiresAt} after ${parent.expiresAt}`);
+  assert.ok(daysLeft(dflt.body) > 4.9, 'cut to the parent\'s end, not shorter');
+  const within = await create({ name: 'child', scopes: ['profile'], expiresInDays: 4 }, parent.token);
+  assert.is(within.status, 200);
+  assert.is(Math.round(daysLeft(within.body)), 4);
 });
 
 test('a token without the needed scope gets 403 insufficient_scope; engineers cannot use customer routes', async () => {
