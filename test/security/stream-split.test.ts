@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addKnownSecret, clearKnownSecrets } from '../../agent/security/known-secrets.js';
-import { StreamRedactor } from '../../agent/security/redact.js';
+import { redact, StreamRedactor } from '../../agent/security/redact.js';
 
 const TOKEN = 'cvf_at_Xq3kP9vLm2Rt7YwZ8nB4cD6fG1hJ5sK0';
 const fileWith = (pad: number) => Buffer.from(JSON.stringify({ pad: ' '.repeat(pad), host: 'https://api.codevf.test', accessToken: TOKEN }, null, 2));
@@ -74,6 +74,33 @@ test('ordinary output split anywhere comes through unchanged, and a complete lin
   for (let s = 0; s < text.length; s++) assert.is(run([text.slice(0, s), text.slice(s)]), text, `split at ${s}`);
   const r = new StreamRedactor();
   assert.is(r.push(Buffer.from('step 1 of 3 done\nstep 2')), 'step 1 of 3 done\n', 'a finished line goes at once');
+  clearKnownSecrets();
+});
+
+test('an AWS secret beside its key id is caught whichever comes first, with a chunk boundary anywhere between them', () => {
+  const id = 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n';
+  const secret = 'the other value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n';
+  for (const text of [`${id}some line between\n${secret}done\n`, `${secret}some line between\n${id}done\n`]) {
+    for (let s = 1; s < text.length; s++) {
+      const out = run([text.slice(0, s), text.slice(s)]);
+      assert.not.match(out, 'wJalrXUtnFEMI', `split at ${s}: ${JSON.stringify(out)}`);
+      assert.not.match(out, 'AKIAIOSFODNN7EXAMPLE', `split at ${s}`);
+      assert.ok(out.endsWith('done\n'), `split at ${s}`);
+    }
+  }
+});
+
+test('an encoding wrapped at 16 columns or more is found at every alignment', () => {
+  clearKnownSecrets();
+  addKnownSecret(TOKEN);
+  for (let pad = 0; pad < 40; pad++) {
+    for (const width of [16, 17, 20, 33]) {
+      for (const enc of ['base64', 'hex'] as const) {
+        const text = Buffer.from(' '.repeat(pad) + JSON.stringify({ t: TOKEN })).toString(enc).replace(new RegExp(`.{${width}}`, 'g'), '$&\n');
+        assert.ok(redact(text).kinds.includes('codevf_credential'), `${enc} at ${width} columns, pad ${pad}`);
+      }
+    }
+  }
   clearKnownSecrets();
 });
 
