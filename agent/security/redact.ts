@@ -3,7 +3,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 import { knownSecretSpan, knownSecretsInStream } from './known-secrets.js';
-import { findSecrets, KEY_BEGIN_RE, KEY_END_MAX, KEY_END_RE, type SecretMatch } from './secret-patterns.js';
+import { AWS_CONTEXT, awsHoldFrom, awsSecretsAfter, findSecrets, mergeMatches, KEY_BEGIN_RE, KEY_END_MAX, KEY_END_RE, type SecretMatch } from './secret-patterns.js';
 
 export interface RedactResult {
   text: string;
@@ -75,7 +75,7 @@ const KNOWN_MIN_HOLD = 4;
  */
 export class StreamRedactor {
   private carry = '';
-  /** The end of the text already sent (raw), where one of the agent's own secrets may have begun. */
+  /** The end of the text already sent (raw): one of the agent's own secrets or an AWS key id may be there. */
   private sent = '';
   private inKey = false;
   private swallowRun = false;
@@ -119,8 +119,9 @@ export class StreamRedactor {
     const open = unterminatedKeyAt(text, 0);
     const scan = open < 0 ? text : text.slice(0, open);
     const known = knownSecretsInStream(this.sent, scan, KNOWN_MIN_HOLD);
-    const matches = findSecrets(scan, known.matches);
-    let cut = final || open >= 0 ? scan.length : Math.min(this.lineCut(scan), known.holdFrom);
+    // An AWS secret beside its key id may have the key id in the last chunk, or in the next one.
+    const matches = mergeMatches(findSecrets(scan, known.matches), awsSecretsAfter(this.sent, scan));
+    let cut = final || open >= 0 ? scan.length : Math.min(this.lineCut(scan), known.holdFrom, awsHoldFrom(scan));
     let forced = false;
     for (const m of matches) {
       if (m.start < cut && m.end > cut) { // crosses the cut: wait for the rest, unless it is huge
@@ -140,8 +141,7 @@ export class StreamRedactor {
 
   /** Keeps the end of what was sent, `scan[0, cut)`, for a secret that may continue in the next chunk. */
   private remember(scan: string, cut: number): void {
-    const keep = knownSecretSpan();
-    if (keep === 0) return;
+    const keep = Math.max(knownSecretSpan(), AWS_CONTEXT);
     this.sent = cut >= keep ? scan.slice(cut - keep, cut) : (this.sent + scan.slice(0, cut)).slice(-keep);
   }
 

@@ -144,6 +144,33 @@ function awsSecrets(text: string, found: SecretMatch[]): SecretMatch[] {
   return out;
 }
 
+/** `more` added to `accepted` (both sorted) where they overlap nothing already there. */
+export const mergeMatches = (accepted: SecretMatch[], more: SecretMatch[]): SecretMatch[] => dropOverlaps([...more], accepted);
+
+const AWS_KEY = SPECIFIC.find((p) => p.kind === 'aws_access_key')!;
+/** Text a stream keeps of what it sent, for a key id there whose secret comes in the next chunk. */
+export const AWS_CONTEXT = AWS_NEAR + 20;
+
+/** In a stream: AWS secrets in `text` that belong to a key id at the end of `sent` (the text already sent). */
+export function awsSecretsAfter(sent: string, text: string): SecretMatch[] {
+  if (!/A3T|AKIA|ASIA|ABIA|ACCA/.test(sent)) return [];
+  const joined = sent + text.slice(0, AWS_NEAR + 40);
+  const keys: SecretMatch[] = [];
+  collect(joined, AWS_KEY, keys);
+  return awsSecrets(joined, keys.filter((k) => k.start < sent.length)).filter((m) => m.start >= sent.length)
+    .map((m) => ({ ...m, start: m.start - sent.length, end: m.end - sent.length }));
+}
+
+/** In a stream: where an AWS-secret-shaped run starts near enough to the end of `text` that a key id in the
+ *  next chunk would make it a secret (`text.length`: nowhere). */
+export function awsHoldFrom(text: string): number {
+  const from = Math.max(0, text.length - AWS_NEAR - 40);
+  const tail = text.slice(from);
+  AWS_SECRET_RE.lastIndex = 0;
+  for (let m = AWS_SECRET_RE.exec(tail); m; m = AWS_SECRET_RE.exec(tail)) if (shannonEntropy(m[0]) >= 3.5) return from + m.index;
+  return text.length;
+}
+
 /**
  * Every secret in `text`, non-overlapping, sorted by position. The agent's own credentials come first
  * (`knownAt`: where they are, when the caller searched already, as a stream does across its chunks).
