@@ -1,10 +1,10 @@
 // Accounts: customers and engineers, with scrypt password hashes.
 import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { Role, User } from '../protocol/backend/account.js';
 import type { Store } from './db.js';
 import { newId } from './util.js';
 
-export type Role = 'customer' | 'engineer';
-export interface User { id: string; email: string; name: string; title: string | null; role: Role; balance: number }
+export type { Role, User };
 
 const SCRYPT = { N: 16384, r: 8, p: 1 };
 

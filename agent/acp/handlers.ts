@@ -85,7 +85,7 @@ export class AcpHandlers {
   /** Dispatches a request by its declaration: params checked (-32602 naming the field) before the handler runs. */
   async request(method: string, params: unknown, signal: AbortSignal): Promise<unknown> {
     const key = requestKeys.get(method);
-    if (!this.initialized && key !== 'initialize') {
+    if (!this.initialized && method !== AcpServed.requests.initialize.method) {
       throw new RpcError(ErrorCode.InvalidRequest, `Send "${AcpServed.requests.initialize.method}" before "${method}".`, 'not_initialized');
     }
     try {

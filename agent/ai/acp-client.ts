@@ -3,7 +3,7 @@
 // makes to `AiClientHandlers` after checking its params once. Methods we do not offer are -32601.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { z } from 'zod';
-import { ACP_PROTOCOL_VERSION } from '../../protocol/acp.js';
+import { ACP_PROTOCOL_VERSION, AcpServed } from '../../protocol/acp.js';
 import {
   AcpAgentInitializeResult, AcpClientMethods, AcpCreateTerminalParams, AcpInboundUpdate, AcpNewSessionResult, AcpPermissionRequestParams,
   AcpPromptResult, AcpReadTextFileParams, AcpTerminalParams, AcpWriteTextFileParams,
@@ -107,22 +107,22 @@ export class AiAgentProcess {
 
   /** initialize + session/new; the client capabilities offered are exactly the ones routed through approvals. */
   async start(cwd: string): Promise<void> {
-    const init = await this.call('initialize', {
+    const init = await this.call(AcpServed.requests.initialize.method, {
       protocolVersion: ACP_PROTOCOL_VERSION,
       clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: true },
       clientInfo: { name: 'codevf-agent', title: 'CodeVF', version: VERSION },
     }, AcpAgentInitializeResult);
     this.agentInfo = init.agentInfo ?? null;
-    const s = await this.call('session/new', { cwd, mcpServers: [] }, AcpNewSessionResult);
+    const s = await this.call(AcpServed.requests.sessionNew.method, { cwd, mcpServers: [] }, AcpNewSessionResult);
     this.sessionId = s.sessionId;
   }
 
   async prompt(text: string, signal?: AbortSignal) {
-    return (await this.call('session/prompt', { sessionId: this.sessionId, prompt: [{ type: 'text', text }] }, AcpPromptResult, signal)).stopReason;
+    return (await this.call(AcpServed.requests.sessionPrompt.method, { sessionId: this.sessionId, prompt: [{ type: 'text', text }] }, AcpPromptResult, signal)).stopReason;
   }
 
   cancel(): void {
-    if (this.sessionId) void this.peer.sendNotification('session/cancel', { sessionId: this.sessionId });
+    if (this.sessionId) void this.peer.sendNotification(AcpServed.notifications.sessionCancel.method, { sessionId: this.sessionId });
   }
 
   /** Ends the AI agent: stdin closed, then SIGTERM and SIGKILL to its whole process group. */

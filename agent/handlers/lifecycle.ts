@@ -1,5 +1,5 @@
 // initialize, shutdown, ping, rpc.discover. The state machine itself lives in server.ts.
-import { Initialize, Ping, RpcDiscover, Shutdown } from '../../protocol/methods/lifecycle.js';
+import { AcpCancelRequest, CancelRequest, Initialize, Ping, RpcDiscover, Shutdown } from '../../protocol/methods/lifecycle.js';
 import { PROTOCOL_VERSION, VERSION } from '../../protocol/version.js';
 import type { Feature } from '../context.js';
 
@@ -12,7 +12,7 @@ export const lifecycle: Feature = (router, agent) => {
       serverInfo: { name: 'codevf-agent', version: VERSION },
       capabilities: {
         framings: ['content-length' as const, 'ndjson' as const],
-        cancellation: ['$/cancelRequest', '$/cancel_request'],
+        cancellation: [CancelRequest.method, AcpCancelRequest.method],
         methods: router.methods(),
       },
     };

@@ -3,13 +3,14 @@
 // restarts (the queue is saved in session.json), so the backend stores it exactly once.
 import { randomUUID } from 'node:crypto';
 import { routes, type BodyIn } from '../../protocol/backend/index.js';
+import type { Posted } from '../../protocol/backend/tasks.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
 import type { SessionBackend } from './backend.js';
 import { fullJitter } from './config.js';
 import type { OutboxItem, OutboxRoute } from './store.js';
 
-export type Posted = { seq: number; requestId?: string };
+export type { Posted };
 /** The body each route takes: a decision cannot be queued to the output route by mistake. */
 export type OutboxBody<R extends OutboxRoute> = BodyIn<(typeof routes.tasks)[R]>;
 /** Told when the backend refuses an item for good (4xx), so the front end hears of it, not only the log. */

@@ -2,6 +2,7 @@
 // rules (who may answer which request, in which state) live in one place.
 import type { z } from 'zod';
 import type { CommandOutput, CustomerAction, EngineerAction } from '../../protocol/backend/index.js';
+import type { Posted } from '../../protocol/backend/tasks.js';
 import type { RequestKind } from '../../protocol/methods/requests.js';
 import { RateLimiter } from '../auth/ratelimit.js';
 import type { Config } from '../config.js';
@@ -15,7 +16,7 @@ import { taskEnded, type Tasks } from './service.js';
 
 type Kind = RequestKind;
 type Status = 'pending' | 'allowed' | 'denied' | 'done';
-export type Posted = { seq: number; requestId?: string };
+export type { Posted };
 
 export class Actions {
   private asks: RateLimiter;

@@ -13,12 +13,20 @@ export const Rates = z.object({
   lowBalanceMinutes: z.number().int().describe('A `billing_update` warns when fewer minutes than this are left.'),
 });
 
-export const Me = z.object({
+export const Role = z.enum(['customer', 'engineer']);
+/** An account: a customer or an engineer (`title`: an engineer's line, e.g. "ex-FAANG"). */
+export const User = z.object({
   id: Id,
   email: z.string(),
   name: z.string(),
-  role: z.enum(['customer', 'engineer']),
+  title: z.string().nullable(),
+  role: Role,
   balance: z.number().int().describe('Credits left; never negative.'),
+});
+export type Role = z.infer<typeof Role>;
+export type User = z.infer<typeof User>;
+
+export const Me = User.omit({ title: true }).extend({
   rates: Rates,
   token: z.object({ id: Id, kind: z.enum(['pat', 'access', 'refresh', 'session']), scopes: z.array(z.string()), expiresAt: Timestamp.nullable() }),
 });

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { endpoint, Id, Ok, Scope, Timestamp } from './define.js';
 import { TokenKind } from '../token-kind.js';
+import { User } from './account.js';
 
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 export const UserCode = z.string().describe('8 letters from BCDFGHJKLMNPQRSTVWXZ, shown `XXXX-XXXX`; case and dash ignored.');
@@ -73,7 +74,7 @@ export const RevokeAllResponse = z.object({ revoked: z.number().int() });
 
 export const SignInRequest = z.object({ email: z.email(), password: z.string().min(1).max(200) });
 export const SignInResponse = z.object({
-  user: z.object({ id: Id, email: z.string(), name: z.string(), role: z.enum(['customer', 'engineer']) }),
+  user: User.pick({ id: true, email: true, name: true, role: true }),
   csrfToken: z.string().describe('Send as `X-CSRF-Token` on cookie-authenticated writes.'),
 });
 

@@ -5,21 +5,28 @@ import { Id, Timestamp } from './define.js';
 import { Handoff, TranscriptEntry } from './ai.js';
 
 const RequestId = z.string().min(1).max(64).describe('Id of the engineer request this refers to.');
-const Person = z.object({ id: Id, name: z.string(), title: z.string().nullable() });
+/** Someone on a task, as others see them (an engineer's `title`, e.g. "ex-FAANG"). */
+export const Person = z.object({ id: Id, name: z.string(), title: z.string().nullable() });
 
 export const EngineerConnected = z.object({ engineer: Person });
 export const EngineerDisconnected = z.object({ engineer: Person });
 export const EngineerMessage = z.object({ text: z.string().min(1).max(20_000) });
-export const RequestCommand = z.object({
-  requestId: RequestId,
+/** What an engineer sends to ask for a command (`request_command`); the event adds the `requestId` the server assigns. */
+export const CommandAsk = z.object({
   command: z.string().min(1).max(4000),
-  reason: z.string().max(2000),
+  reason: z.string().min(1).max(2000),
   cwd: z.string().max(1000).optional().describe('Folder relative to the project root; default the root.'),
 });
-export const RequestFile = z.object({ requestId: RequestId, path: z.string().min(1).max(1000), reason: z.string().max(2000) });
+/** What an engineer sends to ask for a file (`request_file`). */
+export const FileAsk = z.object({ path: z.string().min(1).max(1000), reason: z.string().min(1).max(2000) });
 /** Only http(s) links: the customer's terminal shows this link to be opened. */
 export const ShareUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-export const ScreenshareRequest = z.object({ requestId: RequestId, url: ShareUrl });
+/** What an engineer sends to offer a screenshare (`screenshare_request`). */
+export const ScreenshareAsk = z.object({ url: ShareUrl });
+// As stored and relayed, an event's reason may be empty (what the event log has always accepted).
+export const RequestCommand = z.object({ requestId: RequestId, ...CommandAsk.shape, reason: z.string().max(2000) });
+export const RequestFile = z.object({ requestId: RequestId, ...FileAsk.shape, reason: z.string().max(2000) });
+export const ScreenshareRequest = z.object({ requestId: RequestId, ...ScreenshareAsk.shape });
 export const BillingUpdate = z.object({
   minutes: z.number().int().describe('Full minutes billed so far in this task.'),
   creditsUsed: z.number().int(),

@@ -2,8 +2,8 @@
 import * as z from 'zod';
 import { endpoint, Id, Timestamp } from './define.js';
 import {
-  CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileDecision, ProposedChange, WriteDecision,
-  SessionSummary, ShareUrl, TaskEvent,
+  CommandAsk, CommandDecision, CommandOutput, CommandResult, CustomerMessage, EngineerMessage, FileAsk, FileDecision, Person, ProposedChange,
+  ScreenshareAsk, WriteDecision, SessionSummary, TaskEvent,
 } from './events.js';
 import { AiToolName, TaskMode } from './ai.js';
 
@@ -20,8 +20,8 @@ export const Task = z.object({
   issue: z.string(),
   projectId: Id.nullable(),
   snapshotId: Id.nullable(),
-  customer: z.object({ id: Id, name: z.string() }),
-  engineer: z.object({ id: Id, name: z.string(), title: z.string().nullable() }).nullable(),
+  customer: Person.pick({ id: true, name: true }),
+  engineer: Person.nullable(),
   creditsPerMinute: z.number().int(),
   creditsUsed: z.number().int(),
   lastSeq: z.number().int().describe('Seq of the newest stored event, 0 when none.'),
@@ -44,6 +44,7 @@ export const Posted = z.object({
   seq: z.number().int().describe('Seq of the stored event (the same on a retried request).'),
   requestId: z.string().optional().describe('For engineer requests: the id the customer\'s answer refers to.'),
 });
+export type Posted = z.infer<typeof Posted>;
 export const RateRequest = z.object({
   rating: z.number().int().min(1, 'rating must be 1 to 5').max(5, 'rating must be 1 to 5'),
   comment: z.string().max(2000).optional(),
@@ -72,11 +73,10 @@ export const CustomerAction = z.discriminatedUnion('type', [
 /** What an engineer may send; the server assigns every request its `requestId`. */
 export const EngineerAction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('engineer_message'), payload: EngineerMessage }),
-  z.object({ type: z.literal('request_command'), payload: z.object({
-    command: z.string().min(1).max(4000), reason: z.string().min(1).max(2000), cwd: z.string().max(1000).optional() }) }),
-  z.object({ type: z.literal('request_file'), payload: z.object({ path: z.string().min(1).max(1000), reason: z.string().min(1).max(2000) }) }),
+  z.object({ type: z.literal('request_command'), payload: CommandAsk }),
+  z.object({ type: z.literal('request_file'), payload: FileAsk }),
   z.object({ type: z.literal('request_write'), payload: ProposedChange }),
-  z.object({ type: z.literal('screenshare_request'), payload: z.object({ url: ShareUrl }) }),
+  z.object({ type: z.literal('screenshare_request'), payload: ScreenshareAsk }),
   z.object({ type: z.literal('end_session'), payload: z.object({}) }),
 ]);
 const frameId = z.string().min(1).max(200).describe('Idempotency key: a resent frame with the same id is stored once.');

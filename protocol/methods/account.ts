@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { defineNotification, defineRequest } from '../define.js';
 import { Rates } from '../backend/account.js';
+import { CreateTokenResponse, TokenInfo } from '../backend/auth.js';
 import { Scope } from '../backend/define.js';
 import { TokenKind } from '../token-kind.js';
 
@@ -105,10 +106,6 @@ export const AuthToken = defineRequest({
   examples: [{ params: {}, result: { host: 'http://127.0.0.1:4780', token: 'cvf_EXAMPLEEXAMPLEEXAMPLE0000', tokenSource: 'file' } }],
 });
 
-const TokenInfo = z.object({
-  id: z.string(), name: z.string(), kind: TokenKind, scopes: z.array(z.string()), prefix: z.string(),
-  createdAt: z.string(), expiresAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
-});
 
 export const ListTokens = defineRequest({
   method: 'listTokens',
@@ -122,7 +119,7 @@ export const CreateToken = defineRequest({
   method: 'createToken',
   summary: 'Creates a personal access token; its value is returned this once.',
   params: z.object({ host: Host, name: z.string().min(1).max(100), scopes: z.array(Scope).min(1), expiresInDays: z.number().int().min(1).optional() }),
-  result: TokenInfo.extend({ token: z.string() }),
+  result: CreateTokenResponse,
   examples: [{ params: { name: 'ci', scopes: ['tasks'] }, result: { id: 't_2', name: 'ci', kind: 'pat', scopes: ['tasks'], prefix: 'cvf_cd34', createdAt: '2026-11-23T10:00:00.000Z', expiresAt: '2026-12-23T10:00:00.000Z', lastUsedAt: null, revokedAt: null, token: 'cvf_cd34EXAMPLEEXAMPLEEXAMPLE' } }],
 });
 

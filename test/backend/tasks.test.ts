@@ -166,7 +166,7 @@ test('engineer actions also work over HTTP with an idempotency key', async () =>
 
 test('a bad WebSocket frame gets an error frame naming the field; the socket stays usable', async () => {
   const { engineer, customer } = await liveTask(sb);
-  const err = await customer.send('command_decision', { requestId: 'r', decision: 'maybe' }).catch((e) => e);
+  const err = await customer.sendRaw('command_decision', { requestId: 'r', decision: 'maybe' }).catch((e) => e);
   assert.is(err.code, 'invalid_frame');
   assert.match(err.message, /frame\.payload\.decision/);
   await customer.send('customer_message', { text: 'still here' });

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DenyAllRequests } from '../../protocol/methods/session.js';
+import { requestIdOf } from '../helpers/engineer.js';
 import { startWorld } from '../session/harness.js';
 
 const MiB = 1024 * 1024;
@@ -39,7 +40,7 @@ export async function floodBench(n = Number(process.env.BENCH_FLOOD ?? 10_000)):
     const t = performance.now();
     const acks = [];
     for (let i = 0; i < n; i++) acks.push(w.eng.socket!.send('request_command', { command: `echo flood ${i}`, reason: 'flood' }));
-    lastId = (await Promise.all(acks)).at(-1).requestId;
+    lastId = requestIdOf((await Promise.all(acks)).at(-1)!);
     const sent = performance.now() - t;
     await allResolved;
     const settled = performance.now() - t;

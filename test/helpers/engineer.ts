@@ -2,8 +2,18 @@
 // `TaskSocket` is the socket part alone; tests also use it as the customer's socket.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { routes, type EventType, type TaskEvent } from '../../protocol/backend/index.js';
+import type { z } from 'zod';
+import { routes, type CustomerAction, type EngineerAction, type EventType, type TaskEvent } from '../../protocol/backend/index.js';
+import type { Posted } from '../../protocol/backend/tasks.js';
 import { api } from './sandbox.js';
+
+type Action = z.input<typeof EngineerAction> | z.input<typeof CustomerAction>;
+
+/** The id the server gave an engineer's request (its ack always carries one). */
+export function requestIdOf(p: Posted): string {
+  if (!p.requestId) throw new Error(`the ack of an engineer request has no requestId: ${JSON.stringify(p)}`);
+  return p.requestId;
+}
 
 type EventOf<T extends EventType> = Extract<TaskEvent, { type: T }>;
 interface Waiter { match: (e: TaskEvent) => boolean; resolve: (e: TaskEvent) => void }
@@ -53,8 +63,14 @@ export class TaskSocket {
     for (const w of [...this.waiters]) if (w.match(m)) { this.waiters.delete(w); w.resolve(m); }
   }
 
-  /** Sends a frame and resolves with the server's ack result; `id` is the idempotency key. */
-  send(type: string, payload: unknown, id: string = randomUUID()): Promise<any> {
+  /** Sends an action as declared in protocol/backend (engineer's or customer's) and resolves with the server's
+   *  ack result; `id` is the idempotency key. */
+  send<T extends Action['type']>(type: T, payload: Extract<Action, { type: T }>['payload'], id?: string): Promise<Posted> {
+    return this.sendRaw(type, payload, id);
+  }
+
+  /** Any frame, for tests of what the server does with one that is not declared. */
+  sendRaw(type: string, payload: unknown, id: string = randomUUID()): Promise<any> {
     return new Promise((resolve, reject) => {
       this.acks.set(id, { resolve, reject });
       this.ws.send(JSON.stringify({ type, id, payload }));
@@ -112,14 +128,14 @@ export class ScriptedEngineer {
   say(text: string): Promise<{ seq: number }> { return this.sock.send('engineer_message', { text }); }
 
   async requestCommand(command: string, reason: string, cwd?: string): Promise<string> {
-    return (await this.sock.send('request_command', { command, reason, ...(cwd ? { cwd } : {}) })).requestId;
+    return requestIdOf(await this.sock.send('request_command', { command, reason, ...(cwd ? { cwd } : {}) }));
   }
 
   async requestFile(path: string, reason: string): Promise<string> {
-    return (await this.sock.send('request_file', { path, reason })).requestId;
+    return requestIdOf(await this.sock.send('request_file', { path, reason }));
   }
 
-  async screenshare(url: string): Promise<string> { return (await this.sock.send('screenshare_request', { url })).requestId; }
+  async screenshare(url: string): Promise<string> { return requestIdOf(await this.sock.send('screenshare_request', { url })); }
 
   endSession(): Promise<{ seq: number }> { return this.sock.send('end_session', {}); }
 

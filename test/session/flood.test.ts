@@ -5,6 +5,7 @@ import { watch } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { requestIdOf } from '../helpers/engineer.js';
 import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand, CommandFinished, DeliveryFailed, DenyAllRequests, ListPendingRequests, RequestCommandNote, RequestResolved } from '../../protocol/methods/session.js';
@@ -58,7 +59,7 @@ test('a burst of 300 requests does not rewrite session.json per request', async 
     const N = 300;
     const acks = [];
     for (let i = 0; i < N; i++) acks.push(w.eng.socket!.send('request_command', { command: `echo ${i}`, reason: 'flood' }));
-    const last = (await Promise.all(acks)).at(-1).requestId as string;
+    const last = requestIdOf((await Promise.all(acks)).at(-1)!);
     await w.agent.waitFor(RequestResolved, (p) => p.requestId === last, 60_000);
     await w.agent.request(DenyAllRequests, {});
     watcher.close();
