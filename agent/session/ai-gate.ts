@@ -7,7 +7,7 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import type { Requester, RequestKind } from '../../protocol/methods/requests.js';
 import type { AiGate, AiGateObserver } from '../ai/gate.js';
 import type { RunHandle } from '../ai/terminals.js';
-import type { TaskSink } from './kinds/kind.js';
+import type { TaskSink, WriteChange } from './kinds/kind.js';
 import type { OutboxBody } from './outbox.js';
 import type { Session } from './session.js';
 import type { OutboxRoute } from './store.js';
@@ -86,8 +86,15 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
     return [requestId, p];
   }
 
-  /** What the customer allowed in the AI agent's last edit permission: one later write of exactly it is that answer. */
-  let granted: { path: string; content: string } | null = null;
+  /** What the customer allowed in the AI agent's last edit permission (the file, its content then and after):
+   *  one later write that would make exactly that change is that answer. */
+  let granted: WriteChange | null = null;
+  const sameChange = (c: WriteChange) => {
+    const same = granted !== null && c.path === granted.path && c.before === granted.before && c.after === granted.after;
+    if (!same) return null;
+    granted = null;
+    return 'The customer allowed exactly this change in the AI agent\'s permission request.';
+  };
 
   return {
     async command(a) {
@@ -109,17 +116,14 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
       } finally { open.delete(id); }
     },
     async write(a) {
-      const same = granted && granted.path === a.path && granted.content === a.content;
-      if (same) granted = null;
-      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content },
-        same ? { deps: { preapprovedWrite: 'The customer allowed exactly this change in the AI agent\'s permission request.' } } : {});
+      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content }, granted ? { deps: { preapprovedWrite: sameChange } } : {});
       try { await p.decision; } finally { open.delete(id); }
     },
     async permitWrite(a) {
       granted = null;
-      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content, oldText: a.oldText }, { deps: { requesterWrites: true } });
-      try { await p.decision; } finally { open.delete(id); }
-      granted = { path: a.path, content: a.content };
+      const [id, p] = await ask('write', a.path, a.reason, { path: a.path, content: a.content, oldText: a.oldText },
+        { deps: { requesterWrites: { permitted: (c) => { granted = c; } } } });
+      try { await p.decision; } catch (e) { granted = null; throw e; } finally { open.delete(id); }
     },
     async refuse(a) {
       const refuse = a.refusal;

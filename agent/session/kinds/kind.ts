@@ -34,11 +34,15 @@ export interface KindDeps {
   log: Logger;
   /** Schedules a save of session.json: at once, or within `lazyMs` so a burst shares one write. */
   save: (lazyMs?: number) => void;
-  /** An AI agent's own tool carries out an allowed change (an ACP permission): the agent decides, never writes. */
-  requesterWrites?: boolean;
-  /** Why a change is allowed without asking again (the customer already allowed exactly it), or unset. */
-  preapprovedWrite?: string;
+  /** An AI agent's own tool carries out an allowed change (an ACP permission): the agent decides, never writes;
+   *  `permitted` is told the change once it is allowed. */
+  requesterWrites?: { permitted(change: WriteChange): void };
+  /** Why a change is allowed without asking again (the customer already allowed exactly it), or null. */
+  preapprovedWrite?: (change: WriteChange) => string | null;
 }
+
+/** A change as the customer was shown it: the file (project-relative), its content then and after. */
+export interface WriteChange { path: string; before: string | null; after: string }
 
 /** Settles the request once: backend, audit log, front end. */
 export type Settle = (decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session') => Promise<Delivery>;

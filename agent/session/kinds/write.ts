@@ -22,6 +22,7 @@ async function write(r: Write, d: KindDeps): Promise<void> {
  *  agent's permission (its own tool writes) the allow is only the answer. */
 async function writeAndSettle(r: Write, d: KindDeps, settle: Settle, by: 'customer' | 'policy' | 'rule', reason: string): Promise<boolean> {
   if (d.requesterWrites) {
+    d.requesterWrites.permitted({ path: r.path, before: r.before, after: r.after }); // before the answer reaches the AI agent
     await settle('allow', by, `${reason.replace(/; written\.$/, '')}; the AI agent's own tool makes the change.`);
     return false;
   }
@@ -72,7 +73,7 @@ export const writeKind: AskedKindModule<'write'> = {
 
   // A change is never pre-approved by a rule: each one is read and answered (an AI agent's write of exactly
   // what the customer allowed in its permission request is that same answer).
-  preapproved: (_r, d) => d.preapprovedWrite ?? null,
+  preapproved: (r, d) => d.preapprovedWrite?.({ path: r.path, before: r.before, after: r.after }) ?? null,
 
   validateAnswer: () => undefined,
 
