@@ -1,7 +1,7 @@
 // The OS keyring through @napi-rs/keyring, used only where a real one exists, every call time-bounded.
 // On Linux without a Secret Service the library silently falls back to the kernel keyring, which lives in
 // memory and is lost at reboot: so on Linux we pin the Secret Service and probe the session bus first.
-import { execFile } from 'node:child_process';
+import { runChild } from '../child.js';
 
 export const KEYRING_SERVICE = 'codevf';
 export const KEYRING_TIMEOUT_MS = 3000;
@@ -60,13 +60,15 @@ export function osKeyring(platform: NodeJS.Platform = process.platform, timeoutM
   }, timeoutMs);
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<'ok' | 'failed' | 'missing'> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err) => {
-      if (!err) resolve('ok');
-      else resolve((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'failed');
-    });
-  });
+// The probe belongs to the request that asked (a cancel kills it); a cached detection runs outside any request.
+async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<'ok' | 'failed' | 'missing'> {
+  try {
+    return (await runChild(cmd, args, { env, timeoutMs, encoding: 'utf8', maxBuffer: 1 << 20 })).exitCode === 0 ? 'ok' : 'failed';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ABORT_ERR') throw err;
+    return code === 'ENOENT' ? 'missing' : 'failed';
+  }
 }
 
 /** Whether a Secret Service answers on the session bus (pinging it also starts a D-Bus-activatable one). */

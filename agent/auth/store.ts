@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
 import { AuthFileStore, configDir, type HostRecord, Secrets } from './file-store.js';
 import { addKnownSecret } from '../security/known-secrets.js';
+import { outsideRequest } from '../cancel.js';
 import { boundKeyring, detectKeyring, type Keyring, KEYRING_TIMEOUT_MS } from './keyring.js';
 
 export const TOKEN_ENV = 'CODEVF_TOKEN';
@@ -93,7 +94,7 @@ export class CredentialStore {
 
   /** The keyring in use, detected once; null means the file store. */
   keyring(): Promise<Keyring | null> {
-    this.keyringP ??= detectKeyring({ env: this.env, timeoutMs: this.opts.timeoutMs ?? KEYRING_TIMEOUT_MS }).catch(() => null);
+    this.keyringP ??= outsideRequest(() => detectKeyring({ env: this.env, timeoutMs: this.opts.timeoutMs ?? KEYRING_TIMEOUT_MS })).catch(() => null);
     return this.keyringP;
   }
 

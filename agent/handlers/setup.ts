@@ -67,8 +67,9 @@ export const setup: Feature = (router, agent) => {
     return entries(agent);
   });
 
-  router.on(Doctor, async () => {
+  router.on(Doctor, async (_p, ctx) => {
     const [git, keyring, host] = await Promise.all([gitCheck(), keyringCheck(agent), hostCheck(agent)]);
+    ctx.signal.throwIfAborted(); // a check stopped by the cancel would read as a failed one
     const node = nodeCheck();
     const missing = Object.entries({ node, git, keyring, host })
       .filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.detail}${c.fix ? `. ${c.fix}` : ''}`);

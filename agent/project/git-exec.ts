@@ -1,10 +1,10 @@
 // Which git the agent runs: dugite's own when that optional package is installed with its git, else the git
 // on PATH. The exec path is asked from that git once and given to each child, never set on process.env.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { currentSignal } from '../cancel.js';
+import { outsideRequest } from '../cancel.js';
+import { runChild } from '../child.js';
 
 export interface GitInfo {
   source: 'dugite' | 'path';
@@ -30,22 +30,12 @@ export function dugiteGitDir(): string | null {
   }
 }
 
-function raw(binary: string, args: string[], env: NodeJS.ProcessEnv, encoding: 'utf8' | 'buffer', cwd?: string, maxBuffer = 64 * 1024 * 1024) {
-  return new Promise<{ stdout: string | Buffer; stderr: string | Buffer; exitCode: number }>((resolve, reject) => {
-    // A cancelled request kills the git it started (execFile rejects with an AbortError).
-    execFile(binary, args, { cwd, env, encoding, maxBuffer, windowsHide: true, signal: currentSignal(), killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') reject(err);
-      else resolve({ stdout, stderr, exitCode: typeof err?.code === 'number' ? err.code : 0 });
-    });
-  });
-}
-
 async function locate(env: NodeJS.ProcessEnv): Promise<GitInfo> {
   const dugite = dugiteGitDir();
   const binary = dugite ? path.join(dugite, 'bin', process.platform === 'win32' ? 'git.exe' : 'git') : 'git';
   const base = { ...env, LC_ALL: 'C' };
-  const execPath = dugite ? path.join(dugite, 'libexec', 'git-core') : String((await raw(binary, ['--exec-path'], base, 'utf8')).stdout).trim();
-  const version = String((await raw(binary, ['--version'], { ...base, GIT_EXEC_PATH: execPath }, 'utf8')).stdout).trim();
+  const execPath = dugite ? path.join(dugite, 'libexec', 'git-core') : (await runChild(binary, ['--exec-path'], { env: base, encoding: 'utf8' })).stdout.trim();
+  const version = (await runChild(binary, ['--version'], { env: { ...base, GIT_EXEC_PATH: execPath }, encoding: 'utf8' })).stdout.trim();
   return { source: dugite ? 'dugite' : 'path', binary, execPath, version };
 }
 
@@ -53,7 +43,8 @@ let found: Promise<GitInfo> | undefined;
 
 /** The git in use, found once per process; rejects (ENOENT) when there is none. */
 export function gitInfo(env: NodeJS.ProcessEnv = process.env): Promise<GitInfo> {
-  found ??= locate(env).catch((err) => { found = undefined; throw err; });
+  // Found for every caller: one request's cancel must not fail the others waiting on it.
+  found ??= outsideRequest(() => locate(env)).catch((err) => { found = undefined; throw err; });
   return found;
 }
 
@@ -65,14 +56,15 @@ function childEnv(info: GitInfo, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
   return { ...process.env, ...own, GIT_EXEC_PATH: info.execPath, ...extra };
 }
 
-/** Runs git in `cwd`; a non-zero exit is a result, a missing git or cwd rejects with the spawn error. */
+/** Runs git in `cwd`; a non-zero exit is a result, a missing git or cwd rejects with the spawn error, a cancel
+ *  of the request kills git with its hooks and filters (its own process group). */
 export async function runGit(args: string[], cwd: string, opts: RunOptions = {}): Promise<GitRun> {
   const info = await gitInfo();
-  return raw(info.binary, args, childEnv(info, opts.env), 'utf8', cwd, opts.maxBuffer) as Promise<GitRun>;
+  return runChild(info.binary, args, { cwd, env: childEnv(info, opts.env), encoding: 'utf8', maxBuffer: opts.maxBuffer });
 }
 
 /** runGit with stdout and stderr as bytes (file names are not always UTF-8). */
 export async function runGitBuffer(args: string[], cwd: string, opts: RunOptions = {}): Promise<GitRunBuffer> {
   const info = await gitInfo();
-  return raw(info.binary, args, childEnv(info, opts.env), 'buffer', cwd, opts.maxBuffer) as Promise<GitRunBuffer>;
+  return runChild(info.binary, args, { cwd, env: childEnv(info, opts.env), encoding: 'buffer', maxBuffer: opts.maxBuffer });
 }

@@ -1,6 +1,7 @@
 // Runs an approved command for a session: output to the front end (awaited: backpressure) and, capped, to
 // the backend through the outbox; then command_finished, the backend's command-result and the audit line.
 import { CommandFinished, CommandOutputNote } from '../../protocol/methods/session.js';
+import { outsideRequest } from '../cancel.js';
 import { CappedOutput } from './capped-output.js';
 import type { KindDeps } from './kinds/kind.js';
 import { RunningCommand } from './runner.js';
@@ -30,7 +31,13 @@ class Window {
   drain(): Promise<unknown> { return Promise.all(this.inflight.splice(0)); }
 }
 
+/** Runs an approved command: it outlives the approveCommand request, so that request's cancel does not stop it
+ *  (cancelCommand does), nor the relay of its output. */
 export function startCommand(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
+  return outsideRequest(() => start(s, cmd, onDone));
+}
+
+function start(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
   const { cfg, taskId, notify } = s;
   const { requestId } = cmd;
   const capped = new CappedOutput(cfg.outputCapBytes, cfg.outputTailBytes, (stream, index, data) => {

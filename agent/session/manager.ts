@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { routes, type ResponseOf } from '../../protocol/backend/index.js';
 import type { TaskMode as Mode } from '../../protocol/project.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { outsideRequest } from '../cancel.js';
 import type { AgentContext } from '../context.js';
 import { findProjectRoot, readProjectConfig } from '../project/config.js';
 import { inspectOwnDir } from '../project/own-dir.js';
@@ -103,7 +104,7 @@ export class Sessions {
     s.saver.schedule();
     await s.saver.flush();
     s.start();
-    if (chosen) startAi(s, task, chosen, config, description);
+    if (chosen) outsideRequest(() => startAi(s, task, chosen, config, description)); // the AI agent outlives createTask
     return { s, task };
   }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { routes, type BodyIn } from '../../protocol/backend/index.js';
 import type { Posted } from '../../protocol/backend/tasks.js';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { outsideRequest } from '../cancel.js';
 import type { Logger } from '../log.js';
 import type { SessionBackend } from './backend.js';
 import { fullJitter } from './config.js';
@@ -53,14 +54,14 @@ export class Outbox {
     this.items.push(item);
     this.onChange(route);
     const p = new Promise<Delivery>((resolve) => this.waiters.set(item.key, { resolve }));
-    if (!this.running && !this.stopped) void this.run();
+    if (!this.running && !this.stopped) void outsideRequest(() => this.run());
     return p;
   }
 
   /** Delivers now: starts the queue (items loaded from disk) or cuts a retry wait short (back online). */
   kick(): void {
     if (this.wake) { const w = this.wake; this.wake = null; w(); }
-    if (!this.running && !this.stopped) void this.run();
+    if (!this.running && !this.stopped) void outsideRequest(() => this.run());
   }
 
   /** Resolves when the queue is empty or after `ms`. */

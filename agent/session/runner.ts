@@ -3,6 +3,7 @@
 // until the sink is done), the whole tree killed on timeout or kill().
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { killTree } from '../child.js';
 import { StreamRedactor } from '../security/redact.js';
 import type { StreamName } from './capped-output.js';
 
@@ -86,13 +87,7 @@ export class RunningCommand {
   }
 
   private signalTree(signal: NodeJS.Signals): void {
-    const pid = this.child.pid;
-    if (!pid) return;
-    if (process.platform === 'win32') {
-      spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => {});
-      return;
-    }
-    try { process.kill(-pid, signal); } catch { /* the group is gone */ }
+    if (this.child.pid) killTree(this.child.pid, signal);
   }
 
   private pump(name: StreamName, stream: Readable): Promise<void> {

@@ -6,6 +6,7 @@ import {
   requestKinds, RequestKind, SessionEndNote,
 } from '../../protocol/methods/session.js';
 import type { AiSession } from '../ai/session.js';
+import { outsideRequest } from '../cancel.js';
 import type { AgentContext } from '../context.js';
 import type { ProjectFiles } from '../security/safe-file.js';
 import { AuditLog } from './audit.js';
@@ -100,10 +101,13 @@ export class Session {
   get cfg(): SessionConfig { return this.deps.cfg; }
   get ended(): boolean { return this.status === 'ended'; }
 
-  /** Starts the stream and the outbox (items left by a previous run are delivered first). */
+  /** Starts the stream and the outbox (items left by a previous run are delivered first); they outlive the
+   *  createTask or resumeTask that started them, so its cancel does not reach them. */
   start(): void {
-    this.outbox.kick();
-    this.stream.start();
+    outsideRequest(() => {
+      this.outbox.kick();
+      this.stream.start();
+    });
   }
 
   whenEnded(fn: () => void): void { this.onEnded.push(fn); }
