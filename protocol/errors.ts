@@ -36,7 +36,6 @@ export const ErrorCode = {
   /** An operation ran past its time limit. */
   Timeout: -31009,
 } as const;
-export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Every `error.data.reason` the agent can send, declared once with what it means. Scripts and front ends switch
  *  on these names (`Reason.NotAGitRepository`); `schemas/openrpc.json` lists them as `x-error-reasons`. */
@@ -125,12 +124,6 @@ export const ErrorData = z.object({
   retryable: z.boolean().describe('Whether the same request may succeed if sent again later.'),
 }).catchall(z.unknown());
 export type ErrorData = z.infer<typeof ErrorData>;
-
-export const RpcErrorObject = z.object({
-  code: z.number().int(),
-  message: z.string(),
-  data: ErrorData.optional(),
-});
 
 /** The one error type handlers throw; the dispatcher puts it on the wire as is. */
 export class RpcError extends Error {

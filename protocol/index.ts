@@ -17,7 +17,6 @@ export const groups = {
   session: { requests: [...sessionRequests, ...aiRequests], notifications: [...sessionNotifications, ...aiNotifications] },
   setup: { requests: setupRequests, notifications: [] },
 } as const satisfies Record<string, { requests: readonly AnyRequestDef[]; notifications: readonly AnyNotificationDef[] }>;
-export type Group = keyof typeof groups;
 
 export const requests: readonly AnyRequestDef[] = Object.values(groups).flatMap((g): readonly AnyRequestDef[] => g.requests);
 export const notifications: readonly AnyNotificationDef[] = Object.values(groups).flatMap((g): readonly AnyNotificationDef[] => g.notifications);

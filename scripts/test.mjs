@@ -1,7 +1,9 @@
 // `npm test`: build, type-check, schema drift, then every uvu test. Ends with "N passed, N failed".
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 
-const only = process.argv.slice(2); // optional uvu pattern, e.g. `npm test -- agent`
+const only = process.argv.slice(2); // optional: one test file, or an uvu pattern (`npm test -- agent`)
 let passed = 0;
 let failed = 0;
 
@@ -20,7 +22,10 @@ if (!only.length) {
   step('schemas are up to date', process.execPath, ['--import', 'tsx', 'scripts/gen-schemas.ts', '--check']);
 }
 
-const pattern = only.length ? only[0] : '\\.test\\.ts$';
+// A file (`test/agent/cancel.test.ts`) runs exactly that file; anything else is an uvu pattern under test/.
+const asFile = (arg) => existsSync(arg) && statSync(arg).isFile()
+  ? `^${relative('test', arg).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` : arg;
+const pattern = only.length ? asFile(only[0]) : '\\.test\\.ts$';
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/setup.ts', 'node_modules/uvu/bin.js', 'test', pattern, '--no-color'],
   { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024,
     timeout: 60 * 60 * 1000 }); // a test that leaks a child keeps uvu from exiting: fail within CI's time, with what was printed

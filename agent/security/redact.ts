@@ -1,7 +1,6 @@
 // Masks secrets as `[REDACTED:<kind>]` before text leaves the machine (security.md section 5).
 // `redact` works on a whole text; `StreamRedactor` on command output that arrives in chunks.
 import { StringDecoder } from 'node:string_decoder';
-import { Transform, type TransformCallback } from 'node:stream';
 import { knownSecretSpan, knownSecretsInStream } from './known-secrets.js';
 import { AWS_CONTEXT, awsHoldFrom, awsSecretsAfter, findSecrets, mergeMatches, KEY_BEGIN_RE, KEY_END_MAX, KEY_END_RE, type SecretMatch } from './secret-patterns.js';
 
@@ -167,20 +166,4 @@ export class StreamRedactor {
     if (m[0].length < text.length) this.swallowRun = false;
     return text.slice(m[0].length);
   }
-}
-
-/** A Transform that redacts a byte stream of text (command output); counts via `redactor`. */
-export function createRedactStream(opts: StreamRedactorOptions = {}): Transform & { redactor: StreamRedactor } {
-  const redactor = new StreamRedactor(opts);
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      const s = redactor.push(chunk);
-      cb(null, s.length ? s : undefined);
-    },
-    flush(cb: TransformCallback) {
-      const s = redactor.flush();
-      cb(null, s.length ? s : undefined);
-    },
-  });
-  return Object.assign(t, { redactor });
 }

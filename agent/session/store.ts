@@ -35,7 +35,6 @@ export const SessionFile = z.object({
 export type SessionFile = z.infer<typeof SessionFile>;
 
 export const sessionFilePath = (root: string) => join(root, '.codevf', 'session.json');
-export const auditFilePath = (root: string) => join(root, '.codevf', 'audit.jsonl');
 
 export async function readSessionFile(root: string): Promise<SessionFile | null> {
   const file = sessionFilePath(root);

@@ -20,7 +20,6 @@ export interface Ctx<B = unknown> {
   principal: Principal;
   ip: string;
 }
-export type PublicCtx<B = unknown> = Omit<Ctx<B>, 'principal'> & { principal?: Principal };
 
 /** Returned by a handler that must set headers or a status other than 200. */
 export class Reply {

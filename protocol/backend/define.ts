@@ -51,7 +51,6 @@ export function endpoint<B extends z.ZodType, R extends z.ZodType>(
 }
 
 export type BodyIn<E> = E extends EndpointDef<infer B, z.ZodType> ? z.input<B> : never;
-export type BodyOf<E> = E extends EndpointDef<infer B, z.ZodType> ? z.output<B> : never;
 export type ResponseOf<E> = E extends EndpointDef<z.ZodType, infer R> ? z.output<R> : never;
 
 export const Ok = z.object({ ok: z.literal(true) });

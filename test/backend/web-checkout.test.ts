@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
 import { DEMO_CUSTOMER } from '../../backend/seed.js';
-import { launchBrowser, newPage, shot, signInAs } from '../helpers/browser.js';
+import { launchBrowser, newPage, shot } from '../helpers/browser.js';
 import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 const test = suite<{ sb: Sandbox; browser: Browser; page: Page }>('web: checkout');

@@ -1,4 +1,5 @@
 // Spawns the real codevf-agent (dist/, as users run it) over pipes, and speaks to it raw or typed.
+import './dist.js'; // rebuilds dist/ first when a source is newer
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultOf } from '../../protocol/define.js';

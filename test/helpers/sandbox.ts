@@ -1,5 +1,6 @@
 // Starts the real bundled sandbox (`dist/sandbox.js --port 0 --json`) on a temporary data folder, for tests
 // and benches. `kill` + `restart` exercise crashes: the restart reuses the data folder and the port.
+import './dist.js'; // rebuilds dist/ first when a source is newer
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
-import { text as streamText } from 'node:stream/consumers';
 import { test } from 'uvu';
-import { createRedactStream, redact, StreamRedactor } from '../../agent/security/redact.js';
+import { redact, StreamRedactor } from '../../agent/security/redact.js';
 import { shannonEntropy } from '../../agent/security/secret-patterns.js';
 
 const a36 = 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
@@ -97,11 +95,11 @@ test('multi-byte characters split across chunks come out intact', () => {
   assert.equal(out + r.flush(), 'héllo wörld ✓ [REDACTED:aws_access_key]\n');
 });
 
-test('the redact stream transforms piped output and counts', async () => {
-  const t = createRedactStream();
-  const out = await streamText(Readable.from([Buffer.from('a xoxb-1234'), Buffer.from('567890-abcdefghij\nb\n')]).pipe(t));
+test('the stream redactor masks a token split across chunks and counts it', () => {
+  const r = new StreamRedactor();
+  const out = r.push(Buffer.from('a xoxb-1234')) + r.push(Buffer.from('567890-abcdefghij\nb\n')) + r.flush();
   assert.equal(out, 'a [REDACTED:slack_token]\nb\n');
-  assert.deepEqual([t.redactor.count, t.redactor.kinds], [1, ['slack_token']]);
+  assert.deepEqual([r.count, r.kinds], [1, ['slack_token']]);
 });
 
 test.run();

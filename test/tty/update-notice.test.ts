@@ -33,8 +33,7 @@ async function inTerminal(args: string, extra: NodeJS.ProcessEnv = {}): Promise<
   return screen;
 }
 
-test('on a terminal a newer release is mentioned once, and not again within a day', async () => {
-  if (!hasTmux()) return;
+(hasTmux() ? test : test.skip)('on a terminal a newer release is mentioned once, and not again within a day', async () => {
   const first = await inTerminal('config list');
   assert.match(first, `${NOTICE}: `);
   assert.match(first, '-> 99.0.0');
@@ -43,8 +42,7 @@ test('on a terminal a newer release is mentioned once, and not again within a da
   assert.not.match(second, NOTICE);
 });
 
-test('never with --json, never with CODEVF_NO_UPDATE_NOTIFIER=1, never off a terminal', async () => {
-  if (!hasTmux()) return;
+(hasTmux() ? test : test.skip)('never with --json, never with CODEVF_NO_UPDATE_NOTIFIER=1, never off a terminal', async () => {
   const fresh = () => ({ XDG_STATE_HOME: join(home.dir, `state-${Math.random().toString(36).slice(2)}`) });
   assert.not.match(await inTerminal('config list --json', fresh()), NOTICE);
   assert.not.match(await inTerminal('config list', { ...fresh(), CODEVF_NO_UPDATE_NOTIFIER: '1' }), NOTICE);

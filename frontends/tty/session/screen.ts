@@ -39,7 +39,6 @@ export class Screen {
   private flushing = false;
   /** Rows from the first row after the log to the bottom row: blank padding and the footer. */
   private below = 1;
-  private footerRows = 0;
   onChat: (text: string) => void = () => undefined;
   onInterrupt: () => void = () => undefined;
   /** The status line for a width and a count of open questions. */
@@ -141,7 +140,6 @@ export class Screen {
     const pad = Math.max(0, left - footer.length);
     out += '\r\n'.repeat(pad) + footer.join('\r\n') + this.cursorColumn(footer);
     this.below = pad + footer.length;
-    this.footerRows = footer.length;
     this.term.output.write(out);
   }
 
@@ -158,7 +156,6 @@ export class Screen {
     const top = this.rows - footer.length - shown.length + 1;
     this.term.output.write(`\x1b[H\x1b[2J\x1b[${top};1H${[...shown, ...footer].join('\r\n')}${this.cursorColumn(footer)}`);
     this.below = footer.length;
-    this.footerRows = footer.length;
   }
 
   private footer(): string[] {
