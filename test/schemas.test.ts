@@ -2,10 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 import { notifications, requests } from '../protocol/index.js';
 import { VERSION } from '../protocol/version.js';
 
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+// The formats zod writes (date-time, email, uri, uuid, ...) are checked, not warned about and ignored.
+const ajv = ajvFormats.default(new Ajv2020({ strict: false, allErrors: true })); // CommonJS: the plugin is .default
 const load = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
 
 const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
