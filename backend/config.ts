@@ -33,8 +33,10 @@ export interface Config {
   aiDailySessions: number;
   /** Longest time a task socket may go without flushing what it was sent before it is closed. */
   socketStallMs: number;
-  /** Most sockets one account may hold open on one task. */
+  /** Most sockets one account may hold open on one task (and, apart, most long polls waiting on it). */
   socketsPerTask: number;
+  /** Tasks one customer may have open (not ended) at once. */
+  openTasksPerAccount: number;
   /** Frames one socket may send per second (a burst of five seconds' worth is allowed). */
   framesPerSecond: number;
   /** Engineer requests (command, file, screen share) per task and minute, and how many may await an answer. */
@@ -90,6 +92,7 @@ export function parseConfig(argv: string[]): Config {
     aiDailySessions: num('ai-daily-sessions', 20),
     socketStallMs: num('socket-stall-ms', 30_000),
     socketsPerTask: num('sockets-per-task', 4),
+    openTasksPerAccount: num('open-tasks-per-account', 100),
     framesPerSecond: num('frames-per-second', 200),
     requestsPerMinute: num('requests-per-minute', 30),
     openRequests: num('open-requests', 10),

@@ -92,6 +92,11 @@ export class Tasks {
     if (b.mode === 'ai' && !aiFirst) throw allowanceExhausted(this.config);
     const balance = this.users.get(user.id)!.balance;
     if (!aiFirst && balance < rate) throw new ApiError(402, 'insufficient_credits', `Your balance (${balance}) is below one minute (${rate}); top up first.`);
+    const { open } = this.store.stmt(`SELECT COUNT(*) AS open FROM tasks WHERE customer_id = ? AND status != 'ended'`)
+      .get(user.id) as { open: number };
+    if (open >= this.config.openTasksPerAccount) {
+      throw new ApiError(429, 'too_many_open_tasks', `This account already has ${open} open tasks; end one before creating another.`);
+    }
     if (b.projectId) this.projects.row(user.id, b.projectId);
     if (b.snapshotId && !(b.projectId && this.snapshots.owned(b.projectId, b.snapshotId))) {
       throw new ApiError(400, 'invalid_body', 'body.snapshotId: no such snapshot in body.projectId');

@@ -55,6 +55,11 @@ export class TaskSockets {
   /** Registers a waiting long poll; `end` runs with the close code if its login is revoked or expires.
    *  Returns the unregister function. */
   hold(p: Principal, taskId: string, end: Closer): () => void {
+    let n = 0;
+    for (const e of this.byKey.get(`${p.user.id} ${taskId}`) ?? []) if (e.side === 'poll') n++;
+    if (n >= this.maxPerTask) {
+      throw new ApiError(429, 'too_many_polls', `This account already has ${n} long polls waiting on this task; wait for one to answer.`);
+    }
     return this.register(p, taskId, 'poll', end);
   }
 

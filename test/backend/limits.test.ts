@@ -1,12 +1,13 @@
 // Per-task and per-account limits: engineer requests (rate, awaiting an answer), a task's stored log, shared
-// file bytes, frames per socket, and idempotency keys pruned after their TTL.
+// file bytes, frames per socket, idempotency keys pruned after their TTL, open tasks per account and long
+// polls per task.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
 import { TaskSocket } from '../helpers/engineer.js';
-import { startSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { api, startSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { createTask, liveTask, post } from './_util.js';
 
 const test = suite('backend limits');
@@ -78,6 +79,33 @@ test('idempotency keys are pruned after their TTL, and an expired key is a new r
     db.close();
   }
   assert.is((await post(sb, routes.tasks.sendMessage.path(taskId), { text: 'two' }, headers)).status, 200);
+});
+
+test('long polls waiting on one task are capped per account like sockets (429 too_many_polls); all answer an event', async () => {
+  const taskId = await createTask(sb);
+  const path = `${routes.tasks.events.path(taskId)}?after=0&wait=30`;
+  const polls = Array.from({ length: 5 }, () => api(sb.url, 'GET', path, { token: sb.customerToken }));
+  // The fifth to arrive is refused at once, which also means the other four are waiting.
+  const first = await Promise.race(polls);
+  assert.equal([first.status, first.body.error?.code], [429, 'too_many_polls']);
+  await post(sb, routes.tasks.sendMessage.path(taskId), { text: 'wake up' });
+  const all = await Promise.all(polls);
+  assert.equal(all.map((r) => r.status).sort(), [200, 200, 200, 200, 429]);
+  for (const r of all.filter((x) => x.status === 200)) assert.is(r.body.events.at(-1)?.payload.text, 'wake up');
+});
+
+test('a customer may have a limited number of open tasks (429 too_many_open_tasks); ending one frees a place', async () => {
+  const own = await startSandbox({ args: ['--open-tasks-per-account', '2'] });
+  try {
+    const create = () => api(own.url, 'POST', routes.tasks.create.path(), { token: own.customerToken, body: { issue: 'spam '.repeat(800) } });
+    const [a, b, c] = [await create(), await create(), await create()];
+    assert.equal([a.status, b.status, c.status, c.body.error.code], [200, 200, 429, 'too_many_open_tasks']);
+    const end = await api(own.url, 'POST', routes.tasks.endSession.path(a.body.taskId), { token: own.customerToken, body: {}, headers: { 'idempotency-key': 'end-a' } });
+    assert.is(end.status, 200, JSON.stringify(end.body));
+    assert.is((await create()).status, 200);
+  } finally {
+    await own.stop();
+  }
 });
 
 test.run();

@@ -162,7 +162,7 @@ async function startRelay() {
 /** Relay and sandbox take turns; the totals of all rounds give the ratio. */
 async function throughput(rounds: number): Promise<string[]> {
   const relay = await startRelay();
-  const sb = await startSandbox({ args: ['--seed-credits', '1000'] });
+  const sb = await startSandbox({ args: ['--seed-credits', '1000', '--open-tasks-per-account', '1000'] });
   const totals = { relay: { s: 0, cpu: 0, lat: [] as number[] }, sandbox: { s: 0, cpu: 0, lat: [] as number[] } };
   const errors: string[] = [];
   try {
@@ -200,7 +200,7 @@ if (!part || part === 'throughput') errors.push(...await throughput(Math.max(1, 
 
 if (!part || part === 'hostile') {
   const h = hostileSetup;
-  const sb = await startSandbox({ args: ['--seed-credits', '1000', '--seed-extra'] });
+  const sb = await startSandbox({ args: ['--seed-credits', '1000', '--seed-extra', '--open-tasks-per-account', '1000'] });
   try {
     const calm = await honest(sb, HONEST);
     const { run: attacked, report } = await underAttack(sb, () => honest(sb, HONEST));
