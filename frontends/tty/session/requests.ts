@@ -7,7 +7,7 @@ import {
 import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
 import type { Io } from '../cli/io.js';
-import { neutralize, neutralizeLine, neutralizeOutput } from '../../../protocol/terminal-text.js';
+import { linkTarget, neutralize, neutralizeLine, neutralizeOutput, nonAsciiCharacters } from '../../../protocol/terminal-text.js';
 import { box } from './layout.js';
 import type { Screen } from './screen.js';
 
@@ -43,7 +43,7 @@ export class Requests {
     command: (r) => this.command(r),
     file: (r) => this.file(r),
     write: (r) => this.write(r),
-    screenshare: (r) => this.screen.print(`${this.io.out.bold('Engineer requests screenshare:')}\nOpen link: ${this.io.out.underline(neutralizeLine(r.url))}`),
+    screenshare: (r) => this.screenshare(r),
   } satisfies { [K in RequestKind]: (r: Asked<K>) => void };
 
   listen(isOurs: (taskId: string) => boolean): void {
@@ -57,6 +57,14 @@ export class Requests {
     agent.on(CommandFinished, (f) => isOurs(f.taskId) && this.finished(f));
     agent.on(DeliveryFailed, (d) => isOurs(d.taskId) && this.screen.print(this.io.out.red(
       `The backend refused ${WHAT_FAILED[d.route]}${d.requestId ? ` (${d.requestId})` : ''}, so the engineer may not have it: ${neutralizeLine(d.message)}`)));
+  }
+
+  /** A link to open: shown whole, with the site it really opens and what about it may mislead. */
+  private screenshare(r: Asked<'screenshare'>): void {
+    const c = this.io.out;
+    const { host, warnings } = linkTarget(r.url);
+    this.screen.print([`${c.bold('Engineer requests screenshare:')}`, `Open link: ${c.underline(neutralizeLine(r.url))}`, `  opens: ${c.bold(host)}`,
+      ...warnings.map((w) => c.red(`  Careful: ${w}.`))].join('\n'));
   }
 
   /** The request as a box laid out for the screen's width (again on resize): borders never break. */
@@ -124,8 +132,10 @@ export class Requests {
     const c = this.io.out;
     this.commands.set(r.requestId, r.command);
     if (raw.refused) { this.answered.add(r.requestId); return this.refusedNow(askedBy(raw), `\`${r.command}\``, raw.refused); }
+    const odd = nonAsciiCharacters(raw.command);
     this.box(`${askedBy(raw)} requests to run a command`, [
-      `${c.bold('$')} ${c.bold(r.command)}`, `folder: ${r.workingDirectory}`, ...reasonLines(raw.reason),
+      `${c.bold('$')} ${c.bold(r.command)}`, ...(odd ? [c.red(`Careful: not plain ASCII, may imitate other letters: ${odd}`)] : []),
+      `folder: ${r.workingDirectory}`, ...reasonLines(raw.reason),
     ], 'y = allow once, n = deny, a = allow this exact command for the rest of the session');
     this.screen.ask({
       key: r.requestId, prompt: `Allow ${r.command}? (y/n/a)`, label: `run: ${r.command}`,
