@@ -41,11 +41,13 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     let ok = true;
     // Several messages go as one corked write (writev), not joined: joining big messages (command output)
     // into one string costs a copy of each, and more garbage, for nothing.
+    const corked = data.length > 1;
+    if (corked) output.cork();
     try {
-      if (data.length > 1) output.cork();
       for (const d of data) ok = output.write(d);
-      if (data.length > 1) output.uncork();
-    } catch { ok = true; }
+    } catch { ok = true; } finally {
+      if (corked) output.uncork();
+    }
     if (!ok) {
       waiting = new Promise<void>((resolve) => {
         const done = () => {
