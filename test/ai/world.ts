@@ -74,7 +74,7 @@ export async function startAiWorld(o: AiSetup = {}): Promise<AiWorld> {
     async cleanup() {
       await agent.close().catch(() => {});
       await sb.stop().catch(() => {});
-      await rm(base, { recursive: true, force: true });
+      await rm(base, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }); // a killed agent may still be flushing
     },
   };
 }

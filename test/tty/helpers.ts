@@ -26,10 +26,11 @@ export function codevf(args: string[], opts: { env: NodeJS.ProcessEnv; input?: s
   return withTimeout(done, opts.timeoutMs ?? 30_000, `codevf ${args.join(' ')}`).catch((e) => { p.kill('SIGKILL'); throw e; });
 }
 
-/** A temporary HOME; `done()` removes it. */
+/** A temporary HOME; `done()` removes it. A terminal's agent may still be flushing into it after the terminal
+ *  was killed (ENOTEMPTY): rm retries rather than failing the whole run from an after hook. */
 export async function tempHome(prefix = 'cvf-tty-'): Promise<{ dir: string; done: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, done: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, done: () => rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }) };
 }
 
 export const ESC = '\x1b[';
