@@ -18,15 +18,17 @@ type NotificationHandler<D extends AnyNotificationDef> = (params: ParamsOf<D>) =
 
 export { describeZodError };
 
-type Entry = { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef> };
+/** `inMemory`: the handler answers from memory, starting no HTTP call or process a cancel would stop, so it runs
+ *  without a request scope (and initialize is answered before async_hooks loads). */
+type Entry = { def: AnyRequestDef; fn: RequestHandler<AnyRequestDef>; inMemory?: boolean };
 
 export class Router {
   private reqs = new Map<string, Entry>();
   private lazyReqs = new Map<string, () => Promise<Entry>>();
   private notes = new Map<string, { def: AnyNotificationDef; fn: NotificationHandler<AnyNotificationDef> }>();
 
-  on<D extends AnyRequestDef>(def: D, fn: RequestHandler<D>): this {
-    this.reqs.set(def.method, { def, fn: fn as unknown as RequestHandler<AnyRequestDef> });
+  on<D extends AnyRequestDef>(def: D, fn: RequestHandler<D>, opts: { inMemory?: boolean } = {}): this {
+    this.reqs.set(def.method, { def, fn: fn as unknown as RequestHandler<AnyRequestDef>, inMemory: opts.inMemory });
     return this;
   }
 
@@ -63,7 +65,8 @@ export class Router {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       throw new RpcError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${describeZodError(parsed.error)}`, 'invalid_params', { issues });
     }
-    const result = await withRequestSignal(ctx.signal, () => entry.fn(parsed.data as ParamsOf<AnyRequestDef>, ctx));
+    const run = () => entry.fn(parsed.data as ParamsOf<AnyRequestDef>, ctx);
+    const result = await (entry.inMemory ? run() : withRequestSignal(ctx.signal, run));
     const checked = entry.def.result.safeParse(result);
     if (!checked.success) throw new Error(`result of ${method} does not match its declaration: ${describeZodError(checked.error)}`);
     return checked.data;

@@ -16,9 +16,9 @@ export const lifecycle: Feature = (router, agent) => {
         methods: router.methods(),
       },
     };
-  });
-  router.on(Shutdown, () => null);
-  router.on(Ping, () => ({}));
+  }, { inMemory: true });
+  router.on(Shutdown, () => null, { inMemory: true });
+  router.on(Ping, () => ({}), { inMemory: true });
   // Built on first use: the JSON Schema converter is not needed to answer initialize.
   let discover: Promise<Record<string, unknown>> | undefined;
   router.on(RpcDiscover, () => (discover ??= import('../../protocol/openrpc.js').then((m) => m.buildOpenRpc())) as never);
