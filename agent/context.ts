@@ -1,6 +1,7 @@
 // What every handler module gets: the agent's options, logger, a way to notify the front end,
 // and a place to register cleanup that runs on shutdown, exit, SIGTERM or stdin EOF.
-import type { AnyNotificationDef, ParamsIn } from '../protocol/define.js';
+import type { AnyNotificationDef, ParamsIn, ParamsOf } from '../protocol/define.js';
+import type { Initialize } from '../protocol/methods/lifecycle.js';
 import type { Logger } from './log.js';
 import type { ApprovalPolicy } from './policy.js';
 import type { Router } from './router.js';
@@ -22,8 +23,8 @@ export interface AgentOptions {
 export interface AgentContext {
   options: AgentOptions;
   log: Logger;
-  /** Capabilities the front end declared in `initialize`. */
-  client: { name: string; version: string; capabilities: Record<string, unknown> } | undefined;
+  /** Who the front end is and the capabilities it declared in `initialize` (the declaration's types). */
+  client: (ParamsOf<typeof Initialize>['clientInfo'] & { capabilities: NonNullable<ParamsOf<typeof Initialize>['capabilities']> }) | undefined;
   notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>): Promise<void>;
   onDispose(fn: () => Promise<void> | void): void;
 }

@@ -2,11 +2,13 @@
 // `cvf_` so they can be recognised and redacted; only their SHA-256 is stored.
 import { randomBytes } from 'node:crypto';
 import type { Scope } from '../../protocol/backend/index.js';
+import type { TokenInfo } from '../../protocol/backend/auth.js';
+import type { TokenKind } from '../../protocol/token-kind.js';
 import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
 import { iso, isoOrNull, newId, sha256 } from '../util.js';
 
-export type TokenKind = 'pat' | 'access' | 'refresh';
+export type { TokenKind };
 const DAY = 86_400_000;
 const LAST_USED_GRANULARITY_MS = 1000;
 
@@ -21,7 +23,7 @@ export type Revoked = { userId: string } & ({ tokenId: string } | { familyId: st
 export const unauthorized = (code: string, message: string) =>
   new ApiError(401, code, message, { 'www-authenticate': `Bearer error="invalid_token"` });
 
-export function info(r: Row) {
+export function info(r: Row): TokenInfo {
   return {
     id: r.id, name: r.name, kind: r.kind, scopes: JSON.parse(r.scopes) as Scope[], prefix: r.prefix,
     createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), lastUsedAt: isoOrNull(r.last_used_at),

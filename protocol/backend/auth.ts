@@ -66,6 +66,7 @@ export const TokenInfo = z.object({
   lastUsedAt: Timestamp.nullable(),
   revokedAt: Timestamp.nullable(),
 });
+export type TokenInfo = z.infer<typeof TokenInfo>;
 export const CreateTokenResponse = TokenInfo.extend({
   token: z.string().describe('The token itself, shown this once; only its SHA-256 is stored.'),
 });

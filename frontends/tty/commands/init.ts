@@ -1,6 +1,7 @@
 // codevf init: the wizard of spec 4.2. Every question is also a flag; --yes takes the default of the rest.
 import { basename } from 'node:path';
 import type * as z from 'zod';
+import type { ParamsIn, ResultOf } from '../../../protocol/define.js';
 import { DetectProject, Init } from '../../../protocol/methods/project.js';
 import { AiTool, type ProjectConfig, type ProjectDetection } from '../../../protocol/project.js';
 import { bool, str, type Ctx } from '../cli/context.js';
@@ -9,7 +10,8 @@ import { needsFlag, Prompter } from '../cli/prompt.js';
 import { uploadSnapshot } from './snapshot.js';
 
 type Tool = z.output<typeof AiTool>;
-interface Answers { testCommand: string | null; buildCommand: string | null; allowedTools: string[]; uploadCode: boolean; branchMode: 'codevf' | 'any' }
+/** Every answer of the wizard: Init's params, each given. */
+type Answers = Required<Pick<ParamsIn<typeof Init>, 'testCommand' | 'buildCommand' | 'allowedTools' | 'uploadCode' | 'branchMode'>>;
 
 const command = (s: string) => (s.trim().toLowerCase() === 'none' || !s.trim() ? null : s.trim());
 
@@ -81,7 +83,7 @@ async function ask(ctx: Ctx, d: Detected, given: Partial<Answers>): Promise<Answ
   } finally { p.close(); }
 }
 
-function summary(ctx: Ctx, r: { root: string; created: boolean; config: { projectId: string } }, a: Answers): string {
+function summary(ctx: Ctx, r: ResultOf<typeof Init>, a: Answers): string {
   const c = ctx.io.out;
   return [
     `${c.green('✓')} CodeVF project ${r.created ? 'created' : 'updated'} in ${r.root} (.codevf/config.json)`,

@@ -1,11 +1,14 @@
 // The AI part of `codevf fix --ai` / `--hybrid`: the AI's words under its own label (never a person's), its
 // state in the status line, `/human` to ask for an engineer, and the hand-off shown with what the engineer
 // will see. Requests the AI makes are the ordinary request prompts (requests.ts), named as the AI's.
+import type { ParamsOf } from '../../../protocol/define.js';
 import { AiMessageNote, AiStateNote, Escalate, HandoffNote } from '../../../protocol/methods/ai.js';
 import type { AgentClient } from '../cli/client.js';
 import type { Io } from '../cli/io.js';
 import { neutralize, neutralizeLine as visible } from '../../../protocol/terminal-text.js';
 import type { TranscriptEntry } from '../../../protocol/backend/ai.js';
+
+type Decided = Extract<TranscriptEntry, { type: 'decision' }>;
 import type { Screen } from './screen.js';
 
 const clock = (d = new Date()) => `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
@@ -91,7 +94,7 @@ export class AiView {
   private render(entries: TranscriptEntry[], full: boolean): string[] {
     const c = this.io.out;
     const ai = `AI · ${visible(this.title ?? 'AI')}`;
-    const decided = new Map<string, { decision: string; decidedBy: string }>();
+    const decided = new Map<string, Decided>();
     const asked = new Map<string, string>();
     for (const e of entries) {
       if (e.type === 'decision') decided.set(e.requestId, e);
@@ -121,7 +124,7 @@ export class AiView {
       ...this.render(this.transcript, true), c.dim('(end of the AI session)')].join('\n'));
   }
 
-  private handoff(h: { reason: string; detail: string | null; aiTool: string | null; transcript: TranscriptEntry[] }): void {
+  private handoff(h: ParamsOf<typeof HandoffNote>): void {
     const c = this.io.out;
     this.flush();
     this.active = false;

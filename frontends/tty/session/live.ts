@@ -4,6 +4,7 @@ import {
   BillingUpdateNote, ConnectionState, CreateTask, EndSession, EngineerConnectedNote, EngineerDisconnectedNote,
   EngineerMessageNote, SendMessage, SessionEndNote,
 } from '../../../protocol/methods/session.js';
+import type { ParamsOf } from '../../../protocol/define.js';
 import type { AgentClient } from '../cli/client.js';
 import { bool, str, type Ctx } from '../cli/context.js';
 import { CliError, usage } from '../cli/errors.js';
@@ -126,7 +127,7 @@ class LiveSession {
     });
   }
 
-  private connected(engineer: { name: string; title: string | null }): void {
+  private connected(engineer: ParamsOf<typeof EngineerConnectedNote>['engineer']): void {
     const c = this.io.out;
     const back = this.state.engineer?.name === neutralizeLine(engineer.name);
     this.state.engineer = { name: neutralizeLine(engineer.name), title: engineer.title && neutralizeLine(engineer.title) };

@@ -2,7 +2,7 @@
 // by the person (y / n / a) — never automatically. Also the output of approved commands as it streams.
 import type { ParamsOf } from '../../../protocol/define.js';
 import {
-  ApproveCommand, ApproveWrite, CommandFinished, CommandOutputNote, DeliveryFailed, DenyAllRequests, requestKinds, RequestResolved, UploadFile, type DecidedBy, type OutboxRoute, type Requester, type RequestKind, type RequestKinds,
+  ApproveCommand, ApproveWrite, CommandFinished, CommandOutputNote, DeliveryFailed, DenyAllRequests, requestKinds, RequestResolved, UploadFile, type AskedKind, type DecidedBy, type OutboxRoute, type Refusal, type RequestKind, type RequestKinds,
 } from '../../../protocol/methods/session.js';
 import type { AgentClient } from '../cli/client.js';
 import { isRpcError } from '../cli/errors.js';
@@ -23,7 +23,7 @@ const NOT_AN_ANSWER = ' To send a chat message instead, press Tab first.';
 type Asked<K extends RequestKind> = ParamsOf<RequestKinds[K]['notification']>;
 
 /** Who asks, never ambiguous: an AI agent is always named as an AI. */
-export function askedBy(r: { engineer: string | null; requester: Requester }): string {
+export function askedBy(r: Pick<Asked<AskedKind>, 'engineer' | 'requester'>): string {
   if (r.requester.type === 'ai') return `${neutralizeLine(r.requester.name ?? 'The AI agent')} (AI)`;
   return r.engineer ? neutralizeLine(r.engineer) : 'The engineer';
 }
@@ -74,7 +74,7 @@ export class Requests {
   }
 
   /** A request the customer's agent refused at once: said, never asked. A flood is summed up, not printed line by line. */
-  private refusedNow(who: string, what: string, refused: { reason: string; message: string }): void {
+  private refusedNow(who: string, what: string, refused: Refusal): void {
     if (refused.reason === 'too_many_pending') {
       if (this.flood.count++ === 0) this.screen.print(this.io.out.red(`${who} asked for ${what}, refused by your agent: ${neutralizeLine(refused.message)}`));
       this.flood.timer ??= setTimeout(() => this.floodSummary(), 1000);

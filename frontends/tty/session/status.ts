@@ -1,12 +1,15 @@
 // The status line of a live session: who, rate, minutes, credits used, balance, connection, open questions.
 // A pure function of the state and the width: the narrowest terminal drops the least useful parts first.
+import type { ParamsOf } from '../../../protocol/define.js';
+import type { EngineerConnectedNote } from '../../../protocol/methods/session.js';
 import type { Colors } from '../cli/io.js';
 import { fitSegments } from './layout.js';
 
 export interface SessionState {
   /** Spinner frame and time waited, while no engineer has joined. */
   waiting: { frame: string; waited: string } | null;
-  engineer: { name: string; title: string | null } | null;
+  /** Who joined (name and title as shown: neutralised). */
+  engineer: Pick<ParamsOf<typeof EngineerConnectedNote>['engineer'], 'name' | 'title'> | null;
   /** While an AI agent works (AI and hybrid modes): who it is and its state. */
   ai?: string | null;
   away: boolean;
