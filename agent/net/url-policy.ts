@@ -1,16 +1,9 @@
 // Which URLs the agent may talk to: https (and wss) always with certificate checks; plain http (and ws)
 // only to loopback (the sandbox) unless the user explicitly opted into `insecure`.
-import { isIP } from 'node:net';
 import { ErrorCode, RpcError } from '../../protocol/errors.js';
+import { isLoopbackHost } from '../../platform/proxy.js';
 
-/** `localhost`, 127.0.0.0/8, ::1 and IPv4-mapped 127.x. Names other than `localhost` are not trusted to resolve there. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === 'localhost.') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
-}
+export { isLoopbackHost };
 
 const SECURE = new Set(['https:', 'wss:']);
 const PLAIN = new Set(['http:', 'ws:']);
