@@ -16,8 +16,9 @@ async function status(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number | n
 }
 
 export async function floodBench(n = Number(process.env.BENCH_FLOOD ?? 10_000)): Promise<void> {
-  // The backend's per-task request rate would refuse most of the burst; raised, so the agent is what is measured.
-  const w = await startWorld({ sandboxArgs: ['--requests-per-minute', '1000000', '--open-requests', '1000000'] });
+  // The backend's per-task request rate and per-socket frame rate would refuse most of the burst; raised, so
+  // the agent is what is measured.
+  const w = await startWorld({ sandboxArgs: ['--requests-per-minute', '1000000', '--open-requests', '1000000', '--frames-per-second', '1000000'] });
   try {
     await w.engineerJoins();
     const pid = w.agent.proc.pid!;
