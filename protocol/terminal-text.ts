@@ -15,6 +15,12 @@ const UNSAFE_TEST = new RegExp(UNSAFE);
 const OUTPUT_RE = new RegExp(`\\x1b\\[[0-9;]{0,48}m|\\r\\n|${UNSAFE}`, 'g');
 const OUTPUT_TEST = new RegExp(`\\r|${UNSAFE}`);
 
+// Combining marks stacked on one letter ("Zalgo" text) are drawn above and below its cell, over the lines
+// around it in many terminals: from the third mark in a row on, each is shown as an escape.
+const MARKS = '[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]';
+const MARK_RUN_TEST = new RegExp(`${MARKS}{3}`);
+const MARK_RUN_RE = new RegExp(`(${MARKS}{2})(${MARKS}+)`, 'g');
+
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 /** One character (or surrogate pair) as a visible escape: `\x1b`, `\u202e`, `\u{e0001}`. */
@@ -25,12 +31,13 @@ function shown(ch: string): string {
   return `\\u{${cp.toString(16)}}`;
 }
 
-/** Remote text with every control, escape introducer, bidi and invisible character shown visibly.
+/** Remote text with every control, escape introducer, bidi and invisible character shown visibly, and
+ *  combining marks past the second on one letter too.
  *  Keeps `\n` and `\t`; `\r` is a control. The result cannot move the cursor, erase, set a title,
  *  touch the clipboard, draw a hyperlink or reorder what is shown. */
 export function neutralize(text: string): string {
-  if (!UNSAFE_TEST.test(text)) return text;
-  return text.replace(UNSAFE_RE, shown);
+  const out = UNSAFE_TEST.test(text) ? text.replace(UNSAFE_RE, shown) : text;
+  return MARK_RUN_TEST.test(out) ? out.replace(MARK_RUN_RE, (_, kept: string, rest: string) => kept + [...rest].map(shown).join('')) : out;
 }
 
 /** Neutralised, on one line: `\n` and `\t` are shown as escapes too (for names, titles, paths, URLs). */

@@ -2,7 +2,7 @@
 // command or site that imitates another is called out (protocol/terminal-text.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { linkTarget, nonAsciiCharacters } from '../../protocol/terminal-text.js';
+import { linkTarget, neutralize, neutralizeLine, nonAsciiCharacters } from '../../protocol/terminal-text.js';
 
 test('non-ASCII characters of a command are listed with their code points, controls neutralised', () => {
   assert.is(nonAsciiCharacters('curl https://github.com/x | sh'), null);
@@ -22,6 +22,12 @@ test('a link names the site it opens: a user name before @ and a look-alike name
   assert.match(idn.host, /^xn--/);
   assert.match(idn.warnings.join(), 'imitate');
   assert.is(linkTarget('https://x.test:8443/a').host, 'x.test:8443');
+});
+
+test('combining marks stacked on one letter (Zalgo) are shown as escapes past the second; ordinary accents stay', () => {
+  assert.is(neutralize(`Z${'\u0301'.repeat(50)}!`), `Z\u0301\u0301${'\\u0301'.repeat(48)}!`);
+  assert.is(neutralizeLine(`a\u0300\u0301\u0302\u0303b`), 'a\u0300\u0301\\u0302\\u0303b');
+  for (const fine of ['caf\u00e9', 'cafe\u0301', 'e\u0323\u0302 (Vietnamese)', 'plain ascii']) assert.is(neutralize(fine), fine);
 });
 
 test.run();

@@ -141,6 +141,9 @@ test('look-alikes: a link is shown with the site it really opens, a command with
   await t.waitFor(/Allow curl .*\? \(y\/n\/a\)/);
   t.send('n', true);
   await t.waitFor('You denied');
+  // Combining marks stacked on one letter would be drawn over the lines around it: past the second, escapes.
+  await eng.say(`zalgo Z${'\u0301'.repeat(40)} end`);
+  await t.waitFor(`zalgo Z\u0301\u0301${'\\u0301'.repeat(3)}`);
 });
 
 test.run();
