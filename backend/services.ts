@@ -61,7 +61,7 @@ export function createServices(config: Config, baseUrl: () => string) {
     accounts: new Accounts(store, config, baseUrl),
     actions: new Actions(store, log, tasks, files, config),
     billing: new Billing(store, log, tasks, config),
-    ai: new AiHandoff(store, log, tasks, config),
+    ai: new AiHandoff(store, log, tasks),
     limits: { auth: authLimit },
     signIn: new SignInGuard({
       freeFailures: config.signinFreeFailures, maxBackoffMs: config.signinBackoffMaxMs,

@@ -30,7 +30,7 @@ export function recordAiSession(store: Store, userId: string, taskId: string, to
 }
 
 export class AiHandoff {
-  constructor(private store: Store, private log: EventLog, private tasks: Tasks, private config: Config) {}
+  constructor(private store: Store, private log: EventLog, private tasks: Tasks) {}
 
   /** Stores the transcript, then the `handoff` event, and puts the task in the human queue, in one transaction. */
   handoff(user: User, taskId: string, b: z.output<typeof HandoffRequest>) {

@@ -4,7 +4,6 @@ import { defineNotification, defineRequest } from '../define.js';
 import { Rates } from '../backend/account.js';
 import { CreateTokenResponse, TokenInfo } from '../backend/auth.js';
 import { Scope } from '../backend/define.js';
-import { TokenKind } from '../token-kind.js';
 
 const Host = z.string().url().optional().describe('Backend URL; default: `--host`, then `CODEVF_HOST`, then the local sandbox.');
 const User = z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(['customer', 'engineer']) });
