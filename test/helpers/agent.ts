@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultOf } from '../../protocol/define.js';
 import { isDeclaredReason, type RpcError } from '../../protocol/errors.js';
-import { Initialize } from '../../protocol/methods/lifecycle.js';
+import { Initialize, Progress } from '../../protocol/methods/lifecycle.js';
 import { createDecoder, encode, type Framing } from '../../rpc/framing.js';
 import { Peer } from '../../rpc/peer.js';
 import { createTransport } from '../../rpc/transport.js';
@@ -82,6 +82,8 @@ function link(kind: ClientKind, proc: ChildProcessWithoutNullStreams, framing: F
   }
   const conn = connectAgent(proc.stdout, proc.stdin, { reader: kind === 'vscode-jsonrpc' ? 'project' : 'stock' });
   conn.connection.onNotification((method: string, params: unknown) => onNote(method, params));
+  // MessageConnection keeps its own handler for $/progress, so the catch-all above never sees it.
+  conn.onNotification(Progress, (p) => onNote(Progress.method, p));
   return { peer: undefined, request: conn.request.bind(conn), notify: conn.notify.bind(conn) };
 }
 
