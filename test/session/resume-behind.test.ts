@@ -12,12 +12,17 @@ import { startSandbox } from '../helpers/sandbox.js';
 import { createTask } from '../backend/_util.js';
 
 test('a stream closed with readerBehind reconnects after its last seq and handles every event once', async () => {
-  const sb = await startSandbox({ args: ['--socket-stall-ms', '300'] });
+  // The stall limit must be long enough that the test's own writer (busy under load) is not the one closed.
+  const sb = await startSandbox({ args: ['--socket-stall-ms', '1500'] });
   try {
     const taskId = await createTask(sb);
     const N = 1000;
     const s = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), sb.customerToken);
-    await Promise.all(Array.from({ length: N }, (_, i) => s.send('customer_message', { text: `${i} `.padEnd(20_000, 'x') })));
+    // In batches: a thousand 20 KB sends at once kept the writer from reading its own echoes for over 300 ms
+    // on a loaded machine, and the sandbox closed the writer (4008) instead of the reader under test.
+    for (let b = 0; b < N; b += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, N - b) }, (_, k) => s.send('customer_message', { text: `${b + k} `.padEnd(20_000, 'x') })));
+    }
     await s.close();
 
     const afters: number[] = [];
@@ -44,7 +49,7 @@ test('a stream closed with readerBehind reconnects after its last seq and handle
       onState: () => {},
     });
     stream.start();
-    for (let i = 0; i < 400 && !sb.stderr.join('').includes(`task ${taskId}: a socket read nothing`); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 1200 && !sb.stderr.join('').includes(`task ${taskId}: a socket read nothing`); i++) await new Promise((r) => setTimeout(r, 25));
     release();
     await all;
     stream.stop();
