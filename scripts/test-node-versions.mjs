@@ -2,13 +2,17 @@
 // npm registry (node-<platform>-<arch>, the packages the `node` package installs), cached in .ci-cache/.
 // The sandbox keeps this Node: its better-sqlite3 was built for it. Ends with "N passed, N failed".
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 const majors = (process.env.CODEVF_NODE_MAJORS ?? '22 24').split(/\s+/).filter(Boolean);
-// session/revoked opens the sandbox's SQLite file in the test process itself: better-sqlite3 is built for
-// the Node of `npm ci` only, so that one file stays with the main run.
-const pattern = process.env.CODEVF_NODE_PATTERN ?? '^(?!session/revoked)(rpc|snapshot|session|agent|project|install)/|schemas|cli-basics';
+// A test file that opens the sandbox's SQLite file in the test process itself stays with the main run:
+// better-sqlite3 is built for the Node of `npm ci` only. Such files are found by their import.
+const sqliteFiles = readdirSync('test', { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => /(from\s*|import\(\s*)['"]better-sqlite3['"]/.test(readFileSync(join('test', f), 'utf8'))).map((f) => f.replace(/\\/g, '/'));
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const pattern = process.env.CODEVF_NODE_PATTERN
+  ?? `^(?!(${sqliteFiles.map(escape).join('|') || '$^'})$)((rpc|snapshot|session|agent|project|install)/|schemas|cli-basics)`;
 const cache = resolve('.ci-cache');
 const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
 const exe = process.platform === 'win32' ? 'node.exe' : join('bin', 'node');
