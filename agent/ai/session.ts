@@ -62,7 +62,13 @@ export class AiSession {
   /** Starts the AI agent and gives it the issue as its first prompt. */
   async start(issue: string): Promise<void> {
     await this.state('starting');
-    const proc = new AiAgentProcess(this.d.chosen, this.d.root, this.d.env, this.handlers(), this.d.log);
+    let proc: AiAgentProcess;
+    try {
+      proc = new AiAgentProcess(this.d.chosen, this.d.root, this.d.env, this.handlers(), this.d.log);
+    } catch (e) { // e.g. spawn refusing a bad command: hand off, never stay "starting"
+      await this.automatic('ai_failed', `${this.d.chosen.title} could not start: ${(e as Error).message}`);
+      return;
+    }
     this.proc = proc;
     void proc.exited.then((e) => {
       if (this.stopping || this.handedOff) return;

@@ -67,7 +67,8 @@ export async function chooseAiAgent(name: string | undefined, allowed: readonly 
     throw new RpcError(ErrorCode.InvalidParams, `The AI tool "${pick}" is not in this project's allowedTools (${allowed.join(', ')}).`, 'ai_tool_not_allowed');
   }
   const table = { ...DEFAULT_AI_AGENTS, ...await userAgents(env) };
-  const entry = table[pick];
+  // Own keys only: a name like `constructor` or `toString` from a cloned config must not reach Object.prototype.
+  const entry = Object.hasOwn(table, pick) ? table[pick] : undefined;
   if (!entry) {
     throw new RpcError(ErrorCode.InvalidParams, `No command is known for the AI tool "${pick}"; add it to ${aiAgentsFile(env)}.`, 'ai_tool_unknown');
   }

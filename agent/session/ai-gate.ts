@@ -44,7 +44,8 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
       const id = String(body.requestId ?? '');
       const p = open.get(id);
       if (p) {
-        switch (route) {
+        const r: OutboxRoute = route; // a plain union narrows; the generic R does not
+        switch (r) {
           case 'approveCommand': case 'approveFile': case 'approveWrite': {
             const allow = body.decision === 'allow';
             seen.decided(id, allow ? 'allow' : 'deny', String(body.decidedBy ?? 'customer'));
@@ -66,7 +67,8 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
             open.delete(id);
             break;
           }
-          default: break;
+          case 'sendMessage': break; // the AI's words are sent by the AI session, never for a request
+          default: return assertNever(r);
         }
       }
       return Promise.resolve({ seq: 0 });
@@ -142,4 +144,8 @@ export function aiGate(s: Session, requester: Requester, seen: AiGateObserver): 
       throw new RpcError(ErrorCode.Forbidden, `refused by the customer's agent: ${refuse.message}`, 'denied');
     },
   };
+}
+
+function assertNever(route: never): never {
+  throw new Error(`AI gate: unhandled outbox route ${String(route)}`);
 }

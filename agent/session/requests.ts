@@ -188,6 +188,8 @@ export class Requests {
   async closeAll(): Promise<void> {
     this.d.running.killAll('session_end');
     await this.d.running.settle(3000);
+    // The AI's own requests are answered (denied) through their origin, so its ACP calls end instead of hanging.
+    await this.closeLocal('The session ended before an answer.');
     for (const e of [...this.pending.values()]) {
       clearTimeout(e.timer);
       this.pending.delete(e.request.requestId);

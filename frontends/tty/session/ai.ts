@@ -6,22 +6,23 @@ import { AiMessageNote, AiStateNote, Escalate, HandoffNote } from '../../../prot
 import type { AgentClient } from '../cli/client.js';
 import type { Io } from '../cli/io.js';
 import { neutralize, neutralizeLine as visible } from '../../../protocol/terminal-text.js';
-import type { TranscriptEntry } from '../../../protocol/backend/ai.js';
+import type { HandoffReason, TranscriptEntry } from '../../../protocol/backend/ai.js';
 
 type Decided = Extract<TranscriptEntry, { type: 'decision' }>;
+type Asked = Extract<TranscriptEntry, { type: 'request' }>;
 import type { Screen } from './screen.js';
 
 const clock = (d = new Date()) => `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
-const REASONS: Record<string, string> = {
+const REASONS = {
   customer_asked: 'you asked for a human', ai_exited: 'the AI agent exited', ai_failed: 'the AI agent failed',
   ai_refused: 'the AI gave up', ai_out_of_budget: 'the AI ran out of budget', turn_limit: 'the AI turn limit was reached',
   time_limit: 'the AI time limit was reached', ai_allowance_exhausted: 'your free AI allowance is used up for today',
-};
+} satisfies Record<HandoffReason, string>;
 
 /** How many of the newest transcript entries the hand-off shows at once (`/transcript` shows all), and how wide each is. */
 const SHOWN = 12;
 const WIDTH = 160;
-const VERB: Record<string, string> = { command: 'run', file: 'read', write: 'change', permission: 'use its own tool for' };
+const VERB = { command: 'run', file: 'read', write: 'change', permission: 'use its own tool for' } satisfies Record<Asked['kind'], string>;
 
 const oneLine = (s: string, max = WIDTH) => {
   const lines = s.trim().split('\n');
@@ -45,11 +46,11 @@ export class AiView {
     agent.on(AiMessageNote, (m) => { if (ours(m.taskId)) this.says(m.aiTitle, m.text); });
     agent.on(AiStateNote, (s) => {
       if (!ours(s.taskId)) return;
-      this.title = s.aiTitle;
+      this.title = visible(s.aiTitle);
       this.active = s.state !== 'stopped';
       this.state = s.state;
       if (s.state !== 'working') this.flush();
-      if (s.state === 'stopped' && s.detail && !s.detail.startsWith('handed off')) this.screen.print(this.io.out.yellow(`${s.aiTitle} (AI) stopped: ${visible(s.detail)}`));
+      if (s.state === 'stopped' && s.detail && !s.detail.startsWith('handed off')) this.screen.print(this.io.out.yellow(`${visible(s.aiTitle)} (AI) stopped: ${visible(s.detail)}`));
     });
     agent.on(HandoffNote, (h) => { if (ours(h.taskId)) this.handoff(h); });
   }
@@ -67,7 +68,7 @@ export class AiView {
 
   /** Chunks arrive mid-line: whole lines are printed as they complete, the rest when the AI's turn ends. */
   private says(title: string, text: string): void {
-    this.title = title;
+    this.title = visible(title);
     this.pending += text;
     const lines = this.pending.split('\n');
     this.pending = lines.pop() ?? '';
@@ -85,7 +86,7 @@ export class AiView {
     try {
       await this.agent.request(Escalate, { taskId });
     } catch (e) {
-      this.screen.print(this.io.out.red(`Could not hand off: ${(e as Error).message}`));
+      this.screen.print(this.io.out.red(`Could not hand off: ${visible((e as Error).message)}`));
     }
   }
 
@@ -93,7 +94,7 @@ export class AiView {
    *  text is neutralised: it cannot move the cursor or recolour the screen. */
   private render(entries: TranscriptEntry[], full: boolean): string[] {
     const c = this.io.out;
-    const ai = `AI · ${visible(this.title ?? 'AI')}`;
+    const ai = `AI · ${this.title ?? 'AI'}`; // stored neutralised
     const decided = new Map<string, Decided>();
     const asked = new Map<string, string>();
     for (const e of entries) {
@@ -106,8 +107,8 @@ export class AiView {
       if (e.type === 'message') out.push(`  ${e.from === 'ai' ? c.blue(`${ai}:`) : c.cyan('You:')} ${text(e.text)}`);
       else if (e.type === 'request') {
         const d = decided.get(e.requestId);
-        const answer = !d ? c.dim('no answer') : d.decision === 'allow' ? c.green(`allowed (${d.decidedBy})`) : c.red(`denied (${d.decidedBy})`);
-        out.push(`  ${c.blue(ai)} asked to ${VERB[e.kind] ?? e.kind} ${e.kind === 'command' ? `\`${oneLine(e.subject, 100)}\`` : oneLine(e.subject, 100)}: ${answer}`);
+        const answer = !d ? c.dim('no answer') : d.decision === 'allow' ? c.green(`allowed (${visible(d.decidedBy)})`) : c.red(`denied (${visible(d.decidedBy)})`);
+        out.push(`  ${c.blue(ai)} asked to ${VERB[e.kind]} ${e.kind === 'command' ? `\`${oneLine(e.subject, 100)}\`` : oneLine(e.subject, 100)}: ${answer}`);
       } else if (e.type === 'output') {
         const of = asked.get(e.requestId);
         out.push(`  ${c.dim(`output${of ? ` of \`${oneLine(of, 60)}\`` : ''}${e.exitCode === null || e.exitCode === undefined ? '' : ` (exit ${e.exitCode})`}:`)} ${text(e.text) || c.dim('(none)')}`);
@@ -132,7 +133,7 @@ export class AiView {
     const lines = this.render(h.transcript, false).filter(Boolean);
     const hidden = lines.length - SHOWN;
     this.screen.print([
-      `${c.bold(c.green('Handing over to a human engineer'))} (${REASONS[h.reason] ?? h.reason}${h.detail ? `: ${visible(h.detail)}` : ''}).`,
+      `${c.bold(c.green('Handing over to a human engineer'))} (${REASONS[h.reason]}${h.detail ? `: ${visible(h.detail)}` : ''}).`,
       h.transcript.length
         ? `The engineer will see the AI session (${h.transcript.length} entries, secrets redacted)${hidden > 0 ? `; the last ${SHOWN} lines:` : ':'}`
         : 'The engineer gets no AI transcript (the AI did not work on this task).',

@@ -122,7 +122,7 @@ export class Requests {
       for (const id of denied) { this.answered.add(id); this.screen.drop(id); }
       this.screen.print(`You denied ${denied.length === 1 ? 'the open request' : `all ${denied.length} open requests`}.`);
     } catch (e) {
-      this.screen.print(this.io.out.red(`Could not deny them: ${(e as Error).message}`));
+      this.screen.print(this.io.out.red(`Could not deny them: ${neutralize((e as Error).message)}`));
     }
     return true;
   }
