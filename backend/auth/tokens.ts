@@ -37,10 +37,9 @@ export class Tokens {
 
   constructor(private store: Store, private opts: { patMaxDays: number; accessTtlS: number; reuseGraceMs: number }) {}
 
-  issue(userId: string, kind: TokenKind, name: string, scopes: Scope[], ttlMs: number, familyId: string | null = null) {
+  issue(userId: string, kind: TokenKind, name: string, scopes: Scope[], ttlMs: number, familyId: string | null = null, now = Date.now()) {
     const token = `cvf_${randomBytes(30).toString('base64url')}`;
     const id = newId('tok');
-    const now = Date.now();
     this.store.stmt(`INSERT INTO tokens (id, user_id, kind, name, hash, prefix, scopes, created_at, expires_at, family_id)
       VALUES (?,?,?,?,?,?,?,?,?,?)`).run(id, userId, kind, name, sha256(token), token.slice(0, 8), JSON.stringify(scopes),
       now, now + ttlMs, familyId);
@@ -64,7 +63,8 @@ export class Tokens {
       }
       ttl = notAfter - now;
     }
-    const { token, row } = this.issue(userId, 'pat', name, scopes, ttl);
+    // The same `now` as the cap: a later clock reading would put the child's end past its parent's.
+    const { token, row } = this.issue(userId, 'pat', name, scopes, ttl, null, now);
     return { ...info(row), token };
   }
 
