@@ -1,15 +1,23 @@
 // Wires stdio, the JSON-RPC peer, the router and the lifecycle state machine.
 import { Exit, Initialize, Shutdown } from '../protocol/methods/lifecycle.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
-import { Peer } from '../rpc/peer.js';
+import { Peer, type RequestContext } from '../rpc/peer.js';
 import { createTransport } from '../rpc/transport.js';
 import type { AgentContext, AgentOptions } from './context.js';
 import { features, warmUp } from './handlers/index.js';
 import { lifecycle } from './lifecycle.js';
-import { createLogger } from './log.js';
-import { Router } from './router.js';
+import { createLogger, type Logger } from './log.js';
+import { Router, type HandlerContext } from './router.js';
 
 type State = 'new' | 'running' | 'shutting-down';
+
+/** A handler's context. The signal is read through (the peer makes its AbortController only when asked), and a
+ *  class keeps one shape: an object literal with a getter cost ~1 KB per request. */
+class Scope implements HandlerContext {
+  constructor(private readonly req: RequestContext, readonly log: Logger, readonly notify: HandlerContext['notify']) {}
+  get id() { return this.req.id; }
+  get signal() { return this.req.signal; }
+}
 
 export function startServer(options: AgentOptions, io = { input: process.stdin, output: process.stdout }) {
   const log = createLogger({ verbose: options.verbose, file: options.logFile });
@@ -37,7 +45,7 @@ export function startServer(options: AgentOptions, io = { input: process.stdin, 
       if (state === 'shutting-down') {
         throw new RpcError(ErrorCode.InvalidRequest, `Invalid request: the agent is shutting down; only "exit" is accepted.`, 'shutting_down');
       }
-      const pending = router.request(method, params ?? {}, { ...ctx, log, notify: agent.notify });
+      const pending = router.request(method, params ?? {}, new Scope(ctx, log, agent.notify));
       // Flip synchronously so a request pipelined right behind initialize is served, not refused.
       if (method === Initialize.method) {
         state = 'running';

@@ -18,6 +18,16 @@ export interface PeerHandlers {
 
 interface Pending { resolve(v: unknown): void; reject(e: unknown): void }
 
+/** An incoming request in flight. Its AbortController is made only when the handler asks for the signal or a
+ *  cancel arrives: most requests (ping, in-memory reads) never need one, and it is the biggest object per request. */
+class Flight implements RequestContext {
+  private ctrl?: AbortController;
+  constructor(readonly id: Id) {}
+  get signal(): AbortSignal { return (this.ctrl ??= new AbortController()).signal; }
+  get aborted(): boolean { return this.ctrl?.signal.aborted ?? false; }
+  abort(): void { (this.ctrl ??= new AbortController()).abort(); }
+}
+
 /** `clientInfo.name: Invalid input: expected string, received undefined` */
 export function describeZodError(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
@@ -37,7 +47,7 @@ function errorBody(code: number, message: string, reason: string) {
 export class Peer {
   private nextId = 1;
   private pending = new Map<Id, Pending>();
-  private inflight = new Map<Id, AbortController>();
+  private inflight = new Map<Id, Flight>();
   private drained: Array<() => void> = [];
   private lastFailed = false; // the last frame was answered -32700 (a `continues` error belongs to it)
   private typedRequests = new Map<string, { def: AnyRequestDef; fn: TypedRequestHandler }>();
@@ -206,7 +216,7 @@ export class Peer {
    *  result if the work was already done, so "cancelled" is never said of an action that took place. */
   private cancel(id: Id, graceMs = CANCEL_GRACE_MS) {
     const c = this.inflight.get(id);
-    if (!c || c.signal.aborted) return;
+    if (!c || c.aborted) return;
     c.abort();
     // A handler that never looks at its signal still gets an answer, later.
     setTimeout(() => {
@@ -218,18 +228,17 @@ export class Peer {
 
   private async handleRequest(id: Id, method: string, params: unknown) {
     if (this.inflight.has(id)) return this.invalid(null, `a request with id ${JSON.stringify(id)} is already in flight`);
-    const ctrl = new AbortController();
+    const ctrl = new Flight(id);
     this.inflight.set(id, ctrl);
     let body: { result: unknown } | { error: unknown };
     try {
       const typed = this.typedRequests.get(method);
       const handler = this.handlers.onRequest;
       if (!typed && !handler) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}.`, 'method_not_found');
-      const ctx = { id, signal: ctrl.signal };
-      const result = typed ? await this.serveTyped(typed, params, ctx) : await handler!(method, params, ctx);
+      const result = typed ? await this.serveTyped(typed, params, ctrl) : await handler!(method, params, ctrl);
       body = { result: result === undefined ? null : result };
     } catch (e) {
-      if (ctrl.signal.aborted) body = { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') };
+      if (ctrl.aborted) body = { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') };
       else if (e instanceof RpcError) body = { error: e.toJSON() };
       else {
         this.handlers.onInternalError?.(method, e);

@@ -132,11 +132,11 @@ test('end of input drains: every request already read gets its real answer, then
 });
 
 /** The agent's resident memory in MiB, from /proc. */
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
-test('a client that stops reading: the agent stops reading too, stays small, and answers all 300,000 pings once when read again', async () => {
+test('a client that stops reading: the agent stops reading too, stays small while stalled and while read back, and answers all 300,000 pings once', async () => {
   const a = spawnAgentProcess();
   try { await slowConsumer(a); } finally { a.proc.kill('SIGKILL'); } // a failed assertion must not leave the agent running
 });
@@ -182,6 +182,9 @@ async function slowConsumer(a: ReturnType<typeof spawnAgentProcess>) {
   a.proc.stdout.resume();
   await withTimeout(done, 120_000, 'every ping answered');
   for (let i = 1; i <= N; i++) if (seen[i] !== 1) assert.unreachable(`ping ${i} answered ${seen[i]} times`);
+  // The peak over the whole run: reading the backlog back must not grow the agent either.
+  const peak = rssMiB(a.proc.pid!, 'VmHWM');
+  assert.ok(peak < 150, `agent peak RSS ${peak} MiB over the run`);
 }
 
 test.run();
