@@ -208,5 +208,11 @@ export function createDecoder(framing: Framing): Decoder {
 
 /** One message's bytes on the wire. JSON.stringify never emits a raw newline, so NDJSON is safe. */
 export function encode(framing: Framing, json: string): string {
-  return framing === 'ndjson' ? json + '\n' : `Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`;
+  return framePieces(framing, json).join('');
+}
+
+/** The same bytes as two pieces to write in order (one corked writev): joining a large message to its header
+ *  or newline would copy all of it once more. */
+export function framePieces(framing: Framing, json: string): [string, string] {
+  return framing === 'ndjson' ? [json, '\n'] : [`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n`, json];
 }

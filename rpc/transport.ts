@@ -1,7 +1,7 @@
 // A message transport over a byte stream pair: detects the framing from the first bytes (unless forced),
 // answers in the same framing, and coalesces writes made in one tick into one stream write.
 import type { Readable, Writable } from 'node:stream';
-import { createDecoder, detectFraming, encode, type Decoder, type Frame, type Framing } from './framing.js';
+import { createDecoder, detectFraming, framePieces, type Decoder, type Frame, type Framing } from './framing.js';
 
 export interface Transport {
   readonly framing: Framing | undefined;
@@ -28,7 +28,7 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
   let head: Buffer[] = [];
   let frameCb: (f: Frame) => void = () => {};
   const closeCbs: Array<() => void> = [];
-  let queue: string[] = [];
+  let queue: string[] = []; // frame pieces (framePieces), in order
   let scheduled = false;
   let waiting: Promise<void> | undefined;
   let closed = false;
@@ -84,14 +84,13 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     const data = queue;
     queue = []; queued = 0;
     let ok = true;
-    // Several messages go as one corked write (writev), not joined: joining big messages (command output)
-    // into one string costs a copy of each, and more garbage, for nothing.
-    const corked = data.length > 1;
-    if (corked) output.cork();
+    // Messages (each a header or newline and its JSON) go as one corked write (writev), not joined: joining
+    // big messages (command output) into one string costs a copy of each, and more garbage, for nothing.
+    output.cork();
     try {
       for (const d of data) ok = output.write(d);
     } catch { ok = true; } finally {
-      if (corked) output.uncork();
+      output.uncork();
     }
     if (!ok) {
       waiting = new Promise<void>((resolve) => {
@@ -145,9 +144,9 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     onClose(cb) { closeCbs.push(cb); },
     send(message) {
       if (closed) return Promise.resolve();
-      const data = encode(mode ?? 'ndjson', JSON.stringify(message));
-      queue.push(data);
-      queued += data.length;
+      const [a, b] = framePieces(mode ?? 'ndjson', JSON.stringify(message));
+      queue.push(a, b);
+      queued += a.length + b.length;
       if (!scheduled) { scheduled = true; queueMicrotask(flush); }
       return waiting ?? Promise.resolve();
     },
