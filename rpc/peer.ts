@@ -226,28 +226,36 @@ export class Peer {
     }, graceMs).unref();
   }
 
-  private async handleRequest(id: Id, method: string, params: unknown) {
+  /** Runs the handler; an answer given synchronously (from memory) is sent without a promise or an await. */
+  private handleRequest(id: Id, method: string, params: unknown) {
     if (this.inflight.has(id)) return this.invalid(null, `a request with id ${JSON.stringify(id)} is already in flight`);
-    const ctrl = new Flight(id);
-    this.inflight.set(id, ctrl);
-    let body: { result: unknown } | { error: unknown };
+    const flight = new Flight(id);
+    this.inflight.set(id, flight);
+    let out: unknown;
     try {
       const typed = this.typedRequests.get(method);
       const handler = this.handlers.onRequest;
       if (!typed && !handler) throw new RpcError(ErrorCode.MethodNotFound, `Method not found: ${method}.`, 'method_not_found');
-      const result = typed ? await this.serveTyped(typed, params, ctrl) : await handler!(method, params, ctrl);
-      body = { result: result === undefined ? null : result };
+      out = typed ? this.serveTyped(typed, params, flight) : handler!(method, params, flight);
     } catch (e) {
-      if (ctrl.aborted) body = { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') };
-      else if (e instanceof RpcError) body = { error: e.toJSON() };
-      else {
-        this.handlers.onInternalError?.(method, e);
-        body = { error: errorBody(ErrorCode.InternalError, `Internal error while handling ${method}; see the agent log.`, 'internal_error') };
-      }
+      return this.answer(flight, method, { failed: e });
     }
-    if (this.inflight.get(id) !== ctrl) return; // answered by the cancel grace timer
-    void this.reply(id, body); // backpressure is the transport's: it stops reading input, not each handler
-    this.settled(id);
+    if (typeof (out as { then?: unknown } | null)?.then !== 'function') return this.answer(flight, method, { result: out });
+    (out as PromiseLike<unknown>).then((result) => this.answer(flight, method, { result }), (failed) => this.answer(flight, method, { failed }));
+  }
+
+  private answer(flight: Flight, method: string, outcome: { result: unknown } | { failed: unknown }) {
+    let body: { result: unknown } | { error: unknown };
+    if ('result' in outcome) body = { result: outcome.result === undefined ? null : outcome.result };
+    else if (flight.aborted) body = { error: errorBody(ErrorCode.RequestCancelled, 'Request cancelled.', 'cancelled') };
+    else if (outcome.failed instanceof RpcError) body = { error: outcome.failed.toJSON() };
+    else {
+      this.handlers.onInternalError?.(method, outcome.failed);
+      body = { error: errorBody(ErrorCode.InternalError, `Internal error while handling ${method}; see the agent log.`, 'internal_error') };
+    }
+    if (this.inflight.get(flight.id) !== flight) return; // answered by the cancel grace timer
+    void this.reply(flight.id, body); // backpressure is the transport's: it stops reading input, not each handler
+    this.settled(flight.id);
   }
 
   private settled(id: Id) {

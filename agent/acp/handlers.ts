@@ -56,7 +56,7 @@ export class AcpHandlers {
   /** Runs a CodeVF method through the router: the same validation and rules as the JSON-RPC front door. */
   call<D extends AnyRequestDef>(def: D, params: ParamsIn<D>): Promise<ResultOf<D>> {
     const ctx = { id: `acp-${++this.calls}`, signal: new AbortController().signal, log: this.agent.log, notify: this.agent.notify };
-    return this.router.request(def.method, params, ctx) as Promise<ResultOf<D>>;
+    return new Promise((resolve) => resolve(this.router.request(def.method, params, ctx) as ResultOf<D>));
   }
 
   /** CodeVF's session notifications, routed by taskId (held until session/new has answered). */
