@@ -1,6 +1,7 @@
 // Every error code the agent answers with, in one place. Application codes use -31000..-31999:
 // outside JSON-RPC's reserved -32768..-32000, which also holds LSP's -32899..-32800 and -32099..-32000.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-mini.js'; // mini's English messages
 
 export const ErrorCode = {
   /** Malformed JSON; answered with `id: null`. */
@@ -119,11 +120,11 @@ export const Reason = Object.fromEntries(Object.keys(ErrorReasons).map((k) => [k
 export const isDeclaredReason = (r: unknown): r is ErrorReason => typeof r === 'string' && Object.hasOwn(ErrorReasons, r);
 
 /** `error.data` on every error the agent sends. */
-export const ErrorData = z.object({
-  reason: z.string().describe('Stable machine-readable reason, e.g. `auth_required`, `invalid_params`.'),
-  retryable: z.boolean().describe('Whether the same request may succeed if sent again later.'),
-}).catchall(z.unknown());
-export type ErrorData = z.infer<typeof ErrorData>;
+export const ErrorData = z.catchall(z.object({
+  reason: z.string().check(z.describe('Stable machine-readable reason, e.g. `auth_required`, `invalid_params`.')),
+  retryable: z.boolean().check(z.describe('Whether the same request may succeed if sent again later.')),
+}), z.unknown());
+export type ErrorData = z.output<typeof ErrorData>;
 
 /** The one error type handlers throw; the dispatcher puts it on the wire as is. */
 export class RpcError extends Error {

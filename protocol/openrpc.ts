@@ -1,13 +1,13 @@
 // Builds the OpenRPC document from the registry. Pure: the agent serves it (rpc.discover), `npm run gen` writes it.
 import * as z from 'zod';
-import type { AnyDef, AnyNotificationDef, AnyRequestDef } from './define.js';
+import type { AnyDef, AnyNotificationDef, AnyRequestDef, ZodSchema } from './define.js';
 import { ErrorCode, ErrorReasons } from './errors.js';
 import { notifications, requests } from './index.js';
 import { PROTOCOL_VERSION } from './version.js';
 
 type Json = Record<string, unknown>;
 
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+export function jsonSchema(schema: ZodSchema, io: 'input' | 'output'): Json {
   const s = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
   delete s.$schema;
   return s;

@@ -1,6 +1,6 @@
 // A JSON-RPC 2.0 peer: requests and notifications both ways, both cancel spellings ($/cancelRequest, LSP;
 // $/cancel_request, ACP), and a clear answer to every malformed input without dropping the connection.
-import type { z } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn, ResultOf } from '../protocol/define.js';
 import { ErrorCode, RpcError, type ErrorReason } from '../protocol/errors.js';
 import { AcpCancelRequest, CancelRequest } from '../protocol/methods/lifecycle.js';
@@ -29,7 +29,7 @@ class Flight implements RequestContext {
 }
 
 /** `clientInfo.name: Invalid input: expected string, received undefined` */
-export function describeZodError(err: z.ZodError): string {
+export function describeZodError(err: $ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
 }
 

@@ -1,7 +1,7 @@
 // Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
 import { build } from 'esbuild';
-import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
@@ -27,6 +27,25 @@ const entries = [
 // Native addons and packages that locate files next to themselves stay outside the bundle.
 const external = ['better-sqlite3', '@napi-rs/keyring', 'dugite', 'playwright-core'];
 
+// What the agent needs before it answers `initialize` is declared with zod/mini (protocol/zod-mini.ts). esbuild
+// splits by file, so sharing zod's core files with classic would put all of core (~130 KB) on that path. Instead
+// zod/mini and zod/locales, and what they import, load as a second copy of zod's files (their own namespace),
+// which tree-shakes to ~35 KB. Two copies agree: zod keeps its config and registry on globalThis, instanceof is by trait.
+const ownZodMini = {
+  name: 'own-zod-mini',
+  setup(b) {
+    const ns = 'zod-mini-copy';
+    b.onResolve({ filter: /.*/ }, async (a) => {
+      if (a.pluginData?.inner) return undefined;
+      if (!/^zod\/(mini|locales)$/.test(a.path) && a.namespace !== ns) return undefined;
+      const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: { inner: true } });
+      if (r.errors.length) return { errors: r.errors };
+      return { path: r.path, namespace: ns, sideEffects: false }; // zod's package.json: no side effects in v4/
+    });
+    b.onLoad({ filter: /.*/, namespace: ns }, async (a) => ({ contents: await readFile(a.path, 'utf8'), loader: 'js', resolveDir: dirname(a.path) }));
+  },
+};
+
 await mkdir(outDir, { recursive: true });
 // Old chunks stay a while: a codevf started before this build still imports them (names carry a hash).
 await mkdir(join(outDir, 'chunks'), { recursive: true });
@@ -51,6 +70,7 @@ await Promise.all(entries.map(async ([src, out, opts = {}]) => {
     format: 'esm',
     target: 'node20',
     external,
+    plugins: opts.split ? [ownZodMini] : [],
     legalComments: 'none',
     define: { __CODEVF_BUILD__: JSON.stringify(BUILD), __CONSOLE_JS__: JSON.stringify(consoleJs) },
     // Less to parse at startup; identifiers keep their names so logged stack traces stay readable.

@@ -3,12 +3,12 @@
 // declaration, params are checked before sending, results and notifications when they arrive.
 import * as rpc from 'vscode-jsonrpc/node';
 import { END_OF_INPUT, EndMarked, FrameReader } from './reader.js';
-import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn, ResultOf } from '../../protocol/define.js';
+import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn, ResultOf, ZodSchema } from '../../protocol/define.js';
 import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 import { describeZodError } from '../../rpc/peer.js';
 
-function check<S extends { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: import('zod').ZodError } }>(
-  schema: S, value: unknown, what: string, reason: ErrorReason, code: number = ErrorCode.InternalError): unknown {
+function check(
+  schema: ZodSchema, value: unknown, what: string, reason: ErrorReason, code: number = ErrorCode.InternalError): unknown {
   const r = schema.safeParse(value);
   if (!r.success) throw new RpcError(code, `${what}: ${describeZodError(r.error)}`, reason);
   return r.data;
