@@ -39,6 +39,23 @@ test('every pattern of security.md section 5 is masked with its kind', () => {
   }
 });
 
+test('a secret in a stream of plain words and numbers is masked wherever the 64 KiB chunks fall', () => {
+  // Plain text holds none of the characters the patterns are looked for by (no '_', '-', '.', ':', '=', capitals):
+  // the redactor skips its regex passes on such chunks, and must still see the one chunk that holds the secret.
+  const plain = 'a line of build output, nothing secret in it 0123456789\n'.repeat(3000);
+  for (const [input, masked, kind] of SAMPLES) {
+    for (const at of [0, 65_530, 100_000]) {
+      const text = `${plain.slice(0, at)} ${input} \n${plain.slice(at)}`;
+      const r = new StreamRedactor();
+      let out = '';
+      for (let i = 0; i < text.length; i += 65_536) out += r.push(Buffer.from(text.slice(i, i + 65_536)));
+      out += r.flush();
+      assert.equal(out, `${plain.slice(0, at)} ${masked} \n${plain.slice(at)}`, `${kind} at ${at}`);
+      assert.deepEqual([r.count, r.kinds], [1, [kind]], `${kind} at ${at}`);
+    }
+  }
+});
+
 test('a low-entropy assignment and ordinary text are left alone', () => {
   for (const s of ['password=changeme', 'token: aaaaaaaaaaaa', 'the secret is out', 'https://example.com/a:b', 'ghp_short']) {
     assert.deepEqual(redact(s), { text: s, count: 0, kinds: [] }, s);
