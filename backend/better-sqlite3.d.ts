@@ -6,6 +6,11 @@ declare module 'better-sqlite3' {
       run(...params: unknown[]): RunResult;
       get(...params: unknown[]): unknown;
       all(...params: unknown[]): unknown[];
+      iterate(...params: unknown[]): IterableIterator<unknown>;
+      /** Rows as arrays of column values. */
+      raw(on?: boolean): this;
+      /** Only the first column of each row. */
+      pluck(on?: boolean): this;
     }
     interface Database {
       prepare(sql: string): Statement;

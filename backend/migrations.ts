@@ -73,4 +73,33 @@ export const migrations: string[] = [
    CREATE INDEX files_task ON files(task_id);
    CREATE INDEX tasks_customer ON tasks(customer_id);
    CREATE INDEX idempotency_created ON idempotency(created_at);`,
+  // Idempotency rows in time order (rowid) without an index on the key or the time: storing a key writes the
+  // table's last page, not a random page of an index (idempotency.ts keeps the lookup in memory).
+  `ALTER TABLE idempotency RENAME TO idempotency_old;
+   CREATE TABLE idempotency (
+     id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+     status INTEGER NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);
+   INSERT INTO idempotency (user_id, key, fingerprint, status, response, created_at)
+     SELECT user_id, key, fingerprint, status, response, created_at FROM idempotency_old ORDER BY created_at;
+   DROP TABLE idempotency_old;`,
+  // Events in append order (rowid), each with the id of its task's previous event, so a commit of many tasks'
+  // events writes the table's last pages, not one page per task. A task's newest event id is on its row, and
+  // every 64th seq is marked (event_marks), so reading a page of events walks back at most 63 + its length.
+  `ALTER TABLE events RENAME TO events_old;
+   CREATE TABLE events (
+     id INTEGER PRIMARY KEY, task_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL, prev INTEGER);
+   INSERT INTO events (task_id, seq, type, payload, created_at)
+     SELECT task_id, seq, type, payload, created_at FROM events_old ORDER BY task_id, seq;
+   UPDATE events SET prev = id - 1
+     WHERE seq > 1 AND (SELECT p.task_id FROM events p WHERE p.id = events.id - 1) = events.task_id;
+   DROP TABLE events_old;
+   CREATE TABLE event_marks (
+     task_id TEXT NOT NULL, seq INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (task_id, seq)) WITHOUT ROWID;
+   INSERT INTO event_marks (task_id, seq, id) SELECT task_id, seq, id FROM events WHERE seq % 64 = 0;
+   ALTER TABLE tasks ADD COLUMN last_event_id INTEGER;
+   CREATE TEMP TABLE last_events (task_id TEXT PRIMARY KEY, id INTEGER NOT NULL);
+   INSERT INTO last_events SELECT task_id, max(id) FROM events GROUP BY task_id;
+   UPDATE tasks SET last_event_id = (SELECT id FROM last_events WHERE last_events.task_id = tasks.id);
+   DROP TABLE last_events;`,
 ];

@@ -1,5 +1,7 @@
 // The per-task event log: stored with a gapless per-task `seq` inside the caller's transaction, pushed to
 // live listeners only after the commit, so a listener never sees an event that a crash could take back.
+// Rows are in append order, each linking to its task's previous event (migrations.ts says why); a read
+// starts from the task's newest event or the nearest mark (every MARK-th seq) and walks back.
 import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/index.js';
 import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
@@ -26,6 +28,8 @@ const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, time
 const toText = (r: Row) => `{"type":${JSON.stringify(r.type)},"seq":${r.seq},"taskId":${JSON.stringify(r.task_id)},`
   + `"timestamp":"${iso(r.created_at)}","payload":${r.payload}}`;
 
+const MARK = 64;
+
 export class EventLog {
   private listeners = new Map<string, Set<Listener>>();
   private q;
@@ -33,23 +37,36 @@ export class EventLog {
   constructor(private store: Store, private maxLogBytes: number) {
     const db = store.db;
     this.q = {
-      bump: db.prepare('UPDATE tasks SET last_seq = last_seq + 1, log_bytes = log_bytes + ? WHERE id = ? RETURNING last_seq, log_bytes'),
-      insert: db.prepare('INSERT INTO events (task_id, seq, type, payload, created_at) VALUES (?,?,?,?,?)'),
-      after: db.prepare('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
-      one: db.prepare('SELECT * FROM events WHERE task_id = ? AND seq = ?'),
+      // The seq and the link to the previous event come from the task's row, read before the bump below.
+      insert: db.prepare(`INSERT INTO events (task_id, seq, type, payload, created_at, prev)
+        SELECT id, last_seq + 1, ?, ?, ?, last_event_id FROM tasks WHERE id = ? RETURNING id, seq`),
+      bump: db.prepare(`UPDATE tasks SET last_seq = last_seq + 1, log_bytes = log_bytes + ?, last_event_id = ?
+        WHERE id = ? RETURNING log_bytes`).pluck(),
+      mark: db.prepare('INSERT INTO event_marks (task_id, seq, id) VALUES (?,?,?)'),
+      last: db.prepare('SELECT last_seq, last_event_id FROM tasks WHERE id = ?').raw(),
+      from: db.prepare('SELECT id FROM event_marks WHERE task_id = ? AND seq >= ? ORDER BY seq LIMIT 1').pluck(),
+      // From event `start` back to seq after + 1; the rows with seq in (after, end], in order.
+      walk: db.prepare(`WITH RECURSIVE chain(id, seq, prev) AS (
+          SELECT id, seq, prev FROM events WHERE id = $start
+          UNION ALL SELECT e.id, e.seq, e.prev FROM events e JOIN chain c ON e.id = c.prev WHERE c.seq > $after + 1)
+        SELECT e.task_id, e.seq, e.type, e.payload, e.created_at FROM chain JOIN events e ON e.id = chain.id
+        WHERE chain.seq > $after AND chain.seq <= $end ORDER BY chain.seq`),
     };
   }
 
   append<T extends EventType>(taskId: string, type: T, payload: EventPayload<T>): TaskEvent {
     return this.store.tx(() => {
       const text = JSON.stringify(payload);
-      const { last_seq: seq, log_bytes: bytes } = this.q.bump.get(text.length, taskId) as { last_seq: number; log_bytes: number };
+      const now = Date.now();
+      const row = this.q.insert.get(type, text, now, taskId) as { id: number; seq: number } | undefined;
+      if (!row) throw new ApiError(404, 'not_found', `Task ${taskId} not found`);
+      const { id, seq } = row;
+      const bytes = this.q.bump.get(text.length, id, taskId) as number;
       if (capped[type] && bytes > this.maxLogBytes) {
         throw new ApiError(413, 'task_log_full', `This task has stored its ${this.maxLogBytes >> 20} MB of messages and output; `
           + 'end it and start a new task.');
       }
-      const now = Date.now();
-      this.q.insert.run(taskId, seq, type, text, now);
+      if (seq % MARK === 0) this.q.mark.run(taskId, seq, id);
       const event = { type, seq, taskId, timestamp: iso(now), payload } as TaskEvent;
       // The wire text from the stored payload text: the payload is serialised once, for the row and the sockets.
       const wire = toText({ task_id: taskId, seq, type, payload: text, created_at: now });
@@ -59,17 +76,26 @@ export class EventLog {
   }
 
   get(taskId: string, seq: number): TaskEvent | undefined {
-    const r = this.q.one.get(taskId, seq) as Row | undefined;
-    return r && toEvent(r);
+    const r = this.rows(taskId, seq - 1, 1)[0];
+    return r?.seq === seq ? toEvent(r) : undefined;
   }
 
   after(taskId: string, seq: number, limit = 1000): TaskEvent[] {
-    return (this.q.after.all(taskId, seq, limit) as Row[]).map(toEvent);
+    return this.rows(taskId, seq, limit).map(toEvent);
   }
 
   /** A page of events as wire text, for socket replay. */
   wireAfter(taskId: string, seq: number, limit: number): WireEvent[] {
-    return (this.q.after.all(taskId, seq, limit) as Row[]).map((r) => ({ seq: r.seq, type: r.type, text: toText(r) }));
+    return this.rows(taskId, seq, limit).map((r) => ({ seq: r.seq, type: r.type, text: toText(r) }));
+  }
+
+  /** Up to `limit` events with seq > after, in order: back from the nearest mark at or past the page's end. */
+  private rows(taskId: string, after: number, limit: number): Row[] {
+    const t = this.q.last.get(taskId) as [number, number | null] | undefined;
+    if (!t || t[1] === null || after >= t[0] || limit < 1) return [];
+    const end = Math.min(after + limit, t[0]);
+    const start = end === t[0] ? t[1] : (this.q.from.get(taskId, end) as number | undefined) ?? t[1];
+    return this.q.walk.all({ start, after, end }) as Row[];
   }
 
   subscribe(taskId: string, fn: Listener): () => void {
