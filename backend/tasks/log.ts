@@ -25,8 +25,8 @@ const capped = {
 const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, timestamp: iso(r.created_at),
   payload: JSON.parse(r.payload) }) as TaskEvent;
 // The same text JSON.stringify(toEvent(r)) gives (same key order), without parsing the stored payload.
-const toText = (r: Row) => `{"type":${JSON.stringify(r.type)},"seq":${r.seq},"taskId":${JSON.stringify(r.task_id)},`
-  + `"timestamp":"${iso(r.created_at)}","payload":${r.payload}}`;
+const toText = (r: Row, timestamp = iso(r.created_at)) => `{"type":${JSON.stringify(r.type)},"seq":${r.seq},`
+  + `"taskId":${JSON.stringify(r.task_id)},"timestamp":"${timestamp}","payload":${r.payload}}`;
 
 const MARK = 64;
 
@@ -39,7 +39,7 @@ export class EventLog {
     this.q = {
       // The seq and the link to the previous event come from the task's row, read before the bump below.
       insert: db.prepare(`INSERT INTO events (task_id, seq, type, payload, created_at, prev)
-        SELECT id, last_seq + 1, ?, ?, ?, last_event_id FROM tasks WHERE id = ? RETURNING id, seq`),
+        SELECT id, last_seq + 1, ?, ?, ?, last_event_id FROM tasks WHERE id = ? RETURNING id, seq`).raw(),
       bump: db.prepare(`UPDATE tasks SET last_seq = last_seq + 1, log_bytes = log_bytes + ?, last_event_id = ?
         WHERE id = ? RETURNING log_bytes`).pluck(),
       mark: db.prepare('INSERT INTO event_marks (task_id, seq, id) VALUES (?,?,?)'),
@@ -58,18 +58,19 @@ export class EventLog {
     return this.store.tx(() => {
       const text = JSON.stringify(payload);
       const now = Date.now();
-      const row = this.q.insert.get(type, text, now, taskId) as { id: number; seq: number } | undefined;
+      const row = this.q.insert.get(type, text, now, taskId) as [id: number, seq: number] | undefined;
       if (!row) throw new ApiError(404, 'not_found', `Task ${taskId} not found`);
-      const { id, seq } = row;
+      const [id, seq] = row;
       const bytes = this.q.bump.get(text.length, id, taskId) as number;
       if (capped[type] && bytes > this.maxLogBytes) {
         throw new ApiError(413, 'task_log_full', `This task has stored its ${this.maxLogBytes >> 20} MB of messages and output; `
           + 'end it and start a new task.');
       }
       if (seq % MARK === 0) this.q.mark.run(taskId, seq, id);
-      const event = { type, seq, taskId, timestamp: iso(now), payload } as TaskEvent;
+      const timestamp = iso(now);
+      const event = { type, seq, taskId, timestamp, payload } as TaskEvent;
       // The wire text from the stored payload text: the payload is serialised once, for the row and the sockets.
-      const wire = toText({ task_id: taskId, seq, type, payload: text, created_at: now });
+      const wire = toText({ task_id: taskId, seq, type, payload: text, created_at: now }, timestamp);
       this.store.afterCommit(() => this.publish(event, wire));
       return event;
     });

@@ -24,7 +24,7 @@ export const notYourTask = () => new ApiError(403, 'not_your_task', 'This task b
 export const taskEnded = () => new ApiError(409, 'task_ended', 'The session has ended; create a new task.');
 
 type Access = Pick<TaskRow, 'customer_id' | 'engineer_id' | 'status' | 'mode' | 'handed_off_at'>;
-const ACCESS = 'customer_id, engineer_id, status, mode, handed_off_at';
+const ACCESS = 'SELECT customer_id, engineer_id, status, mode, handed_off_at FROM tasks WHERE id = ?';
 
 function ownedBy<R extends Access>(userId: string, r: R): R {
   if (r.customer_id !== userId) throw notYourTask();
@@ -45,11 +45,11 @@ export class Tasks {
     private snapshots: Snapshots, private config: Config) {}
 
   row(id: string): TaskRow {
-    return this.select<TaskRow>(id, '*');
+    return this.select<TaskRow>(id, 'SELECT * FROM tasks WHERE id = ?');
   }
 
-  private select<T>(id: string, columns: string): T {
-    const r = this.store.stmt(`SELECT ${columns} FROM tasks WHERE id = ?`).get(id) as T | undefined;
+  private select<T>(id: string, sql: string): T {
+    const r = this.store.stmt(sql).get(id) as T | undefined;
     if (!r) throw new ApiError(404, 'not_found', `Task ${id} not found`);
     return r;
   }
