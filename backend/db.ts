@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { migrations } from './migrations.js';
 
-const CHECKPOINT_MS = 200;
+const CHECKPOINT_MS = 1000;
 const CHECKPOINT_FALLBACK = 4000;
 // CommonJS, run with `eval`: it gets better-sqlite3's resolved path, so it works from the bundle too.
 const CHECKPOINTER = `
