@@ -2,7 +2,7 @@
 // results are checked against their declaration so the wire never drifts from the schema.
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn } from '../protocol/define.js';
 import { ErrorCode, RpcError } from '../protocol/errors.js';
-import { byName, describeZodError } from '../rpc/peer.js';
+import { byName, describeZodError, isThenable } from '../rpc/peer.js';
 import { withRequestSignal } from './cancel.js';
 import type { Logger } from './log.js';
 
@@ -89,10 +89,6 @@ export class Router {
     if (!parsed.success) { log.warn(`invalid params for notification ${method}: ${describeZodError(parsed.error)}`); return; }
     entry.fn(parsed.data as ParamsOf<AnyNotificationDef>);
   }
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof (x as { then?: unknown } | null)?.then === 'function';
 }
 
 function checkResult(entry: Entry, method: string, result: unknown): unknown {

@@ -28,6 +28,11 @@ class Flight implements RequestContext {
   abort(): void { (this.ctrl ??= new AbortController()).abort(); }
 }
 
+/** Whether a handler answered with a promise (or any thenable) rather than a value given synchronously. */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as { then?: unknown } | null)?.then === 'function';
+}
+
 /** `clientInfo.name: Invalid input: expected string, received undefined` */
 export function describeZodError(err: $ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`).join('; ');
@@ -240,8 +245,8 @@ export class Peer {
     } catch (e) {
       return this.answer(flight, method, { failed: e });
     }
-    if (typeof (out as { then?: unknown } | null)?.then !== 'function') return this.answer(flight, method, { result: out });
-    (out as PromiseLike<unknown>).then((result) => this.answer(flight, method, { result }), (failed) => this.answer(flight, method, { failed }));
+    if (!isThenable(out)) return this.answer(flight, method, { result: out });
+    out.then((result) => this.answer(flight, method, { result }), (failed) => this.answer(flight, method, { failed }));
   }
 
   private answer(flight: Flight, method: string, outcome: { result: unknown } | { failed: unknown }) {
