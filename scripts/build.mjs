@@ -30,7 +30,7 @@ const external = ['better-sqlite3', '@napi-rs/keyring', 'dugite', 'playwright-co
 // What the agent needs before it answers `initialize` is declared with zod/mini (protocol/zod-mini.ts). esbuild
 // splits by file, so sharing zod's core files with classic would put all of core (~130 KB) on that path. Instead
 // zod/mini and zod/locales, and what they import, load as a second copy of zod's files (their own namespace),
-// which tree-shakes to ~35 KB. Two copies agree: zod keeps its config and registry on globalThis, instanceof is by trait.
+// which tree-shakes to ~46 KB. Two copies agree: zod keeps its config and registry on globalThis, instanceof is by trait.
 const ownZodMini = {
   name: 'own-zod-mini',
   setup(b) {
