@@ -102,4 +102,10 @@ export const migrations: string[] = [
    INSERT INTO last_events SELECT task_id, max(id) FROM events GROUP BY task_id;
    UPDATE tasks SET last_event_id = (SELECT id FROM last_events WHERE last_events.task_id = tasks.id);
    DROP TABLE last_events;`,
+  // A task's head (last seq, newest event, log bytes) follows each stored event inside the insert itself:
+  // appending an event is one statement, not an insert and an update (tasks/log.ts). Log bytes are UTF-8 bytes.
+  `CREATE TRIGGER events_head AFTER INSERT ON events BEGIN
+     UPDATE tasks SET last_seq = NEW.seq, last_event_id = NEW.id, log_bytes = log_bytes + octet_length(NEW.payload)
+       WHERE id = NEW.task_id;
+   END;`,
 ];

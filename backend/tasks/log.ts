@@ -1,11 +1,15 @@
 // The per-task event log: stored with a gapless per-task `seq` inside the caller's transaction, pushed to
 // live listeners only after the commit, so a listener never sees an event that a crash could take back.
 // Rows are in append order, each linking to its task's previous event (migrations.ts says why); a read
-// starts from the task's newest event or the nearest mark (every MARK-th seq) and walks back.
+// starts from the task's newest event or the nearest mark (every MARK-th seq) and walks back. An append is
+// one INSERT: its seq and link come from the task's row, a trigger moves the row's head on (migration 7),
+// and the log cap (and, for `appendAs`, the task's access rules) are conditions of the same statement.
 import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/index.js';
+import type Database from 'better-sqlite3';
 import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
 import { iso } from '../util.js';
+import { ACCESS_SQL, type Side } from './service.js';
 
 /** A listener gets the event and its wire text, serialised once for every socket. */
 type Listener = (e: TaskEvent, text: string) => void;
@@ -36,12 +40,18 @@ export class EventLog {
 
   constructor(private store: Store, private maxLogBytes: number) {
     const db = store.db;
+    // Inserts nothing when the task is missing or the event would take a capped log past the cap
+    // (parameters: type, payload, now, task id, capped 0|1, payload bytes, cap; then the access rule's user).
+    const insert = (where = '') => db.prepare(`INSERT INTO events (task_id, seq, type, payload, created_at, prev)
+        SELECT id, last_seq + 1, ?, ?, ?, last_event_id FROM tasks
+        WHERE id = ? AND (? = 0 OR log_bytes + ? <= ?)${where} RETURNING id, seq`).raw();
     this.q = {
-      // The seq and the link to the previous event come from the task's row, read before the bump below.
-      insert: db.prepare(`INSERT INTO events (task_id, seq, type, payload, created_at, prev)
-        SELECT id, last_seq + 1, ?, ?, ?, last_event_id FROM tasks WHERE id = ? RETURNING id, seq`).raw(),
-      bump: db.prepare(`UPDATE tasks SET last_seq = last_seq + 1, log_bytes = log_bytes + ?, last_event_id = ?
-        WHERE id = ? RETURNING log_bytes`).pluck(),
+      insert: insert(),
+      insertAs: {
+        customer: insert(` AND status != 'ended' AND ${ACCESS_SQL.customer}`),
+        engineer: insert(` AND status != 'ended' AND ${ACCESS_SQL.engineer}`),
+      } satisfies Record<Side, unknown>,
+      exists: db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck(),
       mark: db.prepare('INSERT INTO event_marks (task_id, seq, id) VALUES (?,?,?)'),
       last: db.prepare('SELECT last_seq, last_event_id FROM tasks WHERE id = ?').raw(),
       from: db.prepare('SELECT id FROM event_marks WHERE task_id = ? AND seq >= ? ORDER BY seq LIMIT 1').pluck(),
@@ -55,17 +65,29 @@ export class EventLog {
   }
 
   append<T extends EventType>(taskId: string, type: T, payload: EventPayload<T>): TaskEvent {
+    const event = this.insert(this.q.insert, taskId, type, payload);
+    if (event) return event;
+    if (!this.q.exists.get(taskId)) throw new ApiError(404, 'not_found', `Task ${taskId} not found`);
+    throw new ApiError(413, 'task_log_full', `This task has stored its ${this.maxLogBytes >> 20} MB of messages and output; `
+      + 'end it and start a new task.');
+  }
+
+  /** Appends only if `userId` may act on the task from `side` (the rules of Tasks.access), the task has not
+   *  ended and the log has room; otherwise stores nothing and answers undefined (`append` says why). */
+  appendAs<T extends EventType>(side: Side, userId: string, taskId: string, type: T, payload: EventPayload<T>): TaskEvent | undefined {
+    return this.insert(this.q.insertAs[side], taskId, type, payload, userId);
+  }
+
+  private insert<T extends EventType>(stmt: Database.Statement, taskId: string, type: T, payload: EventPayload<T>, userId?: string): TaskEvent | undefined {
     return this.store.tx(() => {
       const text = JSON.stringify(payload);
       const now = Date.now();
-      const row = this.q.insert.get(type, text, now, taskId) as [id: number, seq: number] | undefined;
-      if (!row) throw new ApiError(404, 'not_found', `Task ${taskId} not found`);
+      const row = (userId === undefined
+        ? stmt.get(type, text, now, taskId, capped[type] ? 1 : 0, Buffer.byteLength(text), this.maxLogBytes)
+        : stmt.get(type, text, now, taskId, capped[type] ? 1 : 0, Buffer.byteLength(text), this.maxLogBytes, userId)
+      ) as [id: number, seq: number] | undefined;
+      if (!row) return undefined;
       const [id, seq] = row;
-      const bytes = this.q.bump.get(text.length, id, taskId) as number;
-      if (capped[type] && bytes > this.maxLogBytes) {
-        throw new ApiError(413, 'task_log_full', `This task has stored its ${this.maxLogBytes >> 20} MB of messages and output; `
-          + 'end it and start a new task.');
-      }
       if (seq % MARK === 0) this.q.mark.run(taskId, seq, id);
       const timestamp = iso(now);
       const event = { type, seq, taskId, timestamp, payload } as TaskEvent;

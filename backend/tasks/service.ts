@@ -25,6 +25,14 @@ export const taskEnded = () => new ApiError(409, 'task_ended', 'The session has 
 
 type Access = Pick<TaskRow, 'customer_id' | 'engineer_id' | 'status' | 'mode' | 'handed_off_at'>;
 const ACCESS = 'SELECT customer_id, engineer_id, status, mode, handed_off_at FROM tasks WHERE id = ?';
+export type Side = 'customer' | 'engineer';
+/** The checks of ownedBy and claimedBy (mustOwn) below, as a condition on the tasks row with the user as its
+ *  parameter: a statement that acts only when they pass (EventLog.appendAs). Keep both in step. */
+export const ACCESS_SQL = {
+  customer: 'customer_id = ?',
+  // handed_off_at is a time in ms or NULL, true in SQL exactly when it is in JS.
+  engineer: `(mode = 'human' OR handed_off_at) AND engineer_id = ?`,
+} satisfies Record<Side, string>;
 
 function ownedBy<R extends Access>(userId: string, r: R): R {
   if (r.customer_id !== userId) throw notYourTask();
@@ -64,7 +72,7 @@ export class Tasks {
   }
 
   /** The same checks as forCustomer / forEngineer on only the columns they need (every socket frame asks). */
-  access(side: 'customer' | 'engineer', userId: string, id: string): Access {
+  access(side: Side, userId: string, id: string): Access {
     const r = this.select<Access>(id, ACCESS);
     return side === 'customer' ? ownedBy(userId, r) : claimedBy(userId, r, true, id);
   }

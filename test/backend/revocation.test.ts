@@ -31,7 +31,7 @@ const eventsOf = async (taskId: string, token = sb.customerToken) =>
   (await api(sb.url, 'GET', routes.tasks.events.path(taskId), { token })).body.events as { type: string }[];
 const creditsOf = async (taskId: string) => (await api(sb.url, 'GET', routes.tasks.get.path(taskId), { token: sb.customerToken })).body.creditsUsed;
 
-test('revoking the engineer\'s token closes its socket (sign in again), drops its request_command, stops billing', async () => {
+test('revoking the engineer\'s token closes its socket (sign in again), drops its request_command and message, stops billing', async () => {
   const pat = await patFor(sb.url, ENGINEER, ['profile', 'engineer']);
   const taskId = await createTask(sb);
   const engineer = new ScriptedEngineer(sb.url, pat.token);
@@ -48,6 +48,7 @@ test('revoking the engineer\'s token closes its socket (sign in again), drops it
   });
   assert.is(revoked.status, 200);
   tcp.write(maskedText(JSON.stringify({ type: 'request_command', id: randomUUID(), payload: { command: 'cat ~/.ssh/id_rsa', reason: 'late' } })));
+  tcp.write(maskedText(JSON.stringify({ type: 'engineer_message', id: randomUUID(), payload: { text: 'sent after the revocation' } })));
   tcp.resume();
   assert.equal(await soon(sock.closed, 'engineer socket close'), { code: SocketClose.authRevoked.code, reason: SocketClose.authRevoked.reason });
   await customer.waitFor('engineer_disconnected');
@@ -56,6 +57,7 @@ test('revoking the engineer\'s token closes its socket (sign in again), drops it
   assert.is(await creditsOf(taskId), credits, 'no minute billed after the revocation');
   const types = (await eventsOf(taskId)).map((e) => e.type);
   assert.not.ok(types.includes('request_command'), types.join(' '));
+  assert.not.ok(types.includes('engineer_message'), types.join(' '));
   const again = await TaskSocket.open(sb.url + routes.engineer.events.path(taskId), pat.token).then(() => 0, (e) => e.status);
   assert.is(again, 401);
   await customer.close();
