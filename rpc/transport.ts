@@ -2,6 +2,7 @@
 // answers in the same framing, and coalesces writes made in one tick into one stream write.
 import type { Readable, Writable } from 'node:stream';
 import { createDecoder, detectFraming, framePieces, type Decoder, type Frame, type Framing } from './framing.js';
+import { OutSlabs } from './out-slabs.js';
 
 export interface Transport {
   readonly framing: Framing | undefined;
@@ -30,7 +31,9 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
   let head: Buffer[] = [];
   let frameCb: (f: Frame) => void = () => {};
   const closeCbs: Array<() => void> = [];
-  let queue: string[] = []; // frame pieces (framePieces), in order
+  // Frame pieces (framePieces) in order; a large frame already encoded into a slab.
+  let queue: Array<string | { bytes: Buffer; release: () => void }> = [];
+  const slabs = new OutSlabs();
   let scheduled = false;
   let waiting: Promise<void> | undefined;
   let closed = false;
@@ -81,7 +84,7 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
 
   const flush = () => {
     scheduled = false;
-    if (!queue.length || closed) { queue = []; queued = 0; return; }
+    if (!queue.length || closed) { for (const d of queue) if (typeof d !== 'string') d.release(); queue = []; queued = 0; return; }
     if (waiting) return steerInput();
     const data = queue;
     queue = []; queued = 0;
@@ -90,10 +93,15 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     // into runs of up to JOIN_BYTES (a writev of 200,000 tiny pieces costs more than one copy of them); a large
     // piece (command output) goes as it is, since joining it would copy all of it once more, for nothing.
     output.cork();
+    let i = 0;
     try {
       let run = '';
-      for (const d of data) {
-        if (d.length >= JOIN_BYTES) {
+      for (; i < data.length; i++) {
+        const d = data[i];
+        if (typeof d !== 'string') {
+          if (run) { output.write(run); run = ''; }
+          ok = output.write(d.bytes, d.release);
+        } else if (d.length >= JOIN_BYTES) {
           if (run) { output.write(run); run = ''; }
           ok = output.write(d);
         } else if ((run += d).length >= JOIN_BYTES) {
@@ -101,7 +109,10 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
         }
       }
       if (run) ok = output.write(run);
-    } catch { ok = true; } finally {
+    } catch {
+      ok = true;
+      for (; i < data.length; i++) { const d = data[i]; if (typeof d !== 'string') d.release(); } // never handed over
+    } finally {
       output.uncork();
     }
     if (!ok) {
@@ -157,8 +168,8 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     send(message) {
       if (closed) return Promise.resolve();
       const [a, b] = framePieces(mode ?? 'ndjson', JSON.stringify(message));
-      queue.push(a, b);
-      queued += a.length + b.length;
+      const encoded = a.length + b.length >= JOIN_BYTES ? slabs.encode(a, b) : undefined;
+      if (encoded) { queue.push(encoded); queued += encoded.bytes.length; } else { queue.push(a, b); queued += a.length + b.length; }
       if (!scheduled) { scheduled = true; queueMicrotask(flush); }
       return waiting ?? Promise.resolve();
     },
