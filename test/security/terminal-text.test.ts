@@ -71,6 +71,25 @@ test('attributedLines prefixes every line so none can pass for the product', () 
   assert.equal(attributedLines('> ', ''), ['> ']);
 });
 
+test('every UTF-16 code unit the module lists as unsafe is escaped, and every other one is kept', () => {
+  // The list of terminal-text.ts, written out again: its quick pre-check must not let any of these through.
+  const unsafe = (c: number) => (c <= 0x1f && c !== 0x09 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) || c === 0xad
+    || c === 0x061c || c === 0x180e || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e)
+    || (c >= 0x2060 && c <= 0x206f) || c === 0xfeff || (c >= 0xfff9 && c <= 0xfffb) || (c >= 0xd800 && c <= 0xdfff);
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    const s = `ab${ch}cd`;
+    for (const [name, fn] of [['neutralize', neutralize], ['neutralizeOutput', neutralizeOutput]] as const) {
+      const out = fn(s);
+      if (unsafe(c)) assert.ok(!out.includes(ch) && out.startsWith('ab\\') && out.endsWith('cd'), `${name} kept U+${c.toString(16)}`);
+      else assert.is(out, s, `${name} changed U+${c.toString(16)}`);
+    }
+  }
+  // A lone surrogate at either end of the text, and tag characters (a pair): escaped; other pairs kept.
+  for (const s of ['\ud83d', '\ude42', 'x\ud83d', '\ude42x', '\u{e0041}', 'a\u{e007f}']) assert.not.ok(/[\ud800-\udfff]/.test(neutralizeOutput(s)), s);
+  assert.is(neutralizeOutput('🙂\u{1f600}'), '🙂\u{1f600}');
+});
+
 test('no byte sequence survives neutralisation as something a terminal acts on', () => {
   let seed = 7;
   const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
