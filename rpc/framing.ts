@@ -1,5 +1,6 @@
 // Framing for JSON-RPC on byte streams: Content-Length headers (LSP) or newline-delimited JSON (ACP, scripts).
 // Decoders are incremental and linear: each byte is scanned a bounded number of times, whatever the burst.
+import { StringDecoder } from 'node:string_decoder';
 
 export type Framing = 'content-length' | 'ndjson';
 
@@ -51,7 +52,7 @@ export class NdjsonDecoder implements Decoder {
     if (!endOfLine) return;
     if (this.overflow) out.push({ error: `message larger than ${MAX_MESSAGE_BYTES} bytes` });
     else {
-      const line = (this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts)).toString('utf8').trim();
+      const line = decodeParts(this.parts).trim();
       if (line) out.push({ text: line });
     }
     this.parts = []; this.size = 0; this.overflow = false;
@@ -90,7 +91,8 @@ export class ContentLengthDecoder implements Decoder {
     this.pending.push(chunk);
     this.pendingLen += chunk.length;
     if (this.need >= 0 && this.pendingLen < this.need) return out; // a large body still arriving: no copying
-    let buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLen);
+    let buf = this.need > 0 && this.pending.length > 1 ? this.bodyAcross(out) : undefined;
+    buf ??= this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLen);
     let pos = 0;
     for (;;) {
       if (this.scanning) {
@@ -144,6 +146,26 @@ export class ContentLengthDecoder implements Decoder {
     return out;
   }
 
+  /** A body that arrived in several chunks and is now complete (every pending chunk but the last is body),
+   *  decoded piece by piece instead of joined first: command output comes as bodies of 64 KiB and more, each
+   *  spread over several reads, and joining them cost a copy and a native allocation per message. Returns
+   *  what follows the body, or undefined, changing nothing, when the body may hold the next frame's header:
+   *  the joined path then looks for it. */
+  private bodyAcross(out: Frame[]): Buffer | undefined {
+    const last = this.pending[this.pending.length - 1];
+    const cut = last.length - (this.pendingLen - this.need); // where the body ends in the last chunk
+    const body = this.pending.slice(0, -1);
+    if (cut) body.push(last.subarray(0, cut));
+    if (!endsLikeMessage(body)) return undefined;
+    out.push({ text: decodeParts(body) });
+    this.need = -1;
+    this.afterBody = true;
+    this.damagedUntil = Math.max(0, this.damagedUntil - (this.pendingLen - last.length + cut));
+    this.pending = [];
+    this.pendingLen = 0;
+    return last.subarray(cut);
+  }
+
   /** Reports a damaged frame once (not bytes of one already reported), then scans to the next header. */
   private damaged(out: Frame[], pos: number, why: string, until: number) {
     if (pos >= this.damagedUntil) out.push(this.afterBody ? { error: why, continues: true } : { error: why });
@@ -168,6 +190,30 @@ function nextHeaderInBody(buf: Buffer, pos: number, end: number): number {
   // The name may run past the cut: look a little beyond it.
   const i = buf.toString('latin1', pos, Math.min(buf.length, end + 13)).toLowerCase().indexOf('content-length', 1);
   return i === -1 || i >= end - pos ? -1 : pos + i;
+}
+
+/** The same test as `nextHeaderInBody`'s fast path, over a body in pieces: it ends with `}` or `]` (then
+ *  whitespace) and holds no raw CR, so no header can hide in it. */
+function endsLikeMessage(parts: Buffer[]): boolean {
+  for (const p of parts) if (p.indexOf(13) !== -1) return false;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const p = parts[i];
+    let j = p.length - 1;
+    while (j >= 0 && (p[j] === 32 || p[j] === 10 || p[j] === 9)) j--;
+    if (j >= 0) return p[j] === 125 || p[j] === 93;
+  }
+  return false;
+}
+
+const utf8Pieces = new StringDecoder('utf8');
+
+/** UTF-8 bytes in pieces as one string, exactly as their join would decode (a character split between two
+ *  pieces is decoded whole), without joining them: each piece is decoded where it lies. */
+function decodeParts(parts: Buffer[]): string {
+  if (parts.length === 1) return parts[0].toString('utf8');
+  let text = '';
+  for (const p of parts) text += utf8Pieces.write(p);
+  return text + utf8Pieces.end();
 }
 
 /** Offset of the next `content-length` (any case) at or after `from`, or -1. */

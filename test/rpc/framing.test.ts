@@ -51,6 +51,31 @@ test('a large body arriving in many chunks decodes in linear time (no re-copying
 
 const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 const good = (i: number) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' });
+
+test('a body split into pieces anywhere decodes exactly as the whole, even with split or invalid UTF-8', () => {
+  // Multi-byte characters of every length, and invalid sequences: truncated, stray continuation, overlong.
+  const tail = Buffer.from([0x22, 0x7d]); // "}
+  const bodies = [
+    Buffer.concat([b('{"d":"é日本🙂x'), Buffer.from([0xe2, 0x82]), b('A'), Buffer.from([0x80, 0xbf, 0xc0, 0xaf, 0xf0, 0x9f, 0x99]), b('é'), Buffer.from([0xed, 0xa0, 0x80]), tail]),
+    Buffer.concat([b('{"d":"'), Buffer.from([0xf0, 0x9f]), b('\\n'), Buffer.from([0xf4, 0x90, 0x80, 0x80, 0xe0, 0x80]), b('🙂'.repeat(5)), tail]),
+  ];
+  for (const body of bodies) {
+    const whole = body.toString('utf8');
+    const cl = Buffer.concat([b(`Content-Length: ${body.length}\r\n\r\n`), body, b(frame('{}'))]);
+    const nd = Buffer.concat([body, b('\n{}\n')]);
+    for (const [bytes, make] of [[cl, () => new ContentLengthDecoder()], [nd, () => new NdjsonDecoder()]] as const) {
+      for (let i = 1; i < bytes.length; i++) {
+        for (const j of [i + 1, i + 2, i + 3, i + 5, bytes.length]) {
+          if (j > bytes.length) continue;
+          const d = make();
+          const out = [...d.push(bytes.subarray(0, i)), ...d.push(bytes.subarray(i, j)), ...d.push(bytes.subarray(j))];
+          assert.equal(out, [{ text: whole }, { text: '{}' }], `cut at ${i} and ${j}`);
+        }
+      }
+    }
+  }
+});
+
 const DAMAGED: Array<[string, string]> = [
   ['Content-Length: -1 with a body', `Content-Length: -1\r\n\r\n${good(0)}`],
   ['a header block without Content-Length', `Content-Type: application/json\r\n\r\n${good(0)}`],
