@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { StreamRedactor } from '../../agent/security/redact.js';
 import { neutralizeOutput } from '../../protocol/terminal-text.js';
 import { routes } from '../../protocol/backend/index.js';
-import { ApproveCommand } from '../../protocol/methods/session.js';
+import { ApproveCommand, CommandOutputNote } from '../../protocol/methods/session.js';
 import { TaskSocket } from '../helpers/engineer.js';
 import { startWorld, type World } from '../session/harness.js';
 import type { ClientKind } from '../helpers/agent.js';
@@ -120,19 +120,15 @@ async function relay(w: World, client: ClientKind, pipe: number): Promise<number
   w.agent.notes.length = 0;
   const rssBefore = await peakRss(w.agent.proc.pid!);
   const cpuBefore = await cpuSeconds(w.agent.proc.pid!);
-  // What a terminal front end does with each chunk before printing it (the output is counted as received).
-  const shown = (data: string) => { neutralizeOutput(data); return data.length; };
+  // What a terminal front end does with each chunk as it arrives (frontends/tty: a typed listener, so the
+  // client checks it against its declaration first), before printing it: neutralise it. Counted as received.
   let chars = 0;
-  const drain = setInterval(() => {
-    for (const n of w.agent.notes.splice(0)) if (n.method === 'command_output') chars += shown(n.params.data); else w.agent.notes.push(n);
-  }, 2);
+  w.agent.on(CommandOutputNote, (o) => { if (o.requestId === id) { neutralizeOutput(o.data); chars += o.data.length; } });
   const front = process.cpuUsage();
   const t = performance.now();
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
   await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 300_000);
   const secs = (performance.now() - t) / 1000;
-  clearInterval(drain);
-  for (const n of w.agent.notes) if (n.method === 'command_output') chars += shown(n.params.data);
   const frontCpu = process.cpuUsage(front);
   const rssAfter = await peakRss(w.agent.proc.pid!);
   const cpuAfter = await cpuSeconds(w.agent.proc.pid!);

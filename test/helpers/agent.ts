@@ -78,17 +78,27 @@ export function rawAgent(framing: Framing, args: string[] = [], env: NodeJS.Proc
  *  the project's reader plugged in or with vscode-jsonrpc's stock reader. */
 export type ClientKind = 'peer' | 'vscode-jsonrpc' | 'vscode-jsonrpc-stock-reader';
 
-/** The few calls the helper needs from a client: typed requests and notifications, every notification seen. */
-function link(kind: ClientKind, proc: ChildProcessWithoutNullStreams, framing: Framing, onNote: (method: string, params: any) => void) {
+type On = <D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void) => void;
+
+/** The few calls the helper needs from a client: typed requests and notifications, every notification seen
+ *  (`onNote`) but those of a kind given to `on`, which go to its typed listener as in a front end. A
+ *  notification that does not match its declaration goes to `onInvalid`. */
+function link(kind: ClientKind, proc: ChildProcessWithoutNullStreams, framing: Framing, onNote: (method: string, params: any) => void,
+  onInvalid: (err: Error) => void) {
+  const own = new Set<string>();
+  const note = (method: string, params: unknown) => { if (!own.has(method)) onNote(method, params); };
   if (kind === 'peer') {
-    const peer = new Peer(createTransport(proc.stdout, proc.stdin, framing), { onNotification: onNote });
-    return { peer, request: peer.request.bind(peer), notify: peer.notify.bind(peer) };
+    const peer = new Peer(createTransport(proc.stdout, proc.stdin, framing), {
+      onNotification: note, onInternalError: (_method, err) => onInvalid(err as Error) });
+    const on: On = (def, fn) => { own.add(def.method); peer.onNotification(def, fn); };
+    return { peer, on, request: peer.request.bind(peer), notify: peer.notify.bind(peer) };
   }
   const conn = connectAgent(proc.stdout, proc.stdin, { reader: kind === 'vscode-jsonrpc' ? 'project' : 'stock' });
-  conn.connection.onNotification((method: string, params: unknown) => onNote(method, params));
+  conn.connection.onNotification((method: string, params: unknown) => note(method, params));
   // MessageConnection keeps its own handler for $/progress, so the catch-all above never sees it.
-  conn.onNotification(Progress, (p) => onNote(Progress.method, p));
-  return { peer: undefined, request: conn.request.bind(conn), notify: conn.notify.bind(conn) };
+  conn.onNotification(Progress, (p) => note(Progress.method, p));
+  const on: On = (def, fn) => { own.add(def.method); conn.onNotification(def, fn, onInvalid); };
+  return { peer: undefined, on, request: conn.request.bind(conn), notify: conn.notify.bind(conn) };
 }
 
 /** A typed client over the agent's pipes: what front ends do, with the protocol's declarations. */
@@ -96,8 +106,11 @@ export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEn
   const a = spawnAgentProcess(opts.args ?? [], opts.env ?? {}, opts.cwd);
   const notes: Array<{ method: string; params: any }> = [];
   const listeners: Array<() => void> = [];
-  const { peer, request, notify } = link(opts.client ?? 'peer', a.proc, opts.framing ?? 'ndjson', (method, params) => {
+  const invalid: Error[] = [];
+  const { peer, on, request, notify } = link(opts.client ?? 'peer', a.proc, opts.framing ?? 'ndjson', (method, params) => {
     notes.push({ method, params }); for (const l of listeners.splice(0)) l();
+  }, (err) => {
+    invalid.push(err); for (const l of listeners.splice(0)) l();
   });
   const client = {
     ...a,
@@ -110,9 +123,13 @@ export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEn
       return p;
     },
     notify<D extends AnyNotificationDef>(def: D, params: ParamsIn<D>) { return notify(def, params); },
+    /** What a front end does: from now on each notification of this kind goes to `fn` as it arrives, checked
+     *  against its declaration by the client (a mismatch fails `waitFor`), and is no longer kept in `notes`. */
+    on<D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => void): void { on(def, fn); },
     /** The first notification of this kind (seen before or after the call) that passes `pred`, checked against its declaration. */
     async waitFor<D extends AnyNotificationDef>(def: D, pred: (p: ParamsOf<D>) => boolean = () => true, ms = 10_000): Promise<ParamsOf<D>> {
       const found = () => {
+        if (invalid.length) throw invalid[0];
         for (const n of notes) {
           if (n.method !== def.method) continue;
           const p = def.params.safeParse(n.params);
