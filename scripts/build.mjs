@@ -1,9 +1,11 @@
 // Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { isBuiltin } from 'node:module';
+import { mergeStartup } from './merge-startup.mjs';
 
 // `--out DIR` builds into a fresh folder (the release does); `--version V` stamps another version (tests of upgrades).
 const arg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
@@ -17,8 +19,9 @@ const BUILD = {
 };
 
 const entries = [
-  // Split: features load on first use, so `initialize` is answered before ws, git, zip or keyring code loads.
-  ['agent/main.ts', join(outDir, 'codevf-agent.js'), { split: true }],
+  // Split: features load on first use, so `initialize` is answered before ws, git, zip or keyring code loads;
+  // then what loads before that answer is joined into one chunk (scripts/merge-startup.mjs).
+  ['agent/main.ts', join(outDir, 'codevf-agent.js'), { split: true, mergeStartup: true }],
   // Split: `codevf --version` / `--help` load only the small entry; each command is a chunk loaded on demand.
   ['frontends/tty/main.ts', join(outDir, 'codevf.js'), { split: true }],
   ['backend/sandbox.ts', join(outDir, 'sandbox.js')],
@@ -46,6 +49,18 @@ const ownZodMini = {
   },
 };
 
+// An ESM import of a Node builtin builds a module facade that reads every export (node:fs's getters load its
+// stream classes); through `require` (each output's banner makes one) a builtin costs a property lookup.
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    // One wrapper per importing file: a wrapper shared by two entries would be a chunk of its own, loaded first.
+    b.onResolve({ filter: /^[\w:/]+$/ }, (a) => (a.kind === 'import-statement' && isBuiltin(a.path)
+      ? { path: `${a.path} ${a.importer}`, namespace: 'builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path.split(' ')[0])});`, loader: 'js' }));
+  },
+};
+
 await mkdir(outDir, { recursive: true });
 // Old chunks stay a while: a codevf started before this build still imports them (names carry a hash).
 await mkdir(join(outDir, 'chunks'), { recursive: true });
@@ -59,8 +74,9 @@ const consoleJs = existsSync('backend/web/client/console.ts') ? (await build({
   target: 'es2020', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning',
 })).outputFiles[0].text : '';
 
-await Promise.all(entries.map(async ([src, out, opts = {}]) => {
-  await build({
+const banner = "#!/usr/bin/env node\nimport { createRequire as __cvfCreateRequire } from 'node:module'; const require = __cvfCreateRequire(import.meta.url);";
+const built = await Promise.all(entries.map(async ([src, out, opts = {}]) => {
+  const { metafile } = await build({
     entryPoints: [src],
     ...(opts.split
       ? { outdir: outDir, entryNames: basename(out, '.js'), chunkNames: 'chunks/[name]-[hash]', splitting: true }
@@ -70,16 +86,22 @@ await Promise.all(entries.map(async ([src, out, opts = {}]) => {
     format: 'esm',
     target: 'node20',
     external,
-    plugins: opts.split ? [ownZodMini] : [],
+    plugins: opts.split ? [ownZodMini, builtinsByRequire] : [],
     legalComments: 'none',
     define: { __CODEVF_BUILD__: JSON.stringify(BUILD), __CONSOLE_JS__: JSON.stringify(consoleJs) },
     // Less to parse at startup; identifiers keep their names so logged stack traces stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __cvfCreateRequire } from 'node:module'; const require = __cvfCreateRequire(import.meta.url);",
-    },
+    banner: { js: banner },
+    metafile: true,
   });
   await chmod(out, 0o755);
+  return { out, opts, metafile };
 }));
+// After every build: a chunk another bin wrote too (same content, same name) stays on disk.
+const written = (m) => Object.keys(m.outputs).map((p) => resolve(p));
+for (const { out, opts, metafile } of built.filter((b) => b.opts.mergeStartup)) {
+  const keep = new Set(built.filter((b) => b.metafile !== metafile).flatMap((b) => written(b.metafile)));
+  await mergeStartup({ metafile, entry: Object.keys(metafile.outputs).find((p) => resolve(p) === resolve(out)), banner, keep });
+}
