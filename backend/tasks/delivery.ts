@@ -9,6 +9,8 @@ import type { EventLog } from './log.js';
 
 export const HIGH_WATER = 256 * 1024;
 const PAGE = 64;
+/** Frames go out as text frames, also when their UTF-8 is already a Buffer (a live event's, shared by its sockets). */
+const TEXT = { binary: false };
 
 export interface DeliveryOptions {
   stallMs: number;
@@ -34,7 +36,7 @@ export class Delivery {
 
   /** Replays from `after`, then follows live events; returns the function that stops it. */
   start(): () => void {
-    const off = this.log.subscribe(this.taskId, (e, text) => this.live(e.seq, e.type, text));
+    const off = this.log.subscribe(this.taskId, (e, wire) => this.live(e.seq, e.type, wire));
     this.pump();
     return () => { off(); clearTimeout(this.stall); };
   }
@@ -46,14 +48,14 @@ export class Delivery {
 
   private open(): boolean { return this.ws.readyState === this.ws.OPEN; }
 
-  private live(seq: number, type: string, text: string): void {
+  private live(seq: number, type: string, data: Buffer): void {
     if (seq <= this.last) return;
     if (this.behind || this.full || seq !== this.last + 1) {
       this.behind = true;
       if (!this.full) this.pump();
       return;
     }
-    this.event(seq, type, text);
+    this.event(seq, type, data);
   }
 
   /** Sends stored events after `last` until caught up or the buffer is full. */
@@ -72,17 +74,17 @@ export class Delivery {
     }
   }
 
-  private event(seq: number, type: string, text: string): void {
+  private event(seq: number, type: string, data: string | Buffer): void {
     this.last = seq;
-    this.write(text);
+    this.write(data);
     // Closed on the next turn so the ack of the frame that ended the session still goes out first.
     if (type === 'session_end') setImmediate(() => this.close(SocketClose.sessionEnded));
   }
 
-  private write(text: string): void {
+  private write(data: string | Buffer): void {
     this.o.writes?.hold(this.ws);
-    if (this.full || this.ws.bufferedAmount + text.length < HIGH_WATER) {
-      this.ws.send(text);
+    if (this.full || this.ws.bufferedAmount + data.length < HIGH_WATER) {
+      this.ws.send(data, TEXT);
       return;
     }
     this.full = true;
@@ -91,7 +93,7 @@ export class Delivery {
       process.stderr.write(`sandbox: task ${this.taskId}: a socket read nothing for ${this.o.stallMs} ms; closed (${SocketClose.readerBehind.reason})\n`);
       this.close(SocketClose.readerBehind);
     }, this.o.stallMs);
-    this.ws.send(text, (err) => this.flushed(err));
+    this.ws.send(data, TEXT, (err) => this.flushed(err));
   }
 
   private flushed(err?: Error): void {

@@ -11,8 +11,8 @@ import { ApiError } from '../errors.js';
 import { iso } from '../util.js';
 import { ACCESS_SQL, type Side } from './service.js';
 
-/** A listener gets the event and its wire text, serialised once for every socket. */
-type Listener = (e: TaskEvent, text: string) => void;
+/** A listener gets the event and its wire text as UTF-8, serialised and encoded once for every socket. */
+type Listener = (e: TaskEvent, wire: Buffer) => void;
 interface Row { task_id: string; seq: number; type: string; payload: string; created_at: number }
 /** An event as sent on a socket: its seq, type and JSON text. */
 export interface WireEvent { seq: number; type: string; text: string }
@@ -145,8 +145,9 @@ export class EventLog {
   private publish(e: TaskEvent, text: string): void {
     const set = this.listeners.get(e.taskId);
     if (!set) return;
+    const wire = Buffer.from(text);
     for (const fn of [...set]) {
-      try { fn(e, text); } catch (err) { process.stderr.write(`sandbox: event listener failed: ${String(err)}\n`); }
+      try { fn(e, wire); } catch (err) { process.stderr.write(`sandbox: event listener failed: ${String(err)}\n`); }
     }
   }
 }
