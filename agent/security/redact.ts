@@ -97,7 +97,11 @@ export class StreamRedactor {
     return this.process(this.carry + this.decoder.end(), true);
   }
 
-  get count(): number { return summary(this.seen).count; }
+  get count(): number {
+    let n = 0;
+    for (const c of this.seen.values()) n += c;
+    return n;
+  }
   get kinds(): string[] { return summary(this.seen).kinds; }
 
   private process(text: string, final: boolean): string {

@@ -19,16 +19,21 @@ function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /**
  * Backpressure with a little slack: up to `size` notifications may wait in the stdout buffer before the
  * child's pipe is paused, so the agent redacts the next chunk while the front end reads the last one.
- * Memory stays bounded by size x chunk (64 KiB pipe reads).
+ * Memory stays bounded by size x chunk (64 KiB pipe reads). `add` returns a promise only when the caller must
+ * wait: a notification already taken by the stream costs no pause of the pipe.
  */
 class Window {
-  private inflight: Promise<void>[] = [];
+  private waiting = new Set<Promise<void>>(); // one entry per notification (several may share one promise)
+  private wake: Array<() => void> = [];
   constructor(private size: number) {}
-  async add(p: Promise<void>): Promise<void> {
-    this.inflight.push(p);
-    if (this.inflight.length >= this.size) await this.inflight.shift();
+  add(p: Promise<void>): Promise<void> | undefined {
+    const done = () => { this.waiting.delete(entry); this.wake.shift()?.(); };
+    const entry = p.then(done, done);
+    this.waiting.add(entry);
+    if (this.waiting.size < this.size) return undefined;
+    return new Promise<void>((resolve) => this.wake.push(resolve));
   }
-  drain(): Promise<unknown> { return Promise.all(this.inflight.splice(0)); }
+  drain(): Promise<unknown> { return Promise.all([...this.waiting]); }
 }
 
 /** Runs an approved command: it outlives the approveCommand request, so that request's cancel does not stop it

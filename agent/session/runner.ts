@@ -14,7 +14,7 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** Receives redacted output; the next chunk waits until the returned promise settles. */
+/** Receives redacted output; the next chunk waits until a returned promise settles (none returned: no wait). */
 export type OutputSink = (stream: StreamName, text: string, redactions: number) => Promise<void> | void;
 
 export interface RunResult {
@@ -92,22 +92,23 @@ export class RunningCommand {
 
   private pump(name: StreamName, stream: Readable): Promise<void> {
     const red = this.redactors[name];
+    // The sink is called synchronously per chunk; the pipe pauses only while its returned promise is pending
+    // (a pause and resume per 64 KiB read cost more than the redaction of the read's lines).
+    const forward = (text: string, before: number): Promise<void> | void => {
+      if (!text) return;
+      this.outputChars += text.length;
+      try { return this.sink(name, text, red.count - before); } catch { return undefined; }
+    };
+    const resume = () => stream.resume();
     return new Promise<void>((resolve) => {
-      const forward = async (text: string, before: number) => {
-        if (!text) return;
-        this.outputChars += text.length;
-        await this.sink(name, text, red.count - before);
-      };
       stream.on('data', (chunk: Buffer) => {
         const before = red.count;
-        const text = red.push(chunk);
-        if (!text) return;
-        stream.pause();
-        Promise.resolve(forward(text, before)).catch(() => {}).finally(() => stream.resume());
+        const wait = forward(red.push(chunk), before);
+        if (wait) { stream.pause(); wait.then(resume, resume); }
       });
       const finish = () => {
         const before = red.count;
-        Promise.resolve(forward(red.flush(), before)).catch(() => {}).finally(resolve);
+        Promise.resolve().then(() => forward(red.flush(), before)).catch(() => {}).finally(resolve);
       };
       let finished = false;
       const once = () => { if (!finished) { finished = true; finish(); } };

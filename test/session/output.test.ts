@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApproveCommand } from '../../protocol/methods/session.js';
-import { startWorld } from './harness.js';
+import { startWorld, type World } from './harness.js';
 import { CommandFinished, RequestCommandNote } from '../../protocol/index.js';
 
 const MB = 1024 * 1024;
@@ -15,6 +15,22 @@ async function peakRss(pid: number): Promise<number | null> {
   } catch { return null; }
 }
 
+/** Counts and drops a command's output notifications as they come, so the test itself does not hold them. */
+function countOutput(w: World, id: string) {
+  let chars = 0;
+  const take = () => {
+    for (let i = w.agent.notes.length - 1; i >= 0; i--) {
+      const n = w.agent.notes[i];
+      if (n.method === 'command_output' && n.params.requestId === id) {
+        chars += n.params.data.length;
+        w.agent.notes.splice(i, 1);
+      }
+    }
+  };
+  const timer = setInterval(take, 5);
+  return { chars: () => chars, stop() { clearInterval(timer); take(); return chars; } };
+}
+
 test('100 MB of command output reaches the front end whole, the backend gets the capped tail, memory stays bounded', async () => {
   const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(2 * MB), CODEVF_OUTPUT_TAIL_BYTES: String(256 * 1024) } });
   try {
@@ -22,22 +38,10 @@ test('100 MB of command output reaches the front end whole, the backend gets the
     const id = await w.eng.requestCommand(`yes 'a line of build output, nothing secret in it 0123456789' | head -c ${100 * MB}`, 'big');
     await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     const before = await peakRss(w.agent.proc.pid!);
-    let chars = 0;
-    // Count and drop notifications as they come so the test itself does not hold 100 MB.
-    const count = setInterval(() => {
-      for (let i = w.agent.notes.length - 1; i >= 0; i--) {
-        const n = w.agent.notes[i];
-        if (n.method === 'command_output' && n.params.requestId === id) {
-          chars += n.params.data.length;
-          w.agent.notes.splice(i, 1);
-        }
-      }
-    }, 5);
+    const count = countOutput(w, id);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
     const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 120_000);
-    clearInterval(count);
-    for (const n of w.agent.notes.filter((x) => x.method === 'command_output')) chars += n.params.data.length;
-    assert.is(chars, 100 * MB, 'every byte reached the front end');
+    assert.is(count.stop(), 100 * MB, 'every byte reached the front end');
     assert.is(fin.exitCode, 0);
     assert.is(fin.truncated, true);
     const after = await peakRss(w.agent.proc.pid!);
@@ -53,6 +57,34 @@ test('100 MB of command output reaches the front end whole, the backend gets the
       .reduce((a, e: any) => a + e.payload.data.length, 0);
     assert.ok(engChars <= 2 * MB + 256 * 1024 + 1024, `the engineer got ${engChars} chars`);
     assert.ok(engChars >= 2 * MB, 'the head was streamed');
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('a front end that stops reading holds the command back: the agent does not read ahead of it, and every byte arrives once it reads again', async () => {
+  const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(MB) } });
+  try {
+    await w.engineerJoins();
+    const size = 100 * MB;
+    const id = await w.eng.requestCommand(`yes 'a line of build output, nothing secret in it 0123456789' | head -c ${size}`, 'held');
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
+    const before = await peakRss(w.agent.proc.pid!);
+    const count = countOutput(w, id);
+    await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+    while (count.chars() === 0) await new Promise((r) => setTimeout(r, 5));
+    // The front end stops reading the agent's stdout for a while: the agent must pause the command's pipe
+    // (a few notifications of slack) instead of reading all of its output into memory.
+    w.agent.proc.stdout.pause();
+    await new Promise((r) => setTimeout(r, 3000));
+    const held = await peakRss(w.agent.proc.pid!);
+    w.agent.proc.stdout.resume();
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 120_000);
+    assert.is(count.stop(), size, 'every byte reached the front end');
+    assert.is(fin.exitCode, 0);
+    if (before !== null && held !== null) {
+      assert.ok(held - before < 48 * MB, `agent peak RSS grew by ${Math.round((held - before) / MB)} MB while its stdout was not read`);
+    }
   } finally {
     await w.cleanup();
   }
