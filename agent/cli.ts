@@ -1,6 +1,7 @@
 // codevf-agent: the JSON-RPC agent on stdio. This file only reads flags and starts the server.
 import { VERSION } from '../protocol/version.js';
 import { parseArgs } from './flags.js';
+import type { AgentOptions } from './context.js';
 import { startServer } from './server.js';
 
 const USAGE = `codevf-agent ${VERSION}: the CodeVF JSON-RPC agent on stdio.
@@ -37,9 +38,12 @@ else if (parsed.kind === 'version') process.stdout.write(`${VERSION}\n`);
 else if (parsed.kind === 'usage') {
   process.stderr.write(`codevf-agent: ${parsed.message}\n\n${USAGE}`);
   process.exitCode = 2;
-} else {
-  const options = { ...parsed.options, policy: parsed.policyFile === undefined ? undefined : await policyOrExit(parsed.policyFile) };
-  if (parsed.acp) void import('./acp/server.js').then((m) => m.startAcp(options));
+} else if (parsed.policyFile === undefined) serve(parsed.acp, { ...parsed.options, policy: undefined });
+else void policyOrExit(parsed.policyFile).then((policy) => serve(parsed.acp, { ...parsed.options, policy }));
+
+// No top-level await: the build makes this path CommonJS (scripts/merge-startup.mjs).
+function serve(acp: boolean, options: AgentOptions) {
+  if (acp) void import('./acp/server.js').then((m) => m.startAcp(options));
   else startServer(options);
 }
 

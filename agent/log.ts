@@ -22,12 +22,14 @@ export function scrub(text: string): string {
 
 export function createLogger(opts: { verbose?: boolean; file?: string; stderr?: NodeJS.WritableStream } = {}): Logger {
   const min = opts.verbose ? RANK.debug : RANK.warn;
-  const err = opts.stderr ?? process.stderr;
   const write = (level: Level, msg: string, extra?: unknown) => {
+    // A line that goes nowhere is not built, and process.stderr (a stream made on first use) waits for a real line.
+    const shown = RANK[level] >= min;
+    if (!shown && !opts.file) return;
     let line = `${new Date().toISOString()} ${level.padEnd(5)} ${msg}`;
     if (extra !== undefined) line += ' ' + (extra instanceof Error ? (extra.stack ?? extra.message) : safeJson(extra));
     line = scrub(line) + '\n';
-    if (RANK[level] >= min) err.write(`codevf-agent: ${line}`);
+    if (shown) (opts.stderr ?? process.stderr).write(`codevf-agent: ${line}`);
     if (opts.file) { try { appendFileSync(opts.file, line, { mode: 0o600 }); } catch { /* a broken log file must not stop the agent */ } }
   };
   return {

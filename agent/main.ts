@@ -2,4 +2,4 @@
 import { enableCompileCache } from './compile-cache.js';
 
 enableCompileCache();
-await import('./cli.js');
+void import('./cli.js'); // not awaited: the build makes this entry CommonJS

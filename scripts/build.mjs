@@ -1,10 +1,9 @@
 // Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
 import { build } from 'esbuild';
-import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { isBuiltin } from 'node:module';
 import { mergeStartup } from './merge-startup.mjs';
 
 // `--out DIR` builds into a fresh folder (the release does); `--version V` stamps another version (tests of upgrades).
@@ -21,10 +20,12 @@ const BUILD = {
 const entries = [
   // Split: features load on first use, so `initialize` is answered before ws, git, zip or keyring code loads;
   // then what loads before that answer is joined into one chunk (scripts/merge-startup.mjs).
+  // dist/ is CommonJS (dist/package.json) for that entry; the ES bundles are in chunks/ (ES, chunks/package.json)
+  // or .mjs, and the other bins are CommonJS files that import them.
   ['agent/main.ts', join(outDir, 'codevf-agent.js'), { split: true, mergeStartup: true }],
   // Split: `codevf --version` / `--help` load only the small entry; each command is a chunk loaded on demand.
-  ['frontends/tty/main.ts', join(outDir, 'codevf.js'), { split: true }],
-  ['backend/sandbox.ts', join(outDir, 'sandbox.js')],
+  ['frontends/tty/main.ts', join(outDir, 'chunks', 'codevf-main.js'), { split: true, bin: join(outDir, 'codevf.js') }],
+  ['backend/sandbox.ts', join(outDir, 'sandbox.mjs'), { bin: join(outDir, 'sandbox.js') }],
 ].filter(([src]) => existsSync(src));
 
 // Native addons and packages that locate files next to themselves stay outside the bundle.
@@ -49,21 +50,11 @@ const ownZodMini = {
   },
 };
 
-// An ESM import of a Node builtin builds a module facade that reads every export (node:fs's getters load its
-// stream classes); through `require` (each output's banner makes one) a builtin costs a property lookup.
-const builtinsByRequire = {
-  name: 'builtins-by-require',
-  setup(b) {
-    // One wrapper per importing file: a wrapper shared by two entries would be a chunk of its own, loaded first.
-    b.onResolve({ filter: /^[\w:/]+$/ }, (a) => (a.kind === 'import-statement' && isBuiltin(a.path)
-      ? { path: `${a.path} ${a.importer}`, namespace: 'builtin' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path.split(' ')[0])});`, loader: 'js' }));
-  },
-};
-
 await mkdir(outDir, { recursive: true });
 // Old chunks stay a while: a codevf started before this build still imports them (names carry a hash).
 await mkdir(join(outDir, 'chunks'), { recursive: true });
+await writeFile(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+await writeFile(join(outDir, 'chunks', 'package.json'), '{ "type": "module" }\n');
 for (const f of await readdir(join(outDir, 'chunks'))) {
   const p = join(outDir, 'chunks', f);
   if (Date.now() - (await stat(p)).mtimeMs > 3_600_000) await rm(p, { force: true });
@@ -79,14 +70,14 @@ const built = await Promise.all(entries.map(async ([src, out, opts = {}]) => {
   const { metafile } = await build({
     entryPoints: [src],
     ...(opts.split
-      ? { outdir: outDir, entryNames: basename(out, '.js'), chunkNames: 'chunks/[name]-[hash]', splitting: true }
+      ? { outdir: outDir, entryNames: relative(outDir, out).replace(/\.js$/, ''), chunkNames: 'chunks/[name]-[hash]', splitting: true }
       : { outfile: out }),
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     external,
-    plugins: opts.split ? [ownZodMini, builtinsByRequire] : [],
+    plugins: opts.split ? [ownZodMini] : [],
     legalComments: 'none',
     define: { __CODEVF_BUILD__: JSON.stringify(BUILD), __CONSOLE_JS__: JSON.stringify(consoleJs) },
     // Less to parse at startup; identifiers keep their names so logged stack traces stay readable.
@@ -97,11 +88,16 @@ const built = await Promise.all(entries.map(async ([src, out, opts = {}]) => {
     metafile: true,
   });
   await chmod(out, 0o755);
+  if (opts.bin) {
+    await writeFile(opts.bin, `#!/usr/bin/env node\nimport(${JSON.stringify('./' + relative(dirname(opts.bin), out))});\n`);
+    await chmod(opts.bin, 0o755);
+  }
   return { out, opts, metafile };
 }));
 // After every build: a chunk another bin wrote too (same content, same name) stays on disk.
 const written = (m) => Object.keys(m.outputs).map((p) => resolve(p));
 for (const { out, opts, metafile } of built.filter((b) => b.opts.mergeStartup)) {
   const keep = new Set(built.filter((b) => b.metafile !== metafile).flatMap((b) => written(b.metafile)));
-  await mergeStartup({ metafile, entry: Object.keys(metafile.outputs).find((p) => resolve(p) === resolve(out)), banner, keep });
+  const entry = Object.keys(metafile.outputs).find((p) => resolve(p) === resolve(out));
+  await mergeStartup({ metafile, entry, source: entries.find(([, o]) => o === out)[0], keep });
 }

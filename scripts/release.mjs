@@ -35,7 +35,9 @@ for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'schemas', 'examples'])
 
 const sandbox = join(stage, 'codevf-sandbox');
 await writeFile(join(sandbox, 'package.json'), published(JSON.parse(await readFile(join(root, 'backend/package.json'), 'utf8'))));
-await cp(join(cli, 'dist', 'sandbox.js'), join(sandbox, 'dist', 'sandbox.js'));
+// The ES bundle itself: the codevf-sandbox package is ES ("type": "module"); dist/sandbox.js in a checkout is a
+// CommonJS file that imports it, since dist/ is CommonJS for the agent's entry (scripts/merge-startup.mjs).
+await cp(join(cli, 'dist', 'sandbox.mjs'), join(sandbox, 'dist', 'sandbox.js'));
 await cp(join(root, 'backend/README.md'), join(sandbox, 'README.md'));
 await cp(join(root, 'LICENSE'), join(sandbox, 'LICENSE'));
 
