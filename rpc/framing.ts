@@ -1,6 +1,5 @@
 // Framing for JSON-RPC on byte streams: Content-Length headers (LSP) or newline-delimited JSON (ACP, scripts).
 // Decoders are incremental and linear: each byte is scanned a bounded number of times, whatever the burst.
-import { StringDecoder } from 'node:string_decoder';
 
 export type Framing = 'content-length' | 'ndjson';
 
@@ -147,8 +146,8 @@ export class ContentLengthDecoder implements Decoder {
   }
 
   /** A body that arrived in several chunks and is now complete (every pending chunk but the last is body),
-   *  decoded piece by piece instead of joined first: command output comes as bodies of 64 KiB and more, each
-   *  spread over several reads, and joining them cost a copy and a native allocation per message. Returns
+   *  decoded from its pieces (decodeParts) rather than from a new Buffer of everything pending: command output
+   *  comes as bodies of 64 KiB and more, each spread over several reads. Returns
    *  what follows the body, or undefined, changing nothing, when the body may hold the next frame's header:
    *  the joined path then looks for it. */
   private bodyAcross(out: Frame[]): Buffer | undefined {
@@ -205,15 +204,22 @@ function endsLikeMessage(parts: Buffer[]): boolean {
   return false;
 }
 
-const utf8Pieces = new StringDecoder('utf8');
+/** Pieces of a message are joined here before decoding, up to this size: memory already in use, where a fresh
+ *  Buffer per message (every command_output chunk arrives in several reads) cost a native allocation and
+ *  its pages faulted in, and decoding each piece to a string of its own cost one more copy on the JS heap. */
+const JOIN_MAX = 1024 * 1024;
+let joinSpace: Buffer | undefined;
 
-/** UTF-8 bytes in pieces as one string, exactly as their join would decode (a character split between two
- *  pieces is decoded whole), without joining them: each piece is decoded where it lies. */
+/** UTF-8 bytes in pieces as one string, exactly as their join decodes (a character split between pieces too). */
 function decodeParts(parts: Buffer[]): string {
   if (parts.length === 1) return parts[0].toString('utf8');
-  let text = '';
-  for (const p of parts) text += utf8Pieces.write(p);
-  return text + utf8Pieces.end();
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (total > JOIN_MAX) return Buffer.concat(parts, total).toString('utf8');
+  if (!joinSpace || joinSpace.length < total) joinSpace = Buffer.allocUnsafeSlow(Math.min(JOIN_MAX, Math.max(total, 2 * (joinSpace?.length ?? 64 * 1024))));
+  let at = 0;
+  for (const p of parts) { joinSpace.set(p, at); at += p.length; }
+  return joinSpace.toString('utf8', 0, total);
 }
 
 /** Offset of the next `content-length` (any case) at or after `from`, or -1. */
