@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApproveCommand } from '../../protocol/methods/session.js';
+import { ApproveCommand, CommandOutputNote } from '../../protocol/methods/session.js';
 import { startWorld, type World } from './harness.js';
 import { CommandFinished, RequestCommandNote } from '../../protocol/index.js';
 
@@ -38,10 +38,22 @@ test('100 MB of command output reaches the front end whole, the backend gets the
     const id = await w.eng.requestCommand(`yes 'a line of build output, nothing secret in it 0123456789' | head -c ${100 * MB}`, 'big');
     await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
     const before = await peakRss(w.agent.proc.pid!);
-    const count = countOutput(w, id);
+    // Each chunk is checked as it comes, in a typed listener as a front end does, and not kept (the test does
+    // not hold 100 MB): it must be the next piece of the repeated line, so order and content are checked too.
+    const line = 'a line of build output, nothing secret in it 0123456789\n';
+    const ref = line.repeat(Math.ceil((4 * MB) / line.length));
+    let chars = 0;
+    let wrong = '';
+    w.agent.on(CommandOutputNote, (o) => {
+      if (o.requestId !== id) return;
+      const at = chars % line.length;
+      if (!wrong && (o.data.length > ref.length - at || o.data !== ref.slice(at, at + o.data.length))) wrong = `chunk at ${chars}: ${JSON.stringify(o.data.slice(0, 80))}`;
+      chars += o.data.length;
+    });
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
     const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 120_000);
-    assert.is(count.stop(), 100 * MB, 'every byte reached the front end');
+    assert.is(wrong, '', 'each chunk continues the output where the last one ended');
+    assert.is(chars, 100 * MB, 'every byte reached the front end');
     assert.is(fin.exitCode, 0);
     assert.is(fin.truncated, true);
     const after = await peakRss(w.agent.proc.pid!);
