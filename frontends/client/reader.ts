@@ -1,40 +1,87 @@
 // The project's Content-Length decoder (rpc/framing.ts) as a vscode-jsonrpc MessageReader: a MessageConnection
-// takes any reader. Unlike the stock one, a damaged frame is reported once and the reader carries on, and the
-// input is paused while the connection has not caught up (it handles one message per event-loop turn, so a fast
-// agent would otherwise fill its queue without bound).
+// takes any reader. Unlike the stock one, a damaged frame is reported once and the reader carries on, and what
+// the connection has not caught up with waits here as bytes, with the input paused past a bound (it handles one
+// message per event-loop turn, so a fast agent would otherwise fill its queue without bound).
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message, type MessageReader } from 'vscode-jsonrpc/node';
-import { createDecoder, type Framing } from '../../rpc/framing.js';
+import { createDecoder, type Decoder, type Frame, type Framing } from '../../rpc/framing.js';
 
-/** Messages read but not yet handled before the input is paused. */
-const MAX_QUEUED = 16;
+/** Messages given to the connection and not yet handled. The connection keeps the rest parsed, on the JS heap,
+ *  where every young-generation collection copied them: with 16 in its queue, 1 MiB of command_output, the
+ *  front end spent more on copying and promoting them than on parsing. Undelivered input waits as bytes. */
+const MAX_GIVEN = 2;
+/** Bytes read but not yet decoded before the input is paused; it resumes once they are down to a quarter. */
+const MAX_UNREAD = 256 * 1024;
+/** Bytes decoded at a time: the frames of one slice wait as text, so a slice full of small messages stays small. */
+const DECODE_BYTES = 8192;
 
 export class FrameReader extends AbstractMessageReader {
-  private queued = 0;
+  private given = 0;
+  private unread: Buffer[] = [];
+  private unreadBytes = 0;
+  private frames: Frame[] = [];
+  private next = 0;
   private paused = false;
-  constructor(private readonly input: NodeJS.ReadableStream, private readonly framing: Framing = 'content-length') { super(); }
+  private ended = false;
+  private closed = false;
+  private decoder: Decoder;
+  private deliver: DataCallback = () => {};
+  constructor(private readonly input: NodeJS.ReadableStream, framing: Framing = 'content-length') {
+    super();
+    this.decoder = createDecoder(framing);
+  }
 
   /** The connection has handled one message it was given. */
   handled() {
-    this.queued--;
-    if (this.paused && this.queued <= MAX_QUEUED / 2) { this.paused = false; this.input.resume(); }
+    this.given--;
+    this.pump();
   }
 
   listen(callback: DataCallback): Disposable {
-    const decoder = createDecoder(this.framing);
+    this.deliver = callback;
     const onData = (chunk: Buffer | string) => {
-      for (const f of decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
-        if (!('text' in f)) { this.fireError(new Error(`damaged frame from the agent: ${f.error}`)); continue; }
-        let msg: Message;
-        try { msg = JSON.parse(f.text) as Message; } catch (e) { this.fireError(e); continue; }
-        this.queued++;
-        callback(msg);
-      }
-      if (!this.paused && this.queued >= MAX_QUEUED) { this.paused = true; this.input.pause(); }
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      this.unread.push(b);
+      this.unreadBytes += b.length;
+      this.pump();
     };
     const onError = (e: Error) => this.fireError(e);
-    const onClose = () => this.fireClose();
-    this.input.on('data', onData).on('error', onError).on('end', onClose).on('close', onClose);
-    return { dispose: () => { this.input.off('data', onData).off('error', onError).off('end', onClose).off('close', onClose); } };
+    const onEnd = () => { this.ended = true; this.pump(); };
+    this.input.on('data', onData).on('error', onError).on('end', onEnd).on('close', onEnd);
+    return { dispose: () => { this.input.off('data', onData).off('error', onError).off('end', onEnd).off('close', onEnd); } };
+  }
+
+  /** Gives the connection messages up to MAX_GIVEN, decoding input as needed; pauses or resumes the input;
+   *  reports the close once everything before it has been given. */
+  private pump() {
+    while (this.given < MAX_GIVEN) {
+      if (this.next === this.frames.length) {
+        const c = this.unread[0];
+        if (!c) break;
+        const piece = c.length <= DECODE_BYTES ? c : c.subarray(0, DECODE_BYTES);
+        if (piece === c) this.unread.shift(); else this.unread[0] = c.subarray(DECODE_BYTES);
+        this.unreadBytes -= piece.length;
+        this.frames = this.decoder.push(piece);
+        this.next = 0;
+        continue;
+      }
+      const f = this.frames[this.next];
+      this.frames[this.next++] = undefined as unknown as Frame;
+      if (!('text' in f)) { this.fireError(new Error(`damaged frame from the agent: ${f.error}`)); continue; }
+      let msg: Message;
+      try { msg = JSON.parse(f.text) as Message; } catch (e) { this.fireError(e); continue; }
+      this.given++;
+      this.deliver(msg);
+    }
+    const waiting = this.unread.length > 0 || this.next < this.frames.length;
+    if (this.ended) {
+      if (!waiting && !this.closed) { this.closed = true; this.fireClose(); }
+      return;
+    }
+    const hold = this.paused ? this.unreadBytes > MAX_UNREAD / 4 : this.unreadBytes >= MAX_UNREAD;
+    if (hold !== this.paused) {
+      this.paused = hold;
+      if (hold) this.input.pause(); else this.input.resume();
+    }
   }
 }
 

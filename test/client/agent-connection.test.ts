@@ -88,31 +88,43 @@ test('a request in flight when the agent dies rejects with connection_closed, an
 // A stand-in agent that writes 3,000 notifications as fast as it can, one damaged frame among them, then exits.
 const FLOOD = `
 const frame = (s) => 'Content-Length: ' + Buffer.byteLength(s) + '\\r\\n\\r\\n' + s;
-const note = (i) => frame(JSON.stringify({ jsonrpc: '2.0', method: 'engineer_message', params: { taskId: 't_1', seq: i, text: 'x'.repeat(i % 7 ? 10 : 19000) } }));
+const note = (i) => frame(JSON.stringify({ jsonrpc: '2.0', method: 'engineer_message', params: { taskId: 't_1', seq: i, text: 'x'.repeat(i % 7 || process.argv[2] === 'small' ? 10 : 19000) } }));
 let out = '';
 for (let i = 0; i < 3000; i++) out += (i === 1500 && process.argv[1] === 'damaged' ? 'Content-Length: 9\\nnot a header\\n\\n{}' : '') + note(i);
 process.stdout.write(out);`;
 
-function flood(damaged: boolean, reader: 'project' | 'stock') {
-  const p = spawn(process.execPath, ['-e', FLOOD, damaged ? 'damaged' : 'clean'], { stdio: ['pipe', 'pipe', 'inherit'] });
+function flood(damaged: boolean, reader: 'project' | 'stock', size: 'mixed' | 'small' = 'mixed') {
+  const p = spawn(process.execPath, ['-e', FLOOD, damaged ? 'damaged' : 'clean', size], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = connectAgent(p.stdout, p.stdin, { reader });
+  const input = { pauses: 0 };
+  const pause = p.stdout.pause.bind(p.stdout);
+  p.stdout.pause = () => { input.pauses++; return pause(); };
   const errors: Error[] = [];
   conn.connection.onError(([e]) => errors.push(e));
   const seqs: number[] = [];
   conn.onNotification(EngineerMessageNote, (m) => seqs.push(m.seq));
-  return { conn, errors, seqs };
+  return { conn, errors, seqs, input };
 }
 
-test('every notification the agent wrote before its output ended is handled, in order, after a damaged frame too; listeners are independent', async () => {
-  const { conn, errors, seqs } = flood(true, 'project');
+test('every notification the agent wrote before its output ended is handled, in order, after a damaged frame too; listeners are independent; the input is paused while the connection catches up', async () => {
+  const { conn, errors, seqs, input } = flood(true, 'project');
   let other = 0;
   const second = conn.onNotification(EngineerMessageNote, () => { other++; second.dispose(); });
   await withTimeout(conn.closed, 30_000, 'the end of the input');
   assert.is(seqs.length, 3000);
   assert.ok(seqs.every((s, i) => s === i), 'in order');
   assert.is(other, 1);
+  assert.ok(input.pauses > 0, 'the reader paused the input while it held unread bytes');
   assert.is(errors.length, 1);
   assert.match(errors[0].message, /damaged frame/);
+});
+
+test('the output ends while thousands of small notifications are still undecoded in the reader: each is handled before closed', async () => {
+  const { conn, errors, seqs } = flood(false, 'project', 'small');
+  await withTimeout(conn.closed, 30_000, 'the end of the input');
+  assert.is(seqs.length, 3000);
+  assert.ok(seqs.every((s, i) => s === i), 'in order');
+  assert.is(errors.length, 0);
 });
 
 test('with vscode-jsonrpc\'s stock reader (no pause), the messages queued when the output ends are still handled before closed', async () => {
