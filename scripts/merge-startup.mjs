@@ -17,6 +17,7 @@ export async function mergeStartup({ metafile, entry, source, keep = new Set() }
   const out = metafile.outputs;
   const at = (p) => resolve(p);
   const first = out[entry].imports.find((i) => i.kind === 'dynamic-import');
+  if (!first) throw new Error(`merge-startup: ${entry} has no dynamic import of the agent`);
   const joined = [];
   const visit = (p) => {
     if (joined.includes(at(p)) || !out[p]) return;
@@ -68,6 +69,8 @@ export async function mergeStartup({ metafile, entry, source, keep = new Set() }
   const specs = new Map(joined.map((f) => [`"./${basename(f)}"`, `"./${basename(file)}"`]));
   for (const p of Object.keys(out)) {
     if (at(p) === at(entry) || joined.includes(at(p)) || !out[p].imports.some((i) => joined.includes(at(i.path)))) continue;
+    // A chunk another bin wrote too (same content, same name) would make that bin load the agent's startup file.
+    if (keep.has(at(p))) throw new Error(`merge-startup: ${p} is also another bin's chunk and imports a joined one`);
     const src = await readFile(p, 'utf8');
     const next = src.replace(/"\.\/[\w-]+\.js"/g, (s) => specs.get(s) ?? s);
     if (next !== src) await writeFile(p, next);
