@@ -50,7 +50,7 @@ export class AgentConnection {
     const messageStrategy: rpc.MessageStrategy = {
       handleMessage: (message, next) => {
         if (message !== END_OF_INPUT) {
-          if (reader instanceof FrameReader) reader.handled();
+          if (reader instanceof FrameReader) reader.handled(message);
           return next(message);
         }
         this.connection.dispose();

@@ -2,7 +2,7 @@
 // takes any reader. Unlike the stock one, a damaged frame is reported once and the reader carries on, and what
 // the connection has not caught up with waits here as bytes, with the input paused past a bound (it handles one
 // message per event-loop turn, so a fast agent would otherwise fill its queue without bound).
-import { AbstractMessageReader, type DataCallback, type Disposable, type Message, type MessageReader } from 'vscode-jsonrpc/node';
+import { AbstractMessageReader, Message, type DataCallback, type Disposable, type MessageReader } from 'vscode-jsonrpc/node';
 import { createDecoder, type Decoder, type Frame, type Framing } from '../../rpc/framing.js';
 
 /** Messages given to the connection and not yet handled. The connection keeps the rest parsed, on the JS heap,
@@ -14,8 +14,21 @@ const MAX_UNREAD = 256 * 1024;
 /** Bytes decoded at a time: the frames of one slice wait as text, so a slice full of small messages stays small. */
 const DECODE_BYTES = 8192;
 
+/** Where vscode-jsonrpc's MessageConnection queues a message (connection.js, addMessageToQueue): a request or
+ *  response with the id of one still queued replaces it there, so the replaced one is never handled. A
+ *  `$/cancelRequest` for a request already running is taken without being handled: it is not counted. */
+function queueKey(m: Message, seq: number): string | undefined {
+  if (Message.isRequest(m)) return `req-${m.id}`;
+  if (Message.isResponse(m)) return m.id === null ? `res-unknown-${seq}` : `res-${m.id}`;
+  if (Message.isNotification(m) && m.method === '$/cancelRequest') return undefined;
+  return `not-${seq}`;
+}
+
 export class FrameReader extends AbstractMessageReader {
-  private given = 0;
+  /** Given to the connection and not yet handled, by queue key: a message the connection drops without
+   *  handling it (replaced, or a cancel it consumed) cannot hold a place for good. */
+  private given = new Map<string, Message>();
+  private seq = 0;
   private unread: Buffer[] = [];
   private unreadBytes = 0;
   private frames: Frame[] = [];
@@ -30,9 +43,9 @@ export class FrameReader extends AbstractMessageReader {
     this.decoder = createDecoder(framing);
   }
 
-  /** The connection has handled one message it was given. */
-  handled() {
-    this.given--;
+  /** The connection has handled `message`, one it was given. */
+  handled(message: Message) {
+    for (const [k, m] of this.given) if (m === message) { this.given.delete(k); break; }
     this.pump();
   }
 
@@ -53,7 +66,7 @@ export class FrameReader extends AbstractMessageReader {
   /** Gives the connection messages up to MAX_GIVEN, decoding input as needed; pauses or resumes the input;
    *  reports the close once everything before it has been given. */
   private pump() {
-    while (this.given < MAX_GIVEN) {
+    while (this.given.size < MAX_GIVEN) {
       if (this.next === this.frames.length) {
         const c = this.unread[0];
         if (!c) break;
@@ -69,7 +82,8 @@ export class FrameReader extends AbstractMessageReader {
       if (!('text' in f)) { this.fireError(new Error(`damaged frame from the agent: ${f.error}`)); continue; }
       let msg: Message;
       try { msg = JSON.parse(f.text) as Message; } catch (e) { this.fireError(e); continue; }
-      this.given++;
+      const key = queueKey(msg, this.seq++);
+      if (key !== undefined) { this.given.delete(key); this.given.set(key, msg); }
       this.deliver(msg);
     }
     const waiting = this.unread.length > 0 || this.next < this.frames.length;

@@ -135,4 +135,38 @@ test('with vscode-jsonrpc\'s stock reader (no pause), the messages queued when t
   assert.is(errors.length, 0);
 });
 
+// A stand-in agent that sends the client requests the connection drops without handling them: three with the same
+// id (each replaces the one before in the connection's queue), and a $/cancelRequest for one already running (the
+// connection cancels its token and takes the notification). Then 3,000 notifications.
+const DROPPED = `
+const frame = (m) => { const s = JSON.stringify({ jsonrpc: '2.0', ...m }); return 'Content-Length: ' + Buffer.byteLength(s) + '\\r\\n\\r\\n' + s; };
+let out = '';
+for (let i = 0; i < 3; i++) out += frame({ id: 5, method: 'x/unknown', params: {} });
+out += frame({ id: 9, method: 'ping', params: {} });
+process.stdout.write(out);
+setTimeout(() => {
+  out = frame({ method: '$/cancelRequest', params: { id: 9 } }) + frame({ method: '$/cancelRequest', params: { id: 9 } });
+  for (let i = 0; i < 3000; i++) out += frame({ method: 'engineer_message', params: { taskId: 't_1', seq: i, text: 'x'.repeat(i % 7 ? 10 : 19000) } });
+  process.stdout.write(out);
+}, 300);`;
+
+test('requests the connection replaces or cancels without handling them do not stall the reader: every later notification is handled', async () => {
+  const p = spawn(process.execPath, ['-e', DROPPED], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = connectAgent(p.stdout, p.stdin);
+  let running = 0;
+  conn.onRequest(Ping, () => { running++; return new Promise<Record<string, never>>(() => {}); });
+  const seqs: number[] = [];
+  conn.onNotification(EngineerMessageNote, (m) => seqs.push(m.seq));
+  try {
+    await withTimeout(conn.closed, 30_000, 'every notification handled and the end of the input');
+  } finally {
+    conn.dispose();
+    p.stdout.destroy();
+    p.kill();
+  }
+  assert.is(running, 1);
+  assert.is(seqs.length, 3000);
+  assert.ok(seqs.every((s, i) => s === i), 'in order');
+});
+
 test.run();
