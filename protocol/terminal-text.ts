@@ -7,7 +7,8 @@
 // mark, Mongolian vowel separator, zero-width and directional marks, line/paragraph separators, bidi embeddings,
 // overrides and isolates, word joiner and invisible operators, BOM/ZWNBSP, interlinear annotations, and the
 // invisible tag characters U+E0000-U+E007F (a surrogate pair). Lone surrogates are escaped too.
-const UNSAFE = '[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\xad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb]'
+const UNSAFE_CHARS = '\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\xad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb';
+const UNSAFE = `[${UNSAFE_CHARS}]`
   + '|\\udb40[\\udc00-\\udc7f]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 const UNSAFE_RE = new RegExp(UNSAFE, 'g');
 // For command output: a CRLF ends a line like LF; an SGR sequence is a candidate for the colour whitelist.
@@ -15,7 +16,7 @@ const OUTPUT_RE = new RegExp(`\\x1b\\[[0-9;]{0,48}m|\\r\\n|${UNSAFE}`, 'g');
 // Whether text may need any change: one character class, a superset of every character the patterns above
 // start a match with (\r is in \x0b-\x1f; every surrogate, paired or not). A single class is scanned several
 // times faster than the alternation with its look-arounds, and most text (plain output) has none of these.
-const MAYBE_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
+const MAYBE_UNSAFE = new RegExp(`[${UNSAFE_CHARS}\\ud800-\\udfff]`);
 
 // Combining marks stacked on one letter ("Zalgo" text) are drawn above and below its cell, over the lines
 // around it in many terminals: from the third mark in a row on, each is shown as an escape.
