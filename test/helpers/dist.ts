@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SOURCES = ['agent', 'rpc', 'protocol', 'platform', 'frontends', 'backend', 'scripts/build.mjs', 'package.json'];
+const SOURCES = ['agent', 'rpc', 'protocol', 'platform', 'frontends', 'backend', 'scripts/build.mjs', 'scripts/merge-startup.mjs', 'package.json'];
 const BINS = ['dist/codevf-agent.js', 'dist/codevf.js', 'dist/sandbox.js'];
 
 function newest(path: string): number {

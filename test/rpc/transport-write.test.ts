@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createDecoder, type Framing } from '../../rpc/framing.js';
 import { burstMessage, BURST_COUNT } from '../fixtures/burst-messages.js';
+import { withTimeout } from '../helpers/agent.js';
 
 /** Reads every message from burst-writer.ts, pausing often so that its writes back up and wait. */
 async function readBurst(framing: Framing): Promise<unknown[]> {
@@ -16,7 +17,13 @@ async function readBurst(framing: Framing): Promise<unknown[]> {
     proc.stdout.pause();
     setTimeout(() => proc.stdout.resume(), got.length % 7 === 0 ? 15 : 0);
   });
-  const code = await new Promise((r) => proc.on('close', r));
+  const closed = new Promise((r) => proc.on('close', r));
+  let code: unknown;
+  try {
+    code = await withTimeout(closed, 120_000, 'the burst writer to finish');
+  } finally {
+    proc.kill();
+  }
   assert.is(code, 0, stderr);
   return got;
 }

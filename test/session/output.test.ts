@@ -84,7 +84,10 @@ test('a front end that stops reading holds the command back: the agent does not 
     const before = await peakRss(w.agent.proc.pid!);
     const count = countOutput(w, id);
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
-    while (count.chars() === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let waited = 0; count.chars() === 0; waited += 5) {
+      if (waited > 60_000) throw new Error('no command output reached the front end within 60 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     // The front end stops reading the agent's stdout for a while: the agent must pause the command's pipe
     // (a few notifications of slack) instead of reading all of its output into memory.
     w.agent.proc.stdout.pause();
