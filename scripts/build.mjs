@@ -1,4 +1,5 @@
-// Bundles each bin into one ESM file: loading one file instead of hundreds of modules is what keeps startup fast.
+// Bundles each bin: ES chunks that load on first use, and what the agent runs before it answers `initialize` joined
+// into one CommonJS file (scripts/merge-startup.mjs). A few files instead of hundreds of modules keeps startup fast.
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
