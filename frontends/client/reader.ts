@@ -4,6 +4,7 @@
 // message per event-loop turn, so a fast agent would otherwise fill its queue without bound).
 import { AbstractMessageReader, Message, type DataCallback, type Disposable, type MessageReader } from 'vscode-jsonrpc/node';
 import { createDecoder, type Decoder, type Frame, type Framing } from '../../rpc/framing.js';
+import { CancelRequest } from '../../protocol/methods/lifecycle.js';
 
 /** Messages given to the connection and not yet handled. The connection keeps the rest parsed, on the JS heap,
  *  where every young-generation collection copied them: with 16 in its queue, 1 MiB of command_output, the
@@ -20,7 +21,7 @@ const DECODE_BYTES = 8192;
 function queueKey(m: Message, seq: number): string | undefined {
   if (Message.isRequest(m)) return `req-${m.id}`;
   if (Message.isResponse(m)) return m.id === null ? `res-unknown-${seq}` : `res-${m.id}`;
-  if (Message.isNotification(m) && m.method === '$/cancelRequest') return undefined;
+  if (Message.isNotification(m) && m.method === CancelRequest.method) return undefined;
   return `not-${seq}`;
 }
 
