@@ -5,13 +5,15 @@
 //    this process; with the agent's peak RSS growth. Once per front-end client: the project's peer (NDJSON),
 //    the vscode-jsonrpc client (frontends/client, Content-Length) with the project's reader plugged in, and
 //    with vscode-jsonrpc's stock reader. Reports figures and ratios; asserts nothing on time.
-//    BENCH_PART=relay runs only this part.
+//    BENCH_PART=relay runs only this part; BENCH_CLIENTS=peer,vscode-jsonrpc picks the clients (all three by default).
 // 3. a flood: 10,000 engineer requests in one burst (session-flood.ts); BENCH_PART=flood runs only that.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StreamRedactor } from '../../agent/security/redact.js';
+import { addKnownSecret, clearKnownSecrets } from '../../agent/security/known-secrets.js';
 import { neutralizeOutput } from '../../protocol/terminal-text.js';
 import { routes } from '../../protocol/backend/index.js';
 import { ApproveCommand, CommandOutputNote } from '../../protocol/methods/session.js';
@@ -41,6 +43,20 @@ function redactorAlone(): number {
   for (let n = 0; n < SIZE; n += chunk.length) r.push(chunk);
   r.flush();
   return SIZE / MB / ((performance.now() - t) / 1000);
+}
+
+/** The same with a CodeVF token known, as the agent always has one: its search depends on the token's random
+ *  characters, so over TOKENS random tokens; [median, slowest] MB/s. */
+function redactorWithToken(): [number, number] {
+  const TOKENS = 8;
+  const rates: number[] = [];
+  for (let i = 0; i < TOKENS; i++) {
+    addKnownSecret(`cvf_${randomBytes(24).toString('base64url')}`);
+    rates.push(redactorAlone());
+    clearKnownSecrets();
+  }
+  rates.sort((a, b) => a - b);
+  return [rates[TOKENS >> 1], rates[0]];
 }
 
 /** The front end's share: neutralizeOutput (protocol/terminal-text.ts) alone over the same output, with colours in it. */
@@ -148,19 +164,24 @@ async function relay(w: World, client: ClientKind, pipe: number): Promise<number
 }
 
 const relayOnly = process.env.BENCH_PART === 'relay';
-for (const client of Object.keys(CLIENTS) as ClientKind[]) {
+const chosen = process.env.BENCH_CLIENTS?.split(',').filter(Boolean) ?? Object.keys(CLIENTS);
+const unknown = chosen.filter((c) => !(c in CLIENTS));
+if (unknown.length) throw new Error(`BENCH_CLIENTS: unknown ${unknown.join(', ')}; choose from ${Object.keys(CLIENTS).join(', ')}`);
+for (const client of chosen as ClientKind[]) {
   const w = await startWorld({ env: { CODEVF_OUTPUT_CAP_BYTES: String(2 * MB) }, client });
   try {
-    if (client === 'peer') {
+    if (client === chosen[0]) {
       if (!relayOnly) await latency(w);
       else console.log(`bench:session relay (${SIZE / MB} MB of output)`);
       console.log(`  neutralizeOutput alone (protocol/terminal-text.ts, front end side) over the same output with colours: ${f(neutralizerAlone(), 1)} MB/s`);
       console.log(`  streaming redactor alone (agent/security/redact.ts) over the same output: ${f(redactorAlone(), 1)} MB/s`);
+      const [median, slowest] = redactorWithToken();
+      console.log(`    with a random CodeVF token known (8 tokens): median ${f(median, 1)} MB/s, slowest ${f(slowest, 1)} MB/s`);
     }
     await relay(w, client, await barePipe());
   } finally {
     await w.cleanup();
   }
 }
-await readerBench(SIZE);
+if (!process.env.BENCH_CLIENTS) await readerBench(SIZE);
 if (!relayOnly) await floodBench();

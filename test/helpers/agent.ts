@@ -19,9 +19,11 @@ export interface Exited { code: number | null; signal: NodeJS.Signals | null }
 /** Flags for node itself before the agent's script, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`, from CVF_AGENT_NODE_ARGS
  *  (space-separated): node refuses `--cpu-prof` in NODE_OPTIONS, and a flag that prints would land on the wire. */
 const AGENT_NODE_ARGS = process.env.CVF_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+/** Another build of the agent to spawn instead of dist/'s (CVF_AGENT_BIN): benches compare two builds in one run. */
+const SPAWNED_BIN = process.env.CVF_AGENT_BIN || AGENT_BIN;
 
 export function spawnAgentProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, cwd?: string) {
-  const proc = spawn(process.execPath, [...AGENT_NODE_ARGS, AGENT_BIN, ...args], { env: { ...process.env, ...env }, cwd, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
+  const proc = spawn(process.execPath, [...AGENT_NODE_ARGS, SPAWNED_BIN, ...args], { env: { ...process.env, ...env }, cwd, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
   let stderr = '';
   proc.stderr.on('data', (c) => { stderr += c; });
   const exited = new Promise<Exited>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
