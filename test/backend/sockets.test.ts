@@ -102,4 +102,44 @@ test('a 16 MB frame closes that socket with 1009 and reaches no process-wide han
   assert.not.match(sb.stderr.join(''), /uncaught|internal error/);
 });
 
+test('message frames at the edges of their schema: extra keys dropped, each bad field refused by name, nothing stored', async () => {
+  const taskId = await createTask(sb);
+  const ws = new WebSocket(wsUrl(taskId), { headers: auth() });
+  const got = new Map<string | null, any>();
+  const events: any[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    if (m.type === 'ack' || m.type === 'error') got.set(m.id, m); else events.push(m);
+  });
+  await new Promise((r) => ws.once('open', r));
+  const answer = async (frame: Record<string, unknown>, id = frame.id as string) => {
+    ws.send(JSON.stringify(frame));
+    await until(() => got.has(id), `the answer to ${id.slice(0, 20)}`);
+    return got.get(id);
+  };
+  const msg = (id: string, payload: unknown) => ({ type: 'customer_message', id, payload });
+  const refused = async (frame: Record<string, unknown>, field: RegExp, id?: string) => {
+    const m = await answer(frame, id);
+    assert.is(m.type, 'error', JSON.stringify(frame).slice(0, 80));
+    assert.is(m.error.code, 'invalid_frame');
+    assert.match(m.error.message, field);
+  };
+  const ok = await answer({ ...msg('k-extra', { text: 'hi', color: 'red' }), extra: true });
+  assert.is(ok.type, 'ack');
+  await until(() => events.some((e) => e.seq === ok.result.seq), 'the stored message');
+  assert.equal(events.find((e) => e.seq === ok.result.seq).payload, { text: 'hi' });
+  assert.is((await answer(msg('k-max', { text: 'x'.repeat(20_000) }))).type, 'ack');
+  await refused(msg('k-long', { text: 'x'.repeat(20_001) }), /frame\.payload\.text/);
+  await refused(msg('k-empty', { text: '' }), /frame\.payload\.text/);
+  await refused(msg('k-number', { text: 5 }), /frame\.payload\.text/);
+  await refused(msg('k-array', ['hi']), /frame\.payload/);
+  await refused(msg('k-null', null), /frame\.payload/);
+  await refused(msg('', { text: 'no id' }), /frame\.id/);
+  await refused(msg('i'.repeat(201), { text: 'long id' }), /frame\.id/, 'i'.repeat(200));
+  await refused({ type: 'engineer_message', id: 'k-side', payload: { text: 'wrong side' } }, /frame\.type/);
+  const last = await answer(msg('k-last', { text: 'last' }));
+  assert.is(last.result.seq, ok.result.seq + 2, 'only the two good messages were stored');
+  ws.close();
+});
+
 test.run();
