@@ -24,9 +24,48 @@ export function detectFraming(head: Buffer): Framing | undefined {
   return 'ndjson';
 }
 
+/** Bytes a decoder keeps between pushes (the start of a message still arriving), copied into memory of its own:
+ *  a decoder never holds on to a chunk it was given once `push` returns, so input may be read into one reused
+ *  buffer (a socket with `onread`) instead of a fresh allocation per read. A message split across reads is
+ *  decoded from these contiguous bytes, exactly as the joined bytes decode (a character split between reads too). */
+class Held {
+  private buf = Buffer.alloc(0);
+  length = 0;
+
+  append(src: Buffer, from = 0, to = src.length) {
+    const n = to - from;
+    if (!n) return;
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.length + n, 2 * this.buf.length, 64 * 1024));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    src.copy(this.buf, this.length, from, to);
+    this.length += n;
+  }
+
+  /** The held bytes, valid until the next change. */
+  view(): Buffer { return this.buf.subarray(0, this.length); }
+
+  text(): string { return this.buf.toString('utf8', 0, this.length); }
+
+  /** Forgets the first `n` bytes. */
+  drop(n: number) {
+    if (n >= this.length) this.length = 0;
+    else if (n > 0) { this.buf.copy(this.buf, 0, n, this.length); this.length -= n; }
+    // Memory of a rare huge message is not kept for good; up to HELD_KEEP is, for the next one.
+    if (!this.length && this.buf.length > HELD_KEEP) this.buf = Buffer.alloc(0);
+  }
+
+  clear() { this.drop(this.length); }
+}
+
+/** Memory a decoder keeps for messages split across reads once they are decoded: command output comes as
+ *  messages of 64 KiB and more, each spread over several reads. */
+const HELD_KEEP = 1024 * 1024;
+
 export class NdjsonDecoder implements Decoder {
-  private parts: Buffer[] = [];
-  private size = 0;
+  private line = new Held();
   private overflow = false;
 
   push(chunk: Buffer): Frame[] {
@@ -35,26 +74,28 @@ export class NdjsonDecoder implements Decoder {
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl === -1) break;
-      this.take(chunk.subarray(start, nl), out, true);
+      this.take(chunk, start, nl, out, true);
       start = nl + 1;
     }
-    if (start < chunk.length) this.take(chunk.subarray(start), out, false);
+    if (start < chunk.length) this.take(chunk, start, chunk.length, out, false);
     return out;
   }
 
-  private take(piece: Buffer, out: Frame[], endOfLine: boolean) {
-    if (!this.overflow) {
-      this.size += piece.length;
-      if (this.size > MAX_MESSAGE_BYTES) { this.overflow = true; this.parts = []; }
-      else this.parts.push(piece);
+  private take(chunk: Buffer, from: number, to: number, out: Frame[], endOfLine: boolean) {
+    if (!this.overflow && this.line.length + (to - from) > MAX_MESSAGE_BYTES) { this.overflow = true; this.line.clear(); }
+    if (!endOfLine) {
+      if (!this.overflow) this.line.append(chunk, from, to);
+      return;
     }
-    if (!endOfLine) return;
     if (this.overflow) out.push({ error: `message larger than ${MAX_MESSAGE_BYTES} bytes` });
     else {
-      const line = decodeParts(this.parts).trim();
-      if (line) out.push({ text: line });
+      let text: string;
+      if (this.line.length) { this.line.append(chunk, from, to); text = this.line.text(); } else text = chunk.toString('utf8', from, to);
+      text = text.trim();
+      if (text) out.push({ text });
     }
-    this.parts = []; this.size = 0; this.overflow = false;
+    this.line.clear();
+    this.overflow = false;
   }
 }
 
@@ -71,8 +112,7 @@ const MAX_HEADER_BYTES = 8192;
  *  An error frame with `continues` directly follows a delivered body: if that body was already reported as
  *  unparseable, it is the same damaged frame and is not reported again. */
 export class ContentLengthDecoder implements Decoder {
-  private pending: Buffer[] = []; // unconsumed bytes, joined only once a whole frame can be cut
-  private pendingLen = 0;
+  private held = new Held(); // unconsumed bytes of earlier pushes (from the start of a body when one is awaited)
   private need = -1; // body length once headers are read
   private skip = 0; // bytes of an oversized body still to discard
   private scanning = false; // discarding bytes up to the next `content-length`
@@ -87,11 +127,19 @@ export class ContentLengthDecoder implements Decoder {
       chunk = chunk.subarray(n);
       if (!chunk.length) return out;
     }
-    this.pending.push(chunk);
-    this.pendingLen += chunk.length;
-    if (this.need >= 0 && this.pendingLen < this.need) return out; // a large body still arriving: no copying
-    let buf = this.need > 0 && this.pending.length > 1 ? this.bodyAcross(out) : undefined;
-    buf ??= this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingLen);
+    const held = this.held;
+    if (this.need >= 0 && held.length + chunk.length < this.need) { held.append(chunk); return out; } // a large body still arriving
+    if (!held.length) return this.parse(chunk, out, false);
+    if (this.need > 0) {
+      const rest = this.bodyAcross(chunk, out);
+      if (rest) return this.parse(rest, out, false);
+    }
+    held.append(chunk);
+    return this.parse(held.view(), out, true);
+  }
+
+  /** Cuts frames from `buf` (the held bytes, or a chunk when nothing is held); keeps the rest, copied. */
+  private parse(buf: Buffer, out: Frame[], fromHeld: boolean): Frame[] {
     let pos = 0;
     for (;;) {
       if (this.scanning) {
@@ -138,31 +186,27 @@ export class ContentLengthDecoder implements Decoder {
       pos = bodyEnd;
       this.afterBody = true;
     }
-    buf = buf.subarray(pos);
     this.damagedUntil = Math.max(0, this.damagedUntil - pos);
-    this.pending = buf.length ? [buf] : [];
-    this.pendingLen = buf.length;
+    if (fromHeld) this.held.drop(pos);
+    else this.held.append(buf, pos);
     return out;
   }
 
-  /** A body that arrived in several chunks and is now complete (every pending chunk but the last is body),
-   *  decoded from its pieces (decodeParts) rather than from a new Buffer of everything pending: command output
-   *  comes as bodies of 64 KiB and more, each spread over several reads. Returns
-   *  what follows the body, or undefined, changing nothing, when the body may hold the next frame's header:
-   *  the joined path then looks for it. */
-  private bodyAcross(out: Frame[]): Buffer | undefined {
-    const last = this.pending[this.pending.length - 1];
-    const cut = last.length - (this.pendingLen - this.need); // where the body ends in the last chunk
-    const body = this.pending.slice(0, -1);
-    if (cut) body.push(last.subarray(0, cut));
-    if (!endsLikeMessage(body)) return undefined;
-    out.push({ text: decodeParts(body) });
+  /** A body that began in earlier chunks (held) and ends in `chunk`, decoded from the held bytes and the end
+   *  appended to them: command output comes as bodies of 64 KiB and more, each spread over several reads. Returns
+   *  what of `chunk` follows the body, or undefined, changing nothing, when the body may hold the next frame's
+   *  header: the caller then appends all of `chunk` and looks for it there. */
+  private bodyAcross(chunk: Buffer, out: Frame[]): Buffer | undefined {
+    const cut = this.need - this.held.length; // where the body ends in `chunk`
+    const end = chunk.subarray(0, cut);
+    if (!endsLikeMessage([this.held.view(), end])) return undefined;
+    this.held.append(end);
+    out.push({ text: this.held.text() });
+    this.damagedUntil = Math.max(0, this.damagedUntil - this.held.length);
+    this.held.clear();
     this.need = -1;
     this.afterBody = true;
-    this.damagedUntil = Math.max(0, this.damagedUntil - (this.pendingLen - last.length + cut));
-    this.pending = [];
-    this.pendingLen = 0;
-    return last.subarray(cut);
+    return chunk.subarray(cut);
   }
 
   /** Reports a damaged frame once (not bytes of one already reported), then scans to the next header. */
@@ -202,24 +246,6 @@ function endsLikeMessage(parts: Buffer[]): boolean {
     if (j >= 0) return p[j] === 125 || p[j] === 93;
   }
   return false;
-}
-
-/** Pieces of a message are joined here before decoding, up to this size: memory already in use, where a fresh
- *  Buffer per message (every command_output chunk arrives in several reads) cost a native allocation and
- *  its pages faulted in, and decoding each piece to a string of its own cost one more copy on the JS heap. */
-const JOIN_MAX = 1024 * 1024;
-let joinSpace: Buffer | undefined;
-
-/** UTF-8 bytes in pieces as one string, exactly as their join decodes (a character split between pieces too). */
-function decodeParts(parts: Buffer[]): string {
-  if (parts.length === 1) return parts[0].toString('utf8');
-  let total = 0;
-  for (const p of parts) total += p.length;
-  if (total > JOIN_MAX) return Buffer.concat(parts, total).toString('utf8');
-  if (!joinSpace || joinSpace.length < total) joinSpace = Buffer.allocUnsafeSlow(Math.min(JOIN_MAX, Math.max(total, 2 * (joinSpace?.length ?? 64 * 1024))));
-  let at = 0;
-  for (const p of parts) { joinSpace.set(p, at); at += p.length; }
-  return joinSpace.toString('utf8', 0, total);
 }
 
 /** Offset of the next `content-length` (any case) at or after `from`, or -1. */

@@ -123,4 +123,47 @@ test('LF-only headers are reported at once, before the next frame arrives', () =
   assert.equal(answered(d.push(b(frame(good(3))))), ['3']);
 });
 
+/** Pushes `bytes` cut at `cuts`, each piece copied into one reused buffer that is overwritten once `push` returns,
+ *  as a socket read with `onread` hands it over: a decoder that kept a reference to a piece would decode garbage. */
+function throughOneBuffer(d: { push(c: Buffer): Frame[] }, bytes: Buffer, cuts: number[]): Frame[] {
+  const reused = Buffer.alloc(bytes.length + 1);
+  const out: Frame[] = [];
+  let from = 0;
+  for (const to of [...cuts, bytes.length]) {
+    const n = bytes.copy(reused, 0, from, to);
+    out.push(...d.push(reused.subarray(0, n)));
+    reused.fill(0xff);
+    from = to;
+  }
+  return out;
+}
+
+test('a decoder keeps no reference to a chunk once push returns: input read into one reused buffer decodes the same', () => {
+  const output = JSON.stringify({ jsonrpc: '2.0', method: 'command_output', params: { data: 'a line of build output é\n'.repeat(2800) } });
+  const streams = [
+    frame(output) + frame(good(1)) + frame(output) + frame(good(2)),
+    ...DAMAGED.map(([, bytes]) => bytes + frame(good(1)) + frame(output)),
+  ];
+  for (const s of streams) {
+    const bytes = b(s);
+    const whole = new ContentLengthDecoder().push(bytes);
+    for (const step of [1, 7, 4096, 65536, 262144]) {
+      if (step === 1 && bytes.length > 20_000) continue;
+      const cuts: number[] = [];
+      for (let i = step; i < bytes.length; i += step) cuts.push(i);
+      const got = throughOneBuffer(new ContentLengthDecoder(), bytes, cuts);
+      assert.equal(answered(got), answered(whole), `Content-Length, reads of ${step} bytes`);
+      assert.equal(got.filter((f) => 'text' in f), whole.filter((f) => 'text' in f), `Content-Length, reads of ${step} bytes`);
+    }
+  }
+  const lines = b(`${output}\n${good(1)}\n{"b":"é日本🙂"}\n${output}\n`);
+  const whole = new NdjsonDecoder().push(lines);
+  assert.is(whole.length, 4);
+  for (const step of [1, 3, 4096, 65536, 262144]) {
+    const cuts: number[] = [];
+    for (let i = step; i < lines.length; i += step) cuts.push(i);
+    assert.equal(throughOneBuffer(new NdjsonDecoder(), lines, cuts), whole, `NDJSON, reads of ${step} bytes`);
+  }
+});
+
 test.run();
