@@ -4,6 +4,9 @@
 // index on random keys would make each commit write one random page per frame. The lookup is a map in memory
 // from a seeded hash of (user, key) to rowids, built from the table at startup; a hit is checked against the
 // row, so a collision or a rolled-back row is only a miss. One process writes the database (the sandbox).
+// A socket's message frame stores no row here: its event carries the key (events.idem, in the same INSERT),
+// the index points at the event (a negative id), and a retry is checked against the request that event
+// stands for and answered `{seq}` from it; once expired, the key is cleared from the event.
 import { randomInt } from 'node:crypto';
 import type { Store } from './db.js';
 import { ApiError } from './errors.js';
@@ -17,6 +20,15 @@ export function checkKey(key: unknown): string {
 }
 
 interface Row { user_id: string; key: string; fingerprint: string; response: string; created_at: number }
+interface KeyedEvent { task_id: string; type: string; payload: string; seq: number; created_at: number; idem: string | null }
+
+/** Handed to the handler of a keyed request: a handler that appends an event may store the key on it
+ *  (`EventLog.appendAs`) instead of an idempotency row; its answer must then be `{seq}` of that event. */
+export interface KeyClaim { readonly tag: string; eventId?: number; seq?: number }
+
+/** The request (as given to `run`) a keyed event was appended for, to check a retry against; undefined for
+ *  an event no keyed request appends. */
+export type EventRequest = (taskId: string, type: string, payload: unknown) => unknown;
 
 export class Idempotency {
   /** Hash of (user, key) -> rowid, or rowids when hashes collide. 30 bits: the map's keys stay small integers. */
@@ -24,11 +36,18 @@ export class Idempotency {
   // Random per process, so nobody outside can choose keys that collide.
   private seed = randomInt(2 ** 30);
   private q;
+  /** Events before this id hold no key that is still in the index (`prune` goes on from here). */
+  private eventsFrom = 0;
 
-  constructor(private store: Store, readonly ttlMs: number) {
+  constructor(private store: Store, readonly ttlMs: number, private eventRequest: EventRequest) {
     const db = store.db;
     this.q = {
       row: db.prepare('SELECT user_id, key, fingerprint, response, created_at FROM idempotency WHERE id = ?'),
+      event: db.prepare('SELECT task_id, type, payload, seq, created_at, idem FROM events WHERE id = ?'),
+      // Newest first, to start up; oldest first from a point, to prune.
+      newestEvents: db.prepare('SELECT id, idem, created_at FROM events ORDER BY id DESC').raw(),
+      eventsFrom: db.prepare('SELECT id, idem, created_at FROM events WHERE id >= ? ORDER BY id').raw(),
+      clearEvents: db.prepare('UPDATE events SET idem = NULL WHERE id >= ? AND id < ? AND idem IS NOT NULL'),
       insert: db.prepare('INSERT INTO idempotency (user_id, key, fingerprint, status, response, created_at) VALUES (?,?,?,?,?,?)'),
       firstLive: db.prepare('SELECT id FROM idempotency WHERE created_at >= ? ORDER BY id LIMIT 1').pluck(),
       before: db.prepare('SELECT id, user_id, key FROM idempotency WHERE id < ?').raw(),
@@ -36,6 +55,19 @@ export class Idempotency {
     };
     for (const [id, user, key] of db.prepare('SELECT id, user_id, key FROM idempotency').raw().iterate() as Iterable<[number, string, string]>) {
       this.add(this.hash(user, key), id);
+    }
+    // Keyed events from the newest back to a TTL before the oldest live one (a clock set back leaves older
+    // events after newer ones); older keys were cleared by `prune` or have expired.
+    const stop = Date.now() - 2 * ttlMs;
+    const keyed: [number, string][] = [];
+    for (const [id, idem, at] of this.q.newestEvents.iterate() as Iterable<[number, string | null, number]>) {
+      if (at < stop) break;
+      this.eventsFrom = id;
+      if (idem !== null) keyed.push([id, idem]);
+    }
+    for (const [id, idem] of keyed.reverse()) {
+      const sp = idem.indexOf(' ');
+      this.add(this.hash(idem.slice(0, sp), idem.slice(sp + 1)), -id);
     }
   }
 
@@ -45,41 +77,73 @@ export class Idempotency {
     return this.store.tx(() => {
       const live = this.q.firstLive.get(now - this.ttlMs) as number | undefined ?? Number.MAX_SAFE_INTEGER;
       for (const [id, user, key] of this.q.before.iterate(live) as Iterable<[number, string, string]>) this.remove(this.hash(user, key), id);
-      return this.q.drop.run(live).changes;
+      return this.q.drop.run(live).changes + this.pruneEvents(now);
     });
   }
 
+  /** Forgets the keys of events older than the TTL and clears them from the rows; answers how many. */
+  private pruneEvents(now: number): number {
+    const from = this.eventsFrom;
+    let n = 0;
+    for (const [id, idem, at] of this.q.eventsFrom.iterate(from) as Iterable<[number, string | null, number]>) {
+      if (at >= now - this.ttlMs) break;
+      this.eventsFrom = id + 1;
+      if (idem === null) continue;
+      const sp = idem.indexOf(' ');
+      this.remove(this.hash(idem.slice(0, sp), idem.slice(sp + 1)), -id);
+      n++;
+    }
+    if (n) this.q.clearEvents.run(from, this.eventsFrom);
+    return n;
+  }
+
   /** Runs fn once per (user, key); a replay returns the stored result, a different request with the key is 422. */
-  run<T>(userId: string, key: string, request: unknown, fn: () => T): { result: T; replayed: boolean } {
-    const fingerprint = sha256(JSON.stringify(request));
+  run<T>(userId: string, key: string, request: unknown, fn: (claim: KeyClaim) => T): { result: T; replayed: boolean } {
     return this.store.tx(() => {
       const h = this.hash(userId, key);
       const row = this.find(h, userId, key);
       if (row && row.created_at >= Date.now() - this.ttlMs) {
-        if (row.fingerprint !== fingerprint) {
+        if (row.fingerprint !== sha256(JSON.stringify(request))) {
           throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used for a different request; use a new key.');
         }
         return { result: JSON.parse(row.response) as T, replayed: true };
       }
-      const result = fn();
+      const claim: KeyClaim = { tag: `${userId} ${key}` };
+      const result = fn(claim);
       if (result instanceof Promise) throw new Error('idempotent handlers must be synchronous');
-      const id = this.q.insert.run(userId, key, fingerprint, 200, JSON.stringify(result ?? null), Date.now()).lastInsertRowid;
       // At once, not after commit: a retry in the same batch of frames must find it.
-      this.add(h, Number(id));
+      if (claim.eventId !== undefined) {
+        if (JSON.stringify(result) !== `{"seq":${claim.seq}}`) throw new Error('a handler that keys its event must answer {seq} of it');
+        this.add(h, -claim.eventId);
+      } else {
+        const fingerprint = sha256(JSON.stringify(request));
+        this.add(h, Number(this.q.insert.run(userId, key, fingerprint, 200, JSON.stringify(result ?? null), Date.now()).lastInsertRowid));
+      }
       return { result, replayed: false };
     });
   }
 
-  /** The newest row stored for (user, key), if any. */
+  /** The newest row stored for (user, key), if any (an event's key read as a row). */
   private find(h: number, userId: string, key: string): Row | undefined {
     const ids = this.index.get(h);
     if (ids === undefined) return undefined;
-    for (const id of typeof ids === 'number' ? [ids] : [...ids].reverse()) {
-      const r = this.q.row.get(id) as Row | undefined;
-      if (r?.user_id === userId && r.key === key) return r;
-      if (!r) this.remove(h, id); // a row whose transaction rolled back
+    let found: Row | undefined;
+    for (const id of typeof ids === 'number' ? [ids] : [...ids]) {
+      const r = id > 0 ? this.q.row.get(id) as Row | undefined : this.keyedEvent(-id, userId, key);
+      if (r === undefined) this.remove(h, id); // a row whose transaction rolled back
+      else if (r && r.user_id === userId && r.key === key && (!found || r.created_at >= found.created_at)) found = r;
     }
-    return undefined;
+    return found;
+  }
+
+  /** A keyed event as the row a retry is checked against; null when the event holds another key. */
+  private keyedEvent(id: number, userId: string, key: string): Row | null | undefined {
+    const e = this.q.event.get(id) as KeyedEvent | undefined;
+    if (!e) return undefined;
+    if (e.idem !== `${userId} ${key}`) return null;
+    const request = this.eventRequest(e.task_id, e.type, JSON.parse(e.payload));
+    return { user_id: userId, key, fingerprint: request === undefined ? '' : sha256(JSON.stringify(request)),
+      response: JSON.stringify({ seq: e.seq }), created_at: e.created_at };
   }
 
   private add(h: number, id: number): void {

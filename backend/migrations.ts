@@ -108,4 +108,7 @@ export const migrations: string[] = [
      UPDATE tasks SET last_seq = NEW.seq, last_event_id = NEW.id, log_bytes = log_bytes + octet_length(NEW.payload)
        WHERE id = NEW.task_id;
    END;`,
+  // A socket frame's idempotency key ("<user id> <key>") stored on the event the frame appended, instead of an
+  // idempotency row beside it: one row per message frame, not two (idempotency.ts). Cleared once expired.
+  `ALTER TABLE events ADD COLUMN idem TEXT;`,
 ];

@@ -20,6 +20,7 @@ import { Files } from './tasks/files.js';
 import { EventLog } from './tasks/log.js';
 import { Tasks } from './tasks/service.js';
 import { TaskSockets, type OpenSocket } from './tasks/sockets.js';
+import { keyedEventRequest } from './tasks/ws.js';
 import { Users } from './users.js';
 import type { Revoked } from './auth/tokens.js';
 import { pages, SocketClose } from '../protocol/backend/index.js';
@@ -55,7 +56,7 @@ export function createServices(config: Config, baseUrl: () => string) {
   const writes = new WriteHold();
   return {
     config, baseUrl, store, users, tokens, sessions, auth, device, sockets, log, projects, snapshots, tasks, files,
-    idem: new Idempotency(store, config.idempotencyTtlMs),
+    idem: new Idempotency(store, config.idempotencyTtlMs, keyedEventRequest),
     writes,
     frames: new FrameBatch(store, writes),
     accounts: new Accounts(store, config, baseUrl),

@@ -10,6 +10,7 @@ import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../users.js';
 import { newId } from '../util.js';
+import type { KeyClaim } from '../idempotency.js';
 import type { Files } from './files.js';
 import type { EventLog } from './log.js';
 import { taskEnded, type Tasks } from './service.js';
@@ -49,12 +50,13 @@ export class Actions {
     if (status !== 'allowed') throw new ApiError(409, 'command_not_allowed', `Command ${requestId} was not allowed; nothing may run.`);
   }
 
-  customer(user: User, taskId: string, a: z.output<typeof CustomerAction>): Posted {
+  /** With a `claim` (a socket frame's idempotency key), a message stores the key on its event (idempotency.ts). */
+  customer(user: User, taskId: string, a: z.output<typeof CustomerAction>, claim?: KeyClaim): Posted {
     return this.store.tx(() => {
       // Most frames are messages: one statement checks the access rules and stores it. When it stores nothing,
       // the checks below run again on their own and answer why.
       if (a.type === 'customer_message') {
-        const e = this.log.appendAs('customer', user.id, taskId, a.type, a.payload);
+        const e = this.log.appendAs('customer', user.id, taskId, a.type, a.payload, claim);
         if (e) return { seq: e.seq };
       }
       const t = this.tasks.access('customer', user.id, taskId);
@@ -103,10 +105,10 @@ export class Actions {
     return { seq };
   }
 
-  engineer(user: User, taskId: string, a: z.output<typeof EngineerAction>): Posted {
+  engineer(user: User, taskId: string, a: z.output<typeof EngineerAction>, claim?: KeyClaim): Posted {
     return this.store.tx(() => {
       if (a.type === 'engineer_message') { // as in `customer`
-        const e = this.log.appendAs('engineer', user.id, taskId, a.type, a.payload);
+        const e = this.log.appendAs('engineer', user.id, taskId, a.type, a.payload, claim);
         if (e) return { seq: e.seq };
       }
       const t = this.tasks.access('engineer', user.id, taskId);

@@ -8,6 +8,7 @@ import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/
 import type Database from 'better-sqlite3';
 import type { Store } from '../db.js';
 import { ApiError } from '../errors.js';
+import type { KeyClaim } from '../idempotency.js';
 import { iso } from '../util.js';
 import { ACCESS_SQL, type Side } from './service.js';
 
@@ -40,10 +41,10 @@ export class EventLog {
 
   constructor(private store: Store, private maxLogBytes: number) {
     const db = store.db;
-    // Inserts nothing when the task is missing or the event would take a capped log past the cap
-    // (parameters: type, payload, now, task id, capped 0|1, payload bytes, cap; then the access rule's user).
-    const insert = (where = '') => db.prepare(`INSERT INTO events (task_id, seq, type, payload, created_at, prev)
-        SELECT id, last_seq + 1, ?, ?, ?, last_event_id FROM tasks
+    // Inserts nothing when the task is missing or the event would take a capped log past the cap (parameters:
+    // type, payload, now, idempotency key or null, task id, capped 0|1, payload bytes, cap; then the access rule's user).
+    const insert = (where = '') => db.prepare(`INSERT INTO events (task_id, seq, type, payload, created_at, idem, prev)
+        SELECT id, last_seq + 1, ?, ?, ?, ?, last_event_id FROM tasks
         WHERE id = ? AND (? = 0 OR log_bytes + ? <= ?)${where} RETURNING id, seq`).raw();
     this.q = {
       insert: insert(),
@@ -73,21 +74,27 @@ export class EventLog {
   }
 
   /** Appends only if `userId` may act on the task from `side` (the rules of Tasks.access), the task has not
-   *  ended and the log has room; otherwise stores nothing and answers undefined (`append` says why). */
-  appendAs<T extends EventType>(side: Side, userId: string, taskId: string, type: T, payload: EventPayload<T>): TaskEvent | undefined {
-    return this.insert(this.q.insertAs[side], taskId, type, payload, userId);
+   *  ended and the log has room; otherwise stores nothing and answers undefined (`append` says why). With a
+   *  `claim`, the event also stores the request's idempotency key and the claim says which event holds it. */
+  appendAs<T extends EventType>(side: Side, userId: string, taskId: string, type: T, payload: EventPayload<T>, claim?: KeyClaim): TaskEvent | undefined {
+    const event = this.insert(this.q.insertAs[side], taskId, type, payload, userId, claim);
+    if (event && claim) claim.seq = event.seq;
+    return event;
   }
 
-  private insert<T extends EventType>(stmt: Database.Statement, taskId: string, type: T, payload: EventPayload<T>, userId?: string): TaskEvent | undefined {
+  private insert<T extends EventType>(stmt: Database.Statement, taskId: string, type: T, payload: EventPayload<T>, userId?: string,
+    claim?: KeyClaim): TaskEvent | undefined {
     return this.store.tx(() => {
       const text = JSON.stringify(payload);
       const now = Date.now();
+      const key = claim?.tag ?? null;
       const row = (userId === undefined
-        ? stmt.get(type, text, now, taskId, capped[type] ? 1 : 0, Buffer.byteLength(text), this.maxLogBytes)
-        : stmt.get(type, text, now, taskId, capped[type] ? 1 : 0, Buffer.byteLength(text), this.maxLogBytes, userId)
+        ? stmt.get(type, text, now, key, taskId, capped[type] ? 1 : 0, Buffer.byteLength(text), this.maxLogBytes)
+        : stmt.get(type, text, now, key, taskId, capped[type] ? 1 : 0, Buffer.byteLength(text), this.maxLogBytes, userId)
       ) as [id: number, seq: number] | undefined;
       if (!row) return undefined;
       const [id, seq] = row;
+      if (claim) claim.eventId = id;
       if (seq % MARK === 0) this.q.mark.run(taskId, seq, id);
       const timestamp = iso(now);
       const event = { type, seq, taskId, timestamp, payload } as TaskEvent;

@@ -7,6 +7,7 @@ import { CustomerAction, CustomerMessage, EngineerAction, EngineerMessage, Event
 import type { Principal } from '../auth/principal.js';
 import { unauthorized } from '../auth/tokens.js';
 import { ApiError } from '../errors.js';
+import type { EventRequest } from '../idempotency.js';
 import { describeZodError, toApiError } from '../http/reply.js';
 import type { Router } from '../http/router.js';
 import type { Services } from '../services.js';
@@ -41,6 +42,18 @@ const customerFrameRoute = {
   command_output: routes.tasks.commandOutput, command_result: routes.tasks.commandResult,
   file_decision: routes.tasks.approveFile, file_upload: routes.tasks.uploadFile, write_decision: routes.tasks.approveWrite,
 } as const;
+
+// What a frame's idempotency key is checked against: the request of the REST route the frame stands for.
+type Customer = z.output<typeof CustomerAction>;
+const customerRequest = (taskId: string, a: Customer) => [customerFrameRoute[a.type].pattern, { taskId }, a.payload];
+const engineerRequest = (taskId: string, a: z.output<typeof EngineerAction>) => [routes.engineer.act.pattern, { taskId }, a];
+
+/** The request a message event stored by a keyed frame was sent with (`Idempotency` checks a retry with it). */
+export const keyedEventRequest: EventRequest = (taskId, type, payload) => {
+  if (type === 'customer_message') return customerRequest(taskId, { type, payload } as Customer);
+  if (type === 'engineer_message') return engineerRequest(taskId, { type, payload } as z.output<typeof EngineerAction>);
+  return undefined;
+};
 
 /** A browser's cookie must not let another site open a socket in the user's name. */
 function checkOrigin(req: IncomingMessage, p: Principal): void {
@@ -79,9 +92,8 @@ export function registerTaskSockets(router: Router, s: Services): WebSocketServe
         const quick = customerMessage(frame);
         const id = quick?.id ?? FrameId.parse(frame);
         const action = quick?.action ?? CustomerAction.parse(frame);
-        const def = customerFrameRoute[action.type];
-        return s.idem.run(p.user.id, id, [def.pattern, { taskId }, action.payload],
-          () => s.actions.customer(p.user, taskId, action)).result;
+        return s.idem.run(p.user.id, id, customerRequest(taskId, action),
+          (claim) => s.actions.customer(p.user, taskId, action, claim)).result;
       });
     });
   });
@@ -98,8 +110,8 @@ export function registerTaskSockets(router: Router, s: Services): WebSocketServe
         const quick = engineerMessage(frame);
         const id = quick?.id ?? FrameId.parse(frame);
         const action = quick?.action ?? EngineerAction.parse(frame);
-        return s.idem.run(p.user.id, id, [routes.engineer.act.pattern, { taskId }, action],
-          () => s.actions.engineer(p.user, taskId, action)).result;
+        return s.idem.run(p.user.id, id, engineerRequest(taskId, action),
+          (claim) => s.actions.engineer(p.user, taskId, action, claim)).result;
       });
       if (billed) {
         s.billing.engineerJoined(taskId, p.user.id);

@@ -81,6 +81,23 @@ test('idempotency keys are pruned after their TTL, and an expired key is a new r
   assert.is((await post(sb, routes.tasks.sendMessage.path(taskId), { text: 'two' }, headers)).status, 200);
 });
 
+test('the key of a socket frame is pruned after the TTL too: cleared from its event, and the frame resent after it is a new message', async () => {
+  const { taskId, customer, engineer } = await liveTask(sb);
+  const first = await customer.send('customer_message', { text: 'prune my key' }, 'prune-frame');
+  const db = new Database(join(sb.dataDir, 'sandbox.db'), { readonly: true });
+  try {
+    const keyed = () => db.prepare(`SELECT COUNT(*) FROM events WHERE task_id = ? AND idem LIKE '% prune-frame'`).pluck().get(taskId) as number;
+    assert.is(keyed(), 1);
+    for (let i = 0; i < 200 && keyed() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.is(keyed(), 0);
+  } finally {
+    db.close();
+  }
+  const again = await customer.send('customer_message', { text: 'prune my key' }, 'prune-frame');
+  assert.ok(again.seq > first.seq, `a new message (seq ${again.seq} after ${first.seq})`);
+  await customer.close(); await engineer.close();
+});
+
 test('long polls waiting on one task are capped per account like sockets (429 too_many_polls); all answer an event', async () => {
   const taskId = await createTask(sb);
   const path = `${routes.tasks.events.path(taskId)}?after=0&wait=30`;

@@ -73,4 +73,27 @@ test('restarts reuse the demo tokens instead of adding two more each time', asyn
   assert.is(before.count, 1);
 });
 
+test('a socket frame resent after kill -9 is answered its first seq and stored once; its key with other text is refused', async () => {
+  const { taskId, engineer, customer } = await liveTask(sb);
+  const tokens = { customer: sb.customerToken, engineer: sb.engineerToken };
+  const first = await customer.send('customer_message', { text: 'frame retry' }, 'f-crash');
+  const firstEng = await engineer.socket!.send('engineer_message', { text: 'engineer retry' }, 'e-crash');
+  await sb.kill('SIGKILL');
+  await Promise.all([customer.closed, engineer.socket!.closed]);
+  await sb.restart();
+
+  const c = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), tokens.customer);
+  const e = await TaskSocket.open(sb.url + routes.engineer.events.path(taskId), tokens.engineer);
+  assert.equal(await c.send('customer_message', { text: 'frame retry' }, 'f-crash'), first);
+  assert.equal(await e.send('engineer_message', { text: 'engineer retry' }, 'e-crash'), firstEng);
+  const rest = await post(sb, routes.tasks.sendMessage.path(taskId), { text: 'frame retry' }, { 'idempotency-key': 'f-crash' }, tokens.customer);
+  assert.equal([rest.status, rest.body], [200, first], 'the same key over REST answers the frame\'s seq');
+  const other = await c.send('customer_message', { text: 'other text' }, 'f-crash').then(() => 'stored', (x) => x.code);
+  assert.is(other, 'idempotency_key_reused');
+  const stored = (await api(sb.url, 'GET', `${routes.tasks.events.path(taskId)}?after=0`, { token: tokens.customer })).body.events;
+  assert.equal(stored.filter((x: any) => x.type.endsWith('_message')).map((x: any) => [x.seq, x.payload.text]),
+    [[first.seq, 'frame retry'], [firstEng.seq, 'engineer retry']]);
+  await c.close(); await e.close();
+});
+
 test.run();
