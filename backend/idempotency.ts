@@ -36,18 +36,19 @@ export class Idempotency {
   // Random per process, so nobody outside can choose keys that collide.
   private seed = randomInt(2 ** 30);
   private q;
-  /** Events before this id hold no key that is still in the index (`prune` goes on from here). */
-  private eventsFrom = 0;
+  /** Events before this id hold no key that was not cleared (kept in `idem_events`, moved on by `prune`). */
+  private eventsFrom: number;
 
   constructor(private store: Store, readonly ttlMs: number, private eventRequest: EventRequest) {
     const db = store.db;
     this.q = {
       row: db.prepare('SELECT user_id, key, fingerprint, response, created_at FROM idempotency WHERE id = ?'),
       event: db.prepare('SELECT task_id, type, payload, seq, created_at, idem FROM events WHERE id = ?'),
-      // Newest first, to start up; oldest first from a point, to prune.
-      newestEvents: db.prepare('SELECT id, idem, created_at FROM events ORDER BY id DESC').raw(),
-      eventsFrom: db.prepare('SELECT id, idem, created_at FROM events WHERE id >= ? ORDER BY id').raw(),
+      keyedEvents: db.prepare('SELECT id, idem FROM events WHERE id >= ? AND id < ? AND idem IS NOT NULL').raw(),
+      firstLiveEvent: db.prepare('SELECT id FROM events WHERE id >= ? AND created_at >= ? ORDER BY id LIMIT 1').pluck(),
+      afterLastEvent: db.prepare('SELECT COALESCE(MAX(id), 0) + 1 FROM events').pluck(),
       clearEvents: db.prepare('UPDATE events SET idem = NULL WHERE id >= ? AND id < ? AND idem IS NOT NULL'),
+      setEventsFrom: db.prepare('UPDATE idem_events SET from_id = ?'),
       insert: db.prepare('INSERT INTO idempotency (user_id, key, fingerprint, status, response, created_at) VALUES (?,?,?,?,?,?)'),
       firstLive: db.prepare('SELECT id FROM idempotency WHERE created_at >= ? ORDER BY id LIMIT 1').pluck(),
       before: db.prepare('SELECT id, user_id, key FROM idempotency WHERE id < ?').raw(),
@@ -56,18 +57,12 @@ export class Idempotency {
     for (const [id, user, key] of db.prepare('SELECT id, user_id, key FROM idempotency').raw().iterate() as Iterable<[number, string, string]>) {
       this.add(this.hash(user, key), id);
     }
-    // Keyed events from the newest back to a TTL before the oldest live one (a clock set back leaves older
-    // events after newer ones); older keys were cleared by `prune` or have expired.
-    const stop = Date.now() - 2 * ttlMs;
-    const keyed: [number, string][] = [];
-    for (const [id, idem, at] of this.q.newestEvents.iterate() as Iterable<[number, string | null, number]>) {
-      if (at < stop) break;
-      this.eventsFrom = id;
-      if (idem !== null) keyed.push([id, idem]);
-    }
-    for (const [id, idem] of keyed.reverse()) {
-      const sp = idem.indexOf(' ');
-      this.add(this.hash(idem.slice(0, sp), idem.slice(sp + 1)), -id);
+    // The keyed events `prune` has not passed yet: found by id, not by time, so neither a long stop nor a
+    // clock set back (newer events stamped older) makes a restart read the whole log or miss a live key.
+    // Expired ones among them are indexed too; a lookup checks the time, and the first prune forgets them.
+    this.eventsFrom = db.prepare('SELECT from_id FROM idem_events').pluck().get() as number;
+    for (const [id, idem] of this.q.keyedEvents.iterate(this.eventsFrom, Number.MAX_SAFE_INTEGER) as Iterable<[number, string]>) {
+      this.add(this.hashTag(idem), -id);
     }
   }
 
@@ -81,19 +76,20 @@ export class Idempotency {
     });
   }
 
-  /** Forgets the keys of events older than the TTL and clears them from the rows; answers how many. */
+  /** Forgets the keys of the events before the first one still within the TTL, clears them from the rows
+   *  and moves `eventsFrom` there for good; answers how many. Reads only the events it passes. */
   private pruneEvents(now: number): number {
     const from = this.eventsFrom;
+    const to = this.q.firstLiveEvent.get(from, now - this.ttlMs) as number | undefined ?? this.q.afterLastEvent.get() as number;
+    if (to <= from) return 0;
     let n = 0;
-    for (const [id, idem, at] of this.q.eventsFrom.iterate(from) as Iterable<[number, string | null, number]>) {
-      if (at >= now - this.ttlMs) break;
-      this.eventsFrom = id + 1;
-      if (idem === null) continue;
-      const sp = idem.indexOf(' ');
-      this.remove(this.hash(idem.slice(0, sp), idem.slice(sp + 1)), -id);
+    for (const [id, idem] of this.q.keyedEvents.iterate(from, to) as Iterable<[number, string]>) {
+      this.remove(this.hashTag(idem), -id);
       n++;
     }
-    if (n) this.q.clearEvents.run(from, this.eventsFrom);
+    if (n) this.q.clearEvents.run(from, to);
+    this.q.setEventsFrom.run(to);
+    this.eventsFrom = to;
     return n;
   }
 
@@ -123,23 +119,32 @@ export class Idempotency {
     });
   }
 
-  /** The newest row stored for (user, key), if any (an event's key read as a row). */
+  /** The newest row stored for (user, key), if any (an event's key read as a row). An entry whose row or event
+   *  is gone or holds a key of another hash (its transaction rolled back, the id was used again) is dropped;
+   *  one that holds another key of the same hash (a collision) stays, it is another request's. */
   private find(h: number, userId: string, key: string): Row | undefined {
     const ids = this.index.get(h);
     if (ids === undefined) return undefined;
     let found: Row | undefined;
     for (const id of typeof ids === 'number' ? [ids] : [...ids]) {
-      const r = id > 0 ? this.q.row.get(id) as Row | undefined : this.keyedEvent(-id, userId, key);
-      if (r === undefined) this.remove(h, id); // a row whose transaction rolled back
+      const r = id > 0 ? this.idemRow(h, id) : this.keyedEvent(h, -id, userId, key);
+      if (r === undefined) this.remove(h, id);
       else if (r && r.user_id === userId && r.key === key && (!found || r.created_at >= found.created_at)) found = r;
     }
     return found;
   }
 
-  /** A keyed event as the row a retry is checked against; null when the event holds another key. */
-  private keyedEvent(id: number, userId: string, key: string): Row | null | undefined {
+  /** An idempotency row; undefined when none with a key of this hash has the id. */
+  private idemRow(h: number, id: number): Row | undefined {
+    const r = this.q.row.get(id) as Row | undefined;
+    return r && this.hash(r.user_id, r.key) === h ? r : undefined;
+  }
+
+  /** A keyed event as the row a retry is checked against; null when the event holds another key of the same
+   *  hash, undefined when no event with a key of this hash has the id. */
+  private keyedEvent(h: number, id: number, userId: string, key: string): Row | null | undefined {
     const e = this.q.event.get(id) as KeyedEvent | undefined;
-    if (!e) return undefined;
+    if (!e || e.idem === null || this.hashTag(e.idem) !== h) return undefined;
     if (e.idem !== `${userId} ${key}`) return null;
     const request = this.eventRequest(e.task_id, e.type, JSON.parse(e.payload));
     return { user_id: userId, key, fingerprint: request === undefined ? '' : sha256(JSON.stringify(request)),
@@ -161,6 +166,12 @@ export class Idempotency {
       if (rest.length === 0) this.index.delete(h);
       else this.index.set(h, rest.length === 1 ? rest[0] : rest);
     }
+  }
+
+  /** The hash of an event's key as stored ("<user id> <key>"). */
+  private hashTag(tag: string): number {
+    const sp = tag.indexOf(' ');
+    return this.hash(tag.slice(0, sp), tag.slice(sp + 1));
   }
 
   /** FNV-1a over user, a separator and key, seeded, with a final mix; 30 bits. */

@@ -111,4 +111,8 @@ export const migrations: string[] = [
   // A socket frame's idempotency key ("<user id> <key>") stored on the event the frame appended, instead of an
   // idempotency row beside it: one row per message frame, not two (idempotency.ts). Cleared once expired.
   `ALTER TABLE events ADD COLUMN idem TEXT;`,
+  // Events below from_id hold no idempotency key the pruner has not cleared: a restart reads the keys from
+  // there on, not by time (idempotency.ts). Starts at the oldest keyed event, or after the last event.
+  `CREATE TABLE idem_events (from_id INTEGER NOT NULL);
+   INSERT INTO idem_events SELECT COALESCE((SELECT MIN(id) FROM events WHERE idem IS NOT NULL), (SELECT COALESCE(MAX(id), 0) + 1 FROM events));`,
 ];

@@ -98,6 +98,33 @@ test('the key of a socket frame is pruned after the TTL too: cleared from its ev
   await customer.close(); await engineer.close();
 });
 
+test('a restart long after the last event reads no event the pruner has passed (a key planted there is left, and not live)', async () => {
+  const { taskId, customer, engineer } = await liveTask(sb);
+  const first = await customer.send('customer_message', { text: 'soon old' }, 'old-frame');
+  const file = join(sb.dataDir, 'sandbox.db');
+  const keyed = () => {
+    const db = new Database(file, { readonly: true });
+    try { return db.prepare(`SELECT id, idem FROM events WHERE task_id = ? AND seq = ?`).raw().get(taskId, first.seq) as [number, string | null]; }
+    finally { db.close(); }
+  };
+  for (let i = 0; i < 200 && keyed()[1] !== null; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.is(keyed()[1], null, 'the pruner cleared the key');
+  await customer.close(); await engineer.close();
+  await sb.kill('SIGTERM');
+  // Every event is now more than 2 TTLs old. A key on a row the pruner has passed (as one written by a version
+  // that never cleared it) shows whether a restart reads those rows again: its first prune would clear it.
+  await new Promise((r) => setTimeout(r, 2000));
+  const db = new Database(file);
+  db.prepare('UPDATE events SET idem = ? WHERE id = ?').run('planted old-frame', keyed()[0]);
+  db.close();
+  await sb.restart();
+  assert.is(keyed()[1], 'planted old-frame', 'the first prune after the restart did not walk the old events');
+  const c = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), sb.customerToken);
+  const again = await c.send('customer_message', { text: 'soon old' }, 'old-frame');
+  assert.ok(again.seq > first.seq, 'the expired key is a new message');
+  await c.close();
+});
+
 test('long polls waiting on one task are capped per account like sockets (429 too_many_polls); all answer an event', async () => {
   const taskId = await createTask(sb);
   const path = `${routes.tasks.events.path(taskId)}?after=0&wait=30`;

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes } from '../../protocol/backend/index.js';
@@ -94,6 +96,27 @@ test('a socket frame resent after kill -9 is answered its first seq and stored o
   assert.equal(stored.filter((x: any) => x.type.endsWith('_message')).map((x: any) => [x.seq, x.payload.text]),
     [[first.seq, 'frame retry'], [firstEng.seq, 'engineer retry']]);
   await c.close(); await e.close();
+});
+
+test('a clock set back then corrected does not hide a live frame key after a restart', async () => {
+  const { taskId, engineer, customer } = await liveTask(sb);
+  const token = sb.customerToken;
+  const first = await customer.send('customer_message', { text: 'before the clock went back' }, 'f-clock');
+  await customer.send('customer_message', { text: 'while the clock was 3 days behind' });
+  await sb.kill('SIGKILL');
+  await Promise.all([customer.closed, engineer.socket!.closed]);
+  // The events after the keyed one were stamped while the clock was set back three days (more than 2 TTLs).
+  const db = new Database(join(sb.dataDir, 'sandbox.db'));
+  const changed = db.prepare(`UPDATE events SET created_at = created_at - 3 * 86400000
+    WHERE id > (SELECT id FROM events WHERE idem LIKE '% f-clock')`).run().changes;
+  db.close();
+  assert.ok(changed >= 1);
+  await sb.restart();
+  const c = await TaskSocket.open(sb.url + routes.tasks.events.path(taskId), token);
+  assert.equal(await c.send('customer_message', { text: 'before the clock went back' }, 'f-clock'), first, 'answered its first seq');
+  const stored = (await api(sb.url, 'GET', `${routes.tasks.events.path(taskId)}?after=0`, { token })).body.events;
+  assert.is(stored.filter((x: any) => x.payload.text === 'before the clock went back').length, 1, 'stored once');
+  await c.close();
 });
 
 test.run();

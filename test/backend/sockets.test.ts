@@ -137,8 +137,15 @@ test('message frames at the edges of their schema: extra keys dropped, each bad 
   await refused(msg('', { text: 'no id' }), /frame\.id/);
   await refused(msg('i'.repeat(201), { text: 'long id' }), /frame\.id/, 'i'.repeat(200));
   await refused({ type: 'engineer_message', id: 'k-side', payload: { text: 'wrong side' } }, /frame\.type/);
+  // SQLite would store a lone surrogate changed, so such a key could never dedupe: refused, also outside messages.
+  await refused(msg('k-lone-\ud800', { text: 'lone high surrogate' }), /frame\.id: must be well-formed/);
+  await refused(msg('\udc00k-lone', { text: 'lone low surrogate' }), /frame\.id: must be well-formed/);
+  await refused({ type: 'command_decision', id: 'k-lone-\ud83d', payload: { requestId: 'r', decision: 'deny' } }, /frame\.id/);
+  const pair = await answer(msg('k-pair-\ud83d\ude00', { text: 'a well-formed pair' }));
+  got.delete('k-pair-\ud83d\ude00');
+  assert.equal(await answer(msg('k-pair-\ud83d\ude00', { text: 'a well-formed pair' })), pair, 'a key with a pair dedupes');
   const last = await answer(msg('k-last', { text: 'last' }));
-  assert.is(last.result.seq, ok.result.seq + 2, 'only the two good messages were stored');
+  assert.is(last.result.seq, ok.result.seq + 3, 'only the three good messages were stored');
   ws.close();
 });
 
