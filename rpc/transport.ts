@@ -3,6 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { createDecoder, detectFraming, framePieces, type Decoder, type Frame, type Framing } from './framing.js';
 import { OutSlabs } from './out-slabs.js';
+import { isLent, type LentInput } from './socket-stdout.js';
 
 export interface Transport {
   readonly framing: Framing | undefined;
@@ -25,7 +26,9 @@ const JOIN_BYTES = 16 * 1024;
 /** Bytes of input decoded at a time. */
 const DECODE_BYTES = 8192;
 
-export function createTransport(input: Readable, output: Writable, framing: Framing | 'auto' = 'auto'): Transport {
+/** `input` may lend its chunks (socket-stdout.ts): they are decoded at once, and input is paused while any of
+ *  one is still undecoded, so a lent chunk is never read over while held. */
+export function createTransport(input: Readable | LentInput, output: Writable, framing: Framing | 'auto' = 'auto'): Transport {
   let mode: Framing | undefined = framing === 'auto' ? undefined : framing;
   let decoder: Decoder | undefined = mode ? createDecoder(mode) : undefined;
   let head: Buffer[] = [];
@@ -133,7 +136,7 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
 
   const feed = (chunk: Buffer) => {
     if (!decoder) {
-      head.push(chunk);
+      head.push(Buffer.from(chunk)); // a copy: fewer than 64 bytes, and the chunk may be lent
       const all = Buffer.concat(head);
       const found = detectFraming(all.subarray(0, 64));
       if (!found && all.length < 64) return;
@@ -155,7 +158,8 @@ export function createTransport(input: Readable, output: Writable, framing: Fram
     closing = true;
     for (const cb of closeCbs) cb();
   };
-  input.on('data', (c: Buffer | string) => feed(typeof c === 'string' ? Buffer.from(c) : c));
+  if (isLent(input)) input.lend((c) => { feed(c); steerInput(); });
+  else input.on('data', (c: Buffer | string) => feed(typeof c === 'string' ? Buffer.from(c) : c));
   input.on('end', end);
   input.on('close', end);
   input.on('error', end);

@@ -6,6 +6,7 @@ import { END_OF_INPUT, EndMarked, FrameReader } from './reader.js';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultIn, ResultOf, ZodSchema } from '../../protocol/define.js';
 import { ErrorCode, RpcError, type ErrorReason } from '../../protocol/errors.js';
 import { describeZodError } from '../../rpc/peer.js';
+import { isLent, type LentInput } from '../../rpc/socket-stdout.js';
 
 function check(
   schema: ZodSchema, value: unknown, what: string, reason: ErrorReason, code: number = ErrorCode.InternalError): unknown {
@@ -118,7 +119,8 @@ export class AgentConnection {
 
 /** Connects to an agent over its stdio (e.g. a child process's stdout and stdin) and starts listening.
  *  `reader: 'stock'` uses vscode-jsonrpc's StreamMessageReader instead of the project's (see README). */
-export function connectAgent(fromAgent: NodeJS.ReadableStream, toAgent: NodeJS.WritableStream, opts: { reader?: 'project' | 'stock' } = {}): AgentConnection {
-  const reader = opts.reader === 'stock' ? new rpc.StreamMessageReader(fromAgent) : new FrameReader(fromAgent);
+export function connectAgent(fromAgent: NodeJS.ReadableStream | LentInput, toAgent: NodeJS.WritableStream, opts: { reader?: 'project' | 'stock' } = {}): AgentConnection {
+  if (opts.reader === 'stock' && isLent(fromAgent)) throw new Error('the stock reader needs a readable stream, not lent input');
+  const reader = opts.reader === 'stock' ? new rpc.StreamMessageReader(fromAgent as NodeJS.ReadableStream) : new FrameReader(fromAgent);
   return new AgentConnection(reader, new rpc.StreamMessageWriter(toAgent));
 }

@@ -5,6 +5,7 @@
 import { AbstractMessageReader, Message, type DataCallback, type Disposable, type MessageReader } from 'vscode-jsonrpc/node';
 import { createDecoder, type Decoder, type Frame, type Framing } from '../../rpc/framing.js';
 import { CancelRequest } from '../../protocol/methods/lifecycle.js';
+import { isLent, type LentInput } from '../../rpc/socket-stdout.js';
 
 /** Messages given to the connection and not yet handled. The connection keeps the rest parsed, on the JS heap,
  *  where every young-generation collection copied them: with 16 in its queue, 1 MiB of command_output, the
@@ -39,7 +40,8 @@ export class FrameReader extends AbstractMessageReader {
   private closed = false;
   private decoder: Decoder;
   private deliver: DataCallback = () => {};
-  constructor(private readonly input: NodeJS.ReadableStream, framing: Framing = 'content-length') {
+  /** `input` may lend its chunks (rpc/socket-stdout.ts): then it is paused whenever any of one is undecoded. */
+  constructor(private readonly input: NodeJS.ReadableStream | LentInput, framing: Framing = 'content-length') {
     super();
     this.decoder = createDecoder(framing);
   }
@@ -60,8 +62,15 @@ export class FrameReader extends AbstractMessageReader {
     };
     const onError = (e: Error) => this.fireError(e);
     const onEnd = () => { this.ended = true; this.pump(); };
-    this.input.on('data', onData).on('error', onError).on('end', onEnd).on('close', onEnd);
-    return { dispose: () => { this.input.off('data', onData).off('error', onError).off('end', onEnd).off('close', onEnd); } };
+    const input = this.input;
+    if (isLent(input)) {
+      let disposed = false;
+      input.lend((chunk) => { if (!disposed) onData(chunk); });
+      input.on('error', onError); input.on('end', onEnd); input.on('close', onEnd);
+      return { dispose: () => { disposed = true; input.off('error', onError); input.off('end', onEnd); input.off('close', onEnd); } };
+    }
+    input.on('data', onData).on('error', onError).on('end', onEnd).on('close', onEnd);
+    return { dispose: () => { input.off('data', onData).off('error', onError).off('end', onEnd).off('close', onEnd); } };
   }
 
   /** Gives the connection messages up to MAX_GIVEN, decoding input as needed; pauses or resumes the input;
@@ -92,7 +101,8 @@ export class FrameReader extends AbstractMessageReader {
       if (!waiting && !this.closed) { this.closed = true; this.fireClose(); }
       return;
     }
-    const hold = this.paused ? this.unreadBytes > MAX_UNREAD / 4 : this.unreadBytes >= MAX_UNREAD;
+    // A lent chunk is read over once input resumes: none of it may wait.
+    const hold = isLent(this.input) ? this.unreadBytes > 0 : this.paused ? this.unreadBytes > MAX_UNREAD / 4 : this.unreadBytes >= MAX_UNREAD;
     if (hold !== this.paused) {
       this.paused = hold;
       if (hold) this.input.pause(); else this.input.resume();

@@ -9,6 +9,8 @@ import { createDecoder, encode, type Framing } from '../../rpc/framing.js';
 import { Peer } from '../../rpc/peer.js';
 import { createTransport } from '../../rpc/transport.js';
 import { connectAgent } from '../../frontends/client/agent-connection.js';
+import { spawnReadingStdout, type LentInput, type Spawned } from '../../rpc/socket-stdout.js';
+import type { Readable, Writable } from 'node:stream';
 
 export const AGENT_BIN = fileURLToPath(new URL('../../dist/codevf-agent.js', import.meta.url));
 export const TTY_BIN = fileURLToPath(new URL('../../dist/codevf.js', import.meta.url));
@@ -24,10 +26,20 @@ const SPAWNED_BIN = process.env.CVF_AGENT_BIN || AGENT_BIN;
 
 export function spawnAgentProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}, cwd?: string) {
   const proc = spawn(process.execPath, [...AGENT_NODE_ARGS, SPAWNED_BIN, ...args], { env: { ...process.env, ...env }, cwd, stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
+  return watched(proc, { stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr });
+}
+
+/** The agent with its stdout read into one reused buffer (rpc/socket-stdout.ts); its `proc.stdout` is null. */
+async function spawnLendingAgent(args: string[], env: NodeJS.ProcessEnv, cwd?: string) {
+  const s = await spawnReadingStdout(process.execPath, [...AGENT_NODE_ARGS, SPAWNED_BIN, ...args], { env: { ...process.env, ...env }, cwd });
+  return watched(s.proc as ChildProcessWithoutNullStreams, s);
+}
+
+function watched(proc: ChildProcessWithoutNullStreams, pipes: Omit<Spawned, 'proc'>) {
   let stderr = '';
-  proc.stderr.on('data', (c) => { stderr += c; });
+  pipes.stderr.on('data', (c) => { stderr += c; });
   const exited = new Promise<Exited>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-  return { proc, exited, stderr: () => stderr };
+  return { proc, pipes, exited, stderr: () => stderr };
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -85,17 +97,17 @@ type On = <D extends AnyNotificationDef>(def: D, fn: (params: ParamsOf<D>) => vo
 /** The few calls the helper needs from a client: typed requests and notifications, every notification seen
  *  (`onNote`) but those of a kind given to `on`, which go to its typed listener as in a front end. A
  *  notification that does not match its declaration goes to `onInvalid`. */
-function link(kind: ClientKind, proc: ChildProcessWithoutNullStreams, framing: Framing, onNote: (method: string, params: any) => void,
+function link(kind: ClientKind, pipes: { stdin: Writable; stdout: Readable | LentInput }, framing: Framing, onNote: (method: string, params: any) => void,
   onInvalid: (err: Error) => void) {
   const own = new Set<string>();
   const note = (method: string, params: unknown) => { if (!own.has(method)) onNote(method, params); };
   if (kind === 'peer') {
-    const peer = new Peer(createTransport(proc.stdout, proc.stdin, framing), {
+    const peer = new Peer(createTransport(pipes.stdout, pipes.stdin, framing), {
       onNotification: note, onInternalError: (_method, err) => onInvalid(err as Error) });
     const on: On = (def, fn) => { own.add(def.method); peer.onNotification(def, fn); };
     return { peer, on, request: peer.request.bind(peer), notify: peer.notify.bind(peer) };
   }
-  const conn = connectAgent(proc.stdout, proc.stdin, { reader: kind === 'vscode-jsonrpc' ? 'project' : 'stock' });
+  const conn = connectAgent(pipes.stdout, pipes.stdin, { reader: kind === 'vscode-jsonrpc' ? 'project' : 'stock' });
   conn.connection.onNotification((method: string, params: unknown) => note(method, params));
   // MessageConnection keeps its own handler for $/progress, so the catch-all above never sees it.
   conn.onNotification(Progress, (p) => note(Progress.method, p));
@@ -105,11 +117,14 @@ function link(kind: ClientKind, proc: ChildProcessWithoutNullStreams, framing: F
 
 /** A typed client over the agent's pipes: what front ends do, with the protocol's declarations. */
 export async function typedAgent(opts: { args?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; framing?: Framing; initialize?: boolean; client?: ClientKind } = {}) {
-  const a = spawnAgentProcess(opts.args ?? [], opts.env ?? {}, opts.cwd);
+  const kind = opts.client ?? 'peer';
+  // As frontends/tty does: the agent's output read into one reused buffer, for the clients that take lent input.
+  const a = kind === 'vscode-jsonrpc-stock-reader' ? spawnAgentProcess(opts.args ?? [], opts.env ?? {}, opts.cwd)
+    : await spawnLendingAgent(opts.args ?? [], opts.env ?? {}, opts.cwd);
   const notes: Array<{ method: string; params: any }> = [];
   const listeners: Array<() => void> = [];
   const invalid: Error[] = [];
-  const { peer, on, request, notify } = link(opts.client ?? 'peer', a.proc, opts.framing ?? 'ndjson', (method, params) => {
+  const { peer, on, request, notify } = link(kind, a.pipes, opts.framing ?? 'ndjson', (method, params) => {
     notes.push({ method, params }); for (const l of listeners.splice(0)) l();
   }, (err) => {
     invalid.push(err); for (const l of listeners.splice(0)) l();

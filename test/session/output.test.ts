@@ -90,10 +90,10 @@ test('a front end that stops reading holds the command back: the agent does not 
     }
     // The front end stops reading the agent's stdout for a while: the agent must pause the command's pipe
     // (a few notifications of slack) instead of reading all of its output into memory.
-    w.agent.proc.stdout.pause();
+    w.agent.pipes.stdout.pause();
     await new Promise((r) => setTimeout(r, 3000));
     const held = await peakRss(w.agent.proc.pid!);
-    w.agent.proc.stdout.resume();
+    w.agent.pipes.stdout.resume();
     const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 120_000);
     assert.is(count.stop(), size, 'every byte reached the front end');
     assert.is(fin.exitCode, 0);

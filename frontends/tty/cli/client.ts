@@ -1,11 +1,11 @@
 // The agent as this front end sees it: a child process spoken to over JSON-RPC on stdio through the typed
 // vscode-jsonrpc client (frontends/client), with the protocol's declarations (never a hand-written method
 // name). Results and notifications are checked against them.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { AgentConnection, connectAgent } from '../../client/agent-connection.js';
 import type { AnyNotificationDef, AnyRequestDef, ParamsIn, ParamsOf, ResultOf } from '../../../protocol/define.js';
 import { Exit, Initialize, Initialized, Shutdown } from '../../../protocol/methods/lifecycle.js';
 import { VERSION } from '../../../protocol/version.js';
+import { spawnReadingStdout, type Spawned } from '../../../rpc/socket-stdout.js';
 import { binPath } from './bin.js';
 import { CliError } from './errors.js';
 
@@ -31,21 +31,22 @@ export class AgentClient {
   readonly exited: Promise<void>;
   private conn: AgentConnection;
 
-  private constructor(private proc: ChildProcessWithoutNullStreams, private readonly verbose: boolean) {
+  private constructor(private agent: Spawned, private readonly verbose: boolean) {
+    const { proc } = agent;
     this.exited = new Promise((r) => proc.on('exit', (code, signal) => { this.exitInfo = { code, signal }; r(); }));
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+    agent.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (verbose) process.stderr.write(d);
       else this.stderrTail = this.stderrTail.concat(d.split('\n').filter(Boolean)).slice(-8);
     });
-    proc.stdin.on('error', () => { /* the agent died; the pending requests report it */ });
-    this.conn = connectAgent(proc.stdout, proc.stdin);
+    agent.stdin.on('error', () => { /* the agent died; the pending requests report it */ });
+    this.conn = connectAgent(agent.stdout, agent.stdin);
   }
 
   static async start(opts: AgentOptions): Promise<AgentClient> {
     const args = [binPath('codevf-agent.js'), ...(opts.host ? ['--host', opts.host] : []), ...(opts.verbose ? ['--verbose'] : [])];
     // Own process group: Ctrl+C at the terminal must not kill it mid-request; it exits when our pipes close.
-    const proc = spawn(process.execPath, args, { env: opts.env, stdio: 'pipe', detached: true, windowsHide: true }) as ChildProcessWithoutNullStreams;
-    const client = new AgentClient(proc, opts.verbose);
+    // Its output is read into one reused buffer (rpc/socket-stdout.ts): command output comes by the megabyte.
+    const client = new AgentClient(await spawnReadingStdout(process.execPath, args, { env: opts.env, detached: true, windowsHide: true }), opts.verbose);
     await client.request(Initialize, { clientInfo: { name: 'codevf', version: VERSION }, capabilities: opts.capabilities });
     await client.conn.notify(Initialized, {});
     return client;
@@ -83,8 +84,8 @@ export class AgentClient {
       await this.conn.notify(Exit, undefined);
     } catch { /* already gone */ }
     this.conn.dispose();
-    this.proc.stdin.end();
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    this.agent.stdin.end();
+    const timer = setTimeout(() => this.agent.proc.kill('SIGKILL'), 3000);
     await this.exited;
     clearTimeout(timer);
   }
