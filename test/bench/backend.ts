@@ -174,7 +174,8 @@ async function throughput(rounds: number): Promise<string[]> {
       totals.sandbox.s += b.seconds; totals.sandbox.cpu += b.cpuMs; totals.sandbox.lat.push(...b.latencies);
       errors.push(...a.errors.map((e) => `relay ${e}`), ...b.errors);
       console.log(`  round ${r + 1} (load ${loadavg()[0].toFixed(1)}): relay ${Math.round(a.eventsPerS)} events/s p99 ${f(a.p99)} ms,`
-        + ` sandbox ${Math.round(b.eventsPerS)} events/s p99 ${f(b.p99)} ms: throughput ${f(b.eventsPerS / a.eventsPerS)}x, p99 ${f(b.p99 / a.p99)}x`);
+        + ` sandbox ${Math.round(b.eventsPerS)} events/s p99 ${f(b.p99)} ms: throughput ${f(b.eventsPerS / a.eventsPerS)}x, p99 ${f(b.p99 / a.p99)}x;`
+        + ` server CPU per event ${Math.round((a.cpuMs * 1000) / (TASKS * EVENTS))} / ${Math.round((b.cpuMs * 1000) / (TASKS * EVENTS))} us`);
     }
   } finally {
     relay.stop();
