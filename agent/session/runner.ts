@@ -1,8 +1,9 @@
 // Runs one approved command: exactly the approved string through the platform shell, in its own process
-// group, output redacted as it streams and handed to `sink` with backpressure (the child's pipes pause
-// until the sink is done), the whole tree killed on timeout or kill().
+// group, output redacted as it streams and handed to `sink` with backpressure (the child's output pauses
+// until the sink is done), the whole tree killed on timeout or kill(). Its stdout and stderr are Unix sockets
+// read into reused buffers (rpc/socket-pair.ts), or pipes where those cannot be made.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { readingPair, type ReadingPair } from '../../rpc/socket-pair.js';
 import { killTree } from '../child.js';
 import { StreamRedactor } from '../security/redact.js';
 import type { StreamName } from './capped-output.js';
@@ -30,29 +31,40 @@ export interface RunResult {
 }
 
 const GRACE_MS = 2000;
+/** Output is read this many bytes at a time: one read's text stays a regular V8 string (large ones, past
+ *  128 KiB, go to a space that costs far more to allocate and collect). */
+const READ_BYTES = 64 * 1024;
+
+type Exit = { code: number | null; signal: string | null };
+
+/** Where one output stream's chunks come from: a pipe read as a stream, or a socket read into a reused buffer. */
+interface Source {
+  pause(): void;
+  resume(): void;
+  destroy(): void;
+  on(event: 'end' | 'close' | 'error', cb: () => void): unknown;
+}
 
 export class RunningCommand {
   readonly done: Promise<RunResult>;
-  private child: ChildProcess;
+  /** Settles once the child is spawned (or will never be: killed first); `pid` is set from then on. */
+  readonly spawned: Promise<void>;
+  private child?: ChildProcess;
   private killedFor: RunResult['killed'] = null;
   private started = Date.now();
   private timer: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
   private redactors = { stdout: new StreamRedactor(), stderr: new StreamRedactor() };
+  private sources: Partial<Record<StreamName, Source>> = {};
+  private via?: 'sockets' | 'pipes';
   private outputChars = 0;
 
   constructor(opts: RunOptions, private sink: OutputSink) {
-    this.child = spawn(opts.command, [], {
-      shell: true, cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32', windowsHide: true,
-    });
     this.timer = setTimeout(() => this.kill('timeout'), opts.timeoutMs);
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-      this.child.once('error', () => resolve({ code: null, signal: null }));
-      this.child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    const pumped = Promise.all([this.pump('stdout', this.child.stdout!), this.pump('stderr', this.child.stderr!)]);
-    this.done = Promise.all([exited, pumped]).then(([ex]) => {
+    const started = this.start(opts);
+    this.spawned = started.then(() => undefined);
+    this.done = started.then(async ({ ended }) => {
+      const ex = await ended;
       clearTimeout(this.timer);
       clearTimeout(this.graceTimer);
       const kinds = new Set([...this.redactors.stdout.kinds, ...this.redactors.stderr.kinds]);
@@ -65,11 +77,18 @@ export class RunningCommand {
     });
   }
 
-  get pid(): number | undefined { return this.child.pid; }
+  get pid(): number | undefined { return this.child?.pid; }
+  /** How the output is read, once spawned: sockets into reused buffers, or pipes where those could not be made. */
+  get outputVia(): 'sockets' | 'pipes' | undefined { return this.via; }
   get startedAt(): number { return this.started; }
 
-  /** Kills the whole process tree: TERM to the group, KILL after a grace period. False when already ended. */
+  /** Kills the whole process tree: TERM to the group, KILL after a grace period. False when already ended.
+   *  Killed before it was spawned, the command never starts. */
   kill(why: NonNullable<RunResult['killed']>): boolean {
+    if (!this.child) {
+      this.killedFor ??= why;
+      return true;
+    }
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
       if (!this.killedFor) return false;
     }
@@ -81,30 +100,64 @@ export class RunningCommand {
     this.graceTimer = setTimeout(() => {
       this.signalTree('SIGKILL');
       // A grandchild that left the group may still hold the pipes: stop reading them.
-      setTimeout(() => { this.child.stdout?.destroy(); this.child.stderr?.destroy(); }, 500).unref();
+      setTimeout(() => { this.sources.stdout?.destroy(); this.sources.stderr?.destroy(); }, 500).unref();
     }, why === 'session_end' ? 200 : GRACE_MS);
     return true;
   }
 
   private signalTree(signal: NodeJS.Signals): void {
-    if (this.child.pid) killTree(this.child.pid, signal);
+    if (this.child?.pid) killTree(this.child.pid, signal);
   }
 
-  private pump(name: StreamName, stream: Readable): Promise<void> {
+  /** Spawns the child, its stdout and stderr on sockets read into reused buffers where that can be set up
+   *  (pipes otherwise); `ended` resolves with its exit once its output has all been handed to the sink. */
+  private async start(opts: RunOptions): Promise<{ ended: Promise<Exit> }> {
+    const feeds: Partial<Record<StreamName, (chunk: Buffer) => void>> = {};
+    const made = await Promise.allSettled((['stdout', 'stderr'] as const).map((name) =>
+      readingPair(READ_BYTES, (chunk) => feeds[name]!(chunk))));
+    const pairs = made.every((m) => m.status === 'fulfilled') ? made.map((m) => (m as PromiseFulfilledResult<ReadingPair>).value) : undefined;
+    if (!pairs) for (const m of made) if (m.status === 'fulfilled') { m.value.ours.destroy(); m.value.theirs.destroy(); }
+    if (this.killedFor) { // cancelled (or the session ended) while the sockets were made
+      for (const p of pairs ?? []) { p.ours.destroy(); p.theirs.destroy(); }
+      return { ended: Promise.resolve({ code: null, signal: null }) };
+    }
+    const child = this.child = spawn(opts.command, [], {
+      shell: true, cwd: opts.cwd, env: opts.env, stdio: ['ignore', pairs?.[0].theirs ?? 'pipe', pairs?.[1].theirs ?? 'pipe'],
+      detached: process.platform !== 'win32', windowsHide: true,
+    });
+    for (const p of pairs ?? []) p.theirs.destroy(); // the child has its own copies
+    this.via = pairs ? 'sockets' : 'pipes';
+    const exited = new Promise<Exit>((resolve) => {
+      child.once('error', () => resolve({ code: null, signal: null }));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const pump = (name: StreamName, i: 0 | 1) => {
+      if (pairs) return this.pump(name, pairs[i].ours, (take) => { feeds[name] = take; pairs[i].ours.resume(); });
+      const stream = (i === 0 ? child.stdout : child.stderr)!;
+      return this.pump(name, stream, (take) => stream.on('data', take));
+    };
+    const pumped = Promise.all([pump('stdout', 0), pump('stderr', 1)]);
+    return { ended: Promise.all([exited, pumped]).then(([ex]) => ex) }; // wrapped: a promise returned bare would be waited for
+  }
+
+  /** Redacts one stream's chunks as they come (`feed` connects the source to `take`) and hands them to the sink;
+   *  resolves once the stream has ended and all of it was handed on. A chunk is used up before `take` returns. */
+  private pump(name: StreamName, source: Source, feed: (take: (chunk: Buffer) => void) => void): Promise<void> {
+    this.sources[name] = source;
     const red = this.redactors[name];
-    // The sink is called synchronously per chunk; the pipe pauses only while its returned promise is pending
+    // The sink is called synchronously per chunk; the source pauses only while its returned promise is pending
     // (a pause and resume per 64 KiB read cost more than the redaction of the read's lines).
     const forward = (text: string, before: number): Promise<void> | void => {
       if (!text) return;
       this.outputChars += text.length;
       try { return this.sink(name, text, red.count - before); } catch { return undefined; }
     };
-    const resume = () => stream.resume();
+    const resume = () => source.resume();
     return new Promise<void>((resolve) => {
-      stream.on('data', (chunk: Buffer) => {
+      feed((chunk: Buffer) => {
         const before = red.count;
         const wait = forward(red.push(chunk), before);
-        if (wait) { stream.pause(); wait.then(resume, resume); }
+        if (wait) { source.pause(); wait.then(resume, resume); }
       });
       const finish = () => {
         const before = red.count;
@@ -112,9 +165,9 @@ export class RunningCommand {
       };
       let finished = false;
       const once = () => { if (!finished) { finished = true; finish(); } };
-      stream.on('end', once);
-      stream.on('close', once);
-      stream.on('error', once);
+      source.on('end', once);
+      source.on('close', once);
+      source.on('error', once);
     });
   }
 }

@@ -12,9 +12,14 @@ export class RunningCommands {
 
   add(requestId: string, cmd: RunningCommand): void {
     this.running.set(requestId, cmd);
-    const pid = cmd.pid ?? null;
-    this.records.set(requestId, { requestId, pid, startTicks: pid ? processStart(pid) : null, startedAt: new Date(cmd.startedAt).toISOString() });
-    this.save();
+    // The child is spawned a moment later (its output sockets are made first): it is kept in session.json, for a
+    // restarted agent to find, once it has a pid. One cancelled before that never starts.
+    void cmd.spawned.then(() => {
+      const pid = cmd.pid ?? null;
+      if (!this.running.has(requestId) || !pid) return;
+      this.records.set(requestId, { requestId, pid, startTicks: processStart(pid), startedAt: new Date(cmd.startedAt).toISOString() });
+      this.save();
+    });
   }
 
   remove(requestId: string): void {

@@ -1,0 +1,78 @@
+// The command runner (agent/session/runner.ts) on real child processes: output read from Unix sockets into
+// reused buffers arrives whole and in order, also when the sink makes it wait; a command killed before it was
+// spawned never runs; where the sockets cannot be made, pipes carry the output.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RunningCommand, type OutputSink } from '../../agent/session/runner.js';
+
+const run = (command: string, sink: OutputSink, cwd = tmpdir()) =>
+  new RunningCommand({ command, cwd, timeoutMs: 60_000, env: process.env }, sink);
+
+function collect(wait?: (n: number) => Promise<void> | undefined) {
+  const got = { stdout: [] as string[], stderr: [] as string[] };
+  let n = 0;
+  const sink: OutputSink = (stream, text) => { got[stream].push(text); return wait?.(n++); };
+  return { got, sink };
+}
+
+// Lines of differing lengths with a two-byte character (a checksum over the whole), so a chunk read over before
+// it was used, or a character split between reads and lost, would show.
+const LINES = `${JSON.stringify(process.execPath)} -e "let s = ''; for (let i = 0; i < 150000; i++) s += 'line ' + i + ' ' + '0'.repeat(i % 97) + ' \\u00e9\\n'; process.stdout.write(s); process.stderr.write('err ' + s.length)"`;
+
+test('8 MB of varied output read from sockets arrives whole and in order while the sink makes it wait', async () => {
+  const { got, sink } = collect((n) => n % 3 === 0 ? new Promise((r) => setTimeout(r, 1)) : undefined);
+  const c = run(LINES, sink);
+  const r = await c.done;
+  assert.is(c.outputVia, 'sockets');
+  assert.is(r.exitCode, 0, got.stderr.join('').slice(0, 500));
+  const expected = execFileSync('/bin/sh', ['-c', LINES], { maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8');
+  assert.ok(expected.length > 8_000_000, String(expected.length));
+  assert.is(got.stderr.join(''), `err ${expected.length}`);
+  const out = got.stdout.join('');
+  assert.is(out.length, expected.length);
+  assert.is(createHash('sha256').update(out).digest('hex'), createHash('sha256').update(expected).digest('hex'));
+  assert.ok(out.startsWith('line 0  é\nline 1 0 é\n'), out.slice(0, 40));
+  assert.ok(got.stdout.length > 100, `${got.stdout.length} chunks`); // read a piece at a time, not all at once
+});
+
+test('a command killed before it was spawned never runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvf-runner-'));
+  try {
+    const { got, sink } = collect();
+    const c = run('touch ran', sink, dir);
+    assert.ok(c.kill('cancel'));
+    const r = await c.done;
+    assert.equal([r.exitCode, r.signal, r.killed], [null, null, 'cancel']);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.not.ok(existsSync(join(dir, 'ran')), 'the cancelled command ran');
+    assert.is(c.pid, undefined);
+    assert.equal(got, { stdout: [], stderr: [] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('where the sockets cannot be made (no usable temp folder), the output comes through pipes', async () => {
+  const saved = process.env.TMPDIR;
+  const cwd = tmpdir();
+  process.env.TMPDIR = join(cwd, 'cvf-no-such-folder', 'x');
+  try {
+    const { got, sink } = collect();
+    const c = run('echo done; echo oops >&2', sink, cwd);
+    process.env.TMPDIR = saved; // the runner looked it up while making the sockets, before this line ran
+    const r = await c.done;
+    assert.is(c.outputVia, 'pipes');
+    assert.is(r.exitCode, 0);
+    assert.is(got.stdout.join(''), 'done\n');
+    assert.is(got.stderr.join(''), 'oops\n');
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+  }
+});
+
+test.run();
