@@ -5,11 +5,9 @@
 // on a 2-core VM (page faults at ~12 us each), ~0.02 s into one buffer. The child sees the same kind of stdout as
 // with `stdio: 'pipe'` (libuv makes that a Unix socket pair too).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { readingPair } from './socket-pair.js';
 
 /** Bytes read at a time. */
 const READ_BYTES = 256 * 1024;
@@ -34,12 +32,8 @@ export function isLent(input: unknown): input is LentInput {
 
 class SocketInput implements LentInput {
   private fn: (chunk: Buffer) => void = () => { throw new Error('read before lend()'); };
-  readonly socket: net.Socket;
-  constructor(path: string) {
-    const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
-    this.socket = net.connect({ path, onread: { buffer, callback: (n) => { this.fn(buffer.subarray(0, n)); return true; } } });
-    this.socket.pause(); // nothing is read before a reader takes the chunks
-  }
+  constructor(readonly socket: net.Socket) {} // paused: nothing is read before a reader takes the chunks
+  take(chunk: Buffer) { this.fn(chunk); }
   lend(fn: (chunk: Buffer) => void) { this.fn = fn; this.socket.resume(); }
   pause() { this.socket.pause(); }
   resume() { this.socket.resume(); }
@@ -70,20 +64,10 @@ export async function spawnReadingStdout(command: string, args: string[], option
   return { proc, stdin: proc.stdin!, stdout: proc.stdout!, stderr: proc.stderr };
 }
 
-/** Two connected ends of a Unix socket: `theirs` to hand to a child, `ours` to read. The listening socket lives in
- *  a new folder only this user can enter (mkdtemp: 0700) and is gone once the one connection is made. */
+/** Two connected ends of a Unix socket (rpc/socket-pair.ts): `theirs` to hand to a child, `ours` to read. */
 async function socketPair(): Promise<{ ours: SocketInput; theirs: net.Socket }> {
-  const dir = await mkdtemp(join(tmpdir(), 'cvf-out-'));
-  const server = net.createServer({ pauseOnConnect: true });
-  try {
-    const path = join(dir, 's');
-    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, resolve); });
-    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-    const ours = new SocketInput(path);
-    await new Promise<void>((resolve, reject) => { ours.socket.once('connect', resolve); ours.socket.once('error', reject); });
-    return { ours, theirs: await accepted };
-  } finally {
-    server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  let input: SocketInput | undefined;
+  const pair = await readingPair(READ_BYTES, (chunk) => input!.take(chunk));
+  input = new SocketInput(pair.ours);
+  return { ours: input, theirs: pair.theirs };
 }
