@@ -115,4 +115,9 @@ export const migrations: string[] = [
   // there on, not by time (idempotency.ts). Starts at the oldest keyed event, or after the last event.
   `CREATE TABLE idem_events (from_id INTEGER NOT NULL);
    INSERT INTO idem_events SELECT COALESCE((SELECT MIN(id) FROM events WHERE idem IS NOT NULL), (SELECT COALESCE(MAX(id), 0) + 1 FROM events));`,
+  // Every 64th seq (tasks/log.ts MARK) is marked by a trigger, not by a second statement: storing an event is
+  // one statement, so a message frame either stores its event or writes nothing (it needs no savepoint).
+  `CREATE TRIGGER events_mark AFTER INSERT ON events WHEN NEW.seq % 64 = 0 BEGIN
+     INSERT INTO event_marks (task_id, seq, id) VALUES (NEW.task_id, NEW.seq, NEW.id);
+   END;`,
 ];

@@ -13,11 +13,14 @@ import { newId } from '../util.js';
 import type { KeyClaim } from '../idempotency.js';
 import type { Files } from './files.js';
 import type { EventLog } from './log.js';
-import { taskEnded, type Tasks } from './service.js';
+import { taskEnded, type Side, type Tasks } from './service.js';
 
 type Kind = RequestKind;
 type Status = 'pending' | 'allowed' | 'denied' | 'done';
 export type { Posted };
+/** A chat message action of either side. */
+export type ChatMessage = Extract<z.output<typeof CustomerAction>, { type: 'customer_message' }>
+  | Extract<z.output<typeof EngineerAction>, { type: 'engineer_message' }>;
 
 export class Actions {
   private asks: RateLimiter;
@@ -50,14 +53,22 @@ export class Actions {
     if (status !== 'allowed') throw new ApiError(409, 'command_not_allowed', `Command ${requestId} was not allowed; nothing may run.`);
   }
 
+  /** A chat message stored by one statement (`EventLog.appendAs`: the access rules, the task's state and its
+   *  log cap in the insert itself), or nothing stored and undefined (`customer`/`engineer` then say why).
+   *  Either the statement stores the event or nothing is written: it needs no savepoint of its own. */
+  message(side: Side, user: User, taskId: string, a: ChatMessage, claim?: KeyClaim): Posted | undefined {
+    const e = this.log.appendAs(side, user.id, taskId, a.type, a.payload, claim);
+    return e && { seq: e.seq };
+  }
+
   /** With a `claim` (a socket frame's idempotency key), a message stores the key on its event (idempotency.ts). */
   customer(user: User, taskId: string, a: z.output<typeof CustomerAction>, claim?: KeyClaim): Posted {
     return this.store.tx(() => {
       // Most frames are messages: one statement checks the access rules and stores it. When it stores nothing,
       // the checks below run again on their own and answer why.
       if (a.type === 'customer_message') {
-        const e = this.log.appendAs('customer', user.id, taskId, a.type, a.payload, claim);
-        if (e) return { seq: e.seq };
+        const posted = this.message('customer', user, taskId, a, claim);
+        if (posted) return posted;
       }
       const t = this.tasks.access('customer', user.id, taskId);
       if (t.status === 'ended') throw taskEnded();
@@ -108,8 +119,8 @@ export class Actions {
   engineer(user: User, taskId: string, a: z.output<typeof EngineerAction>, claim?: KeyClaim): Posted {
     return this.store.tx(() => {
       if (a.type === 'engineer_message') { // as in `customer`
-        const e = this.log.appendAs('engineer', user.id, taskId, a.type, a.payload, claim);
-        if (e) return { seq: e.seq };
+        const posted = this.message('engineer', user, taskId, a, claim);
+        if (posted) return posted;
       }
       const t = this.tasks.access('engineer', user.id, taskId);
       if (t.status === 'ended') throw taskEnded();

@@ -1,5 +1,6 @@
-// Socket frames that arrive in the same event-loop turn are handled in one transaction, each frame in its
-// own savepoint: one commit for many frames, while a failing frame still undoes only itself. Acks go out
+// Socket frames that arrive in the same event-loop turn are handled in one transaction: one commit for many
+// frames. A failing frame must undo only itself: each `run` either writes in one statement (a chat message,
+// `Actions.message`) or in a savepoint of its own (`Store.savepoint`, tasks/ws.ts). Acks go out
 // after the commit, so an acked frame is durable. A transaction takes at most MAX_BATCH frames, so one
 // flooding socket cannot hold the event loop for long; the rest go in the next turn. What the batch sends
 // (events, acks) is held per socket and leaves in one write per socket when the batch is done.
@@ -31,7 +32,7 @@ export class FrameBatch {
     try {
       this.store.tx(() => {
         for (const it of items) {
-          try { outcomes.push({ ok: true, result: this.store.savepoint(it.run) }); } catch (error) { outcomes.push({ ok: false, error }); }
+          try { outcomes.push({ ok: true, result: it.run() }); } catch (error) { outcomes.push({ ok: false, error }); }
         }
       });
     } catch (error) {

@@ -1,9 +1,9 @@
 // The per-task event log: stored with a gapless per-task `seq` inside the caller's transaction, pushed to
 // live listeners only after the commit, so a listener never sees an event that a crash could take back.
 // Rows are in append order, each linking to its task's previous event (migrations.ts says why); a read
-// starts from the task's newest event or the nearest mark (every MARK-th seq) and walks back. An append is
-// one INSERT: its seq and link come from the task's row, a trigger moves the row's head on (migration 7),
-// and the log cap (and, for `appendAs`, the task's access rules) are conditions of the same statement.
+// starts from the task's newest event or the nearest mark (every 64th seq, set by a trigger: migration 10)
+// and walks back. An append is one INSERT: its seq and link come from the task's row, a trigger moves the
+// row's head on (migration 7), and the log cap (and, for `appendAs`, the task's access rules) are conditions of the same statement.
 import type { EventPayload, EventType, TaskEvent } from '../../protocol/backend/index.js';
 import type Database from 'better-sqlite3';
 import type { Store } from '../db.js';
@@ -33,8 +33,6 @@ const toEvent = (r: Row) => ({ type: r.type, seq: r.seq, taskId: r.task_id, time
 const toText = (r: Row, timestamp = iso(r.created_at)) => `{"type":${JSON.stringify(r.type)},"seq":${r.seq},`
   + `"taskId":${JSON.stringify(r.task_id)},"timestamp":"${timestamp}","payload":${r.payload}}`;
 
-const MARK = 64;
-
 export class EventLog {
   private listeners = new Map<string, Set<Listener>>();
   private q;
@@ -53,7 +51,6 @@ export class EventLog {
         engineer: insert(` AND status != 'ended' AND ${ACCESS_SQL.engineer}`),
       } satisfies Record<Side, unknown>,
       exists: db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck(),
-      mark: db.prepare('INSERT INTO event_marks (task_id, seq, id) VALUES (?,?,?)'),
       last: db.prepare('SELECT last_seq, last_event_id FROM tasks WHERE id = ?').raw(),
       from: db.prepare('SELECT id FROM event_marks WHERE task_id = ? AND seq >= ? ORDER BY seq LIMIT 1').pluck(),
       // From event `start` back to seq after + 1; the rows with seq in (after, end], in order.
@@ -95,7 +92,6 @@ export class EventLog {
       if (!row) return undefined;
       const [id, seq] = row;
       if (claim) claim.eventId = id;
-      if (seq % MARK === 0) this.q.mark.run(taskId, seq, id);
       const timestamp = iso(now);
       const event = { type, seq, taskId, timestamp, payload } as TaskEvent;
       // The wire text from the stored payload text: the payload is serialised once, for the row and the sockets.

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { routes, TaskEvent } from '../../protocol/backend/index.js';
@@ -126,6 +128,23 @@ test('frames sent together commit together, and a bad one among them undoes only
   assert.is((results[1] as PromiseRejectedResult).reason.code, 'request_not_found');
   const texts = (await poll(taskId, 'after=0')).body.events.filter((e: any) => e.type === 'customer_message').map((e: any) => e.payload.text);
   assert.equal(texts, ['a', 'b']);
+  await customer.close(); await engineer.close();
+});
+
+test('every 64th event of a task is marked, whether a socket frame or a REST call stored it', async () => {
+  const { taskId, engineer, customer } = await liveTask(sb);
+  const first = (await poll(taskId, 'after=0')).body.events.length;
+  await Promise.all(Array.from({ length: 130 - first }, (_, i) => (i % 10 === 9 ? send(taskId, `rest ${i}`)
+    : (i % 2 ? engineer.socket!.send('engineer_message', { text: `e ${i}` }) : customer.send('customer_message', { text: `c ${i}` })))));
+  const db = new Database(join(sb.dataDir, 'sandbox.db'), { readonly: true });
+  try {
+    const marks = db.prepare('SELECT m.seq, e.seq AS at FROM event_marks m JOIN events e ON e.id = m.id WHERE m.task_id = ? ORDER BY m.seq').all(taskId);
+    assert.equal(marks, [{ seq: 64, at: 64 }, { seq: 128, at: 128 }]);
+  } finally {
+    db.close();
+  }
+  const page = (await poll(taskId, 'after=60')).body.events.map((e: any) => e.seq);
+  assert.ok(page.length >= 70 && page.every((seq: number, i: number) => seq === 61 + i), 'a page from a mark on');
   await customer.close(); await engineer.close();
 });
 
