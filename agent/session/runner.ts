@@ -35,6 +35,10 @@ const GRACE_MS = 2000;
  *  128 KiB, go to a space that costs far more to allocate and collect). */
 const READ_BYTES = 64 * 1024;
 
+/** A read shorter than this is held back (up to HOLD_MS) to go out with the next. */
+const SHORT_READ = 32 * 1024;
+const HOLD_MS = 1;
+
 type Exit = { code: number | null; signal: string | null };
 
 /** Where one output stream's chunks come from: a pipe read as a stream, or a socket read into a reused buffer. */
@@ -153,13 +157,36 @@ export class RunningCommand {
       try { return this.sink(name, text, red.count - before); } catch { return undefined; }
     };
     const resume = () => source.resume();
+    const use = (chunk: Buffer) => {
+      const before = red.count;
+      const wait = forward(red.push(chunk), before);
+      if (wait) { source.pause(); wait.then(resume, resume); }
+    };
+    // A short read means the child writes slower than we read: its chunks wait up to HOLD_MS to go out with
+    // what follows, up to READ_BYTES, instead of each as a notification of its own (the front end's cost goes
+    // with their number more than with their size).
+    let held: Buffer | undefined;
+    let heldBytes = 0;
+    let holding: NodeJS.Timeout | undefined;
+    const release = () => {
+      clearTimeout(holding);
+      holding = undefined;
+      if (!heldBytes) return;
+      const n = heldBytes;
+      heldBytes = 0;
+      use(held!.subarray(0, n));
+    };
     return new Promise<void>((resolve) => {
       feed((chunk: Buffer) => {
-        const before = red.count;
-        const wait = forward(red.push(chunk), before);
-        if (wait) { source.pause(); wait.then(resume, resume); }
+        if (heldBytes + chunk.length > READ_BYTES) release();
+        if (!heldBytes && chunk.length >= SHORT_READ) { use(chunk); return; }
+        chunk.copy(held ??= Buffer.allocUnsafeSlow(READ_BYTES), heldBytes);
+        heldBytes += chunk.length;
+        if (heldBytes >= SHORT_READ) release();
+        else holding ??= setTimeout(release, HOLD_MS);
       });
       const finish = () => {
+        release();
         const before = red.count;
         Promise.resolve().then(() => forward(red.flush(), before)).catch(() => {}).finally(resolve);
       };

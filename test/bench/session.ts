@@ -140,7 +140,8 @@ async function relay(w: World, client: ClientKind, pipe: number, again = false):
   // What a terminal front end does with each chunk as it arrives (frontends/tty: a typed listener, so the
   // client checks it against its declaration first), before printing it: neutralise it. Counted as received.
   let chars = 0;
-  w.agent.on(CommandOutputNote, (o) => { if (o.requestId === id) { neutralizeOutput(o.data); chars += o.data.length; } });
+  let notes = 0;
+  w.agent.on(CommandOutputNote, (o) => { if (o.requestId === id) { neutralizeOutput(o.data); chars += o.data.length; notes++; } });
   const front = process.cpuUsage();
   const t = performance.now();
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
@@ -153,7 +154,7 @@ async function relay(w: World, client: ClientKind, pipe: number, again = false):
   const fcpu = (frontCpu.user + frontCpu.system) / 1e6;
   const what = again ? `the next ${SIZE / MB} MB through the same agent (its code compiled and heap grown by the first)` : `output relay to the ${CLIENTS[client]}`;
   console.log(`  ${what}: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x${again ? '' : '  (goal >= 100 MB/s)'}`);
-  console.log(`    front end CPU (this process: reader, checks, neutralizeOutput): ${f(fcpu)} s = ${f(chars / MB / fcpu, 0)} MB per front-end CPU-second`);
+  console.log(`    front end CPU (this process: reader, checks, neutralizeOutput): ${f(fcpu)} s = ${f(chars / MB / fcpu, 0)} MB per front-end CPU-second; ${notes} command_output notifications, ${f(chars / Math.max(notes, 1) / 1024, 1)} KiB each on average`);
   if (cpuBefore !== null && cpuAfter !== null) {
     const cpu = cpuAfter - cpuBefore;
     console.log(`    agent CPU for the relay: ${f(cpu)} s over ${f(secs)} s wall = ${f(chars / MB / cpu, 0)} MB per agent CPU-second (the rate with a free core)`);

@@ -40,6 +40,14 @@ test('8 MB of varied output read from sockets arrives whole and in order while t
   assert.ok(got.stdout.length > 100, `${got.stdout.length} chunks`); // read a piece at a time, not all at once
 });
 
+test('output written a few bytes at a time (held back briefly to go out together) arrives whole and in order', async () => {
+  const { got, sink } = collect();
+  const r = await run('i=0; while [ $i -lt 3000 ]; do echo "$i"; i=$((i+1)); done; printf tail', sink).done;
+  assert.is(r.exitCode, 0);
+  const want = Array.from({ length: 3000 }, (_, i) => `${i}\n`).join('') + 'tail';
+  assert.is(got.stdout.join(''), want);
+});
+
 test('a command killed before it was spawned never runs', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cvf-runner-'));
   try {
