@@ -9,6 +9,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Longest socket path used: what macOS keeps (Linux keeps 107 bytes). */
+const MAX_PATH_BYTES = 103;
+
 export interface ReadingPair {
   /** This process's end, paused: once resumed, its chunks go to the callback given to `readingPair`. */
   ours: net.Socket;
@@ -29,13 +32,33 @@ export async function readingPair(bufferBytes: number, onChunk: (chunk: Buffer) 
   let ours: net.Socket | undefined;
   try {
     const path = join(dir, 's');
+    // A longer path is cut short without an error (Linux keeps 107 bytes, macOS 103): the socket would be made
+    // outside the 0700 folder.
+    if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw new Error(`the temp folder's path is too long for a Unix socket: ${path}`);
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, resolve); });
-    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
     const buffer = Buffer.allocUnsafeSlow(bufferBytes);
     const socket = ours = net.connect({ path, onread: { buffer, callback: (n: number) => { onChunk(buffer.subarray(0, n)); return true; } } });
     socket.pause(); // nothing is read before the caller resumes it
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
-    return { ours: socket, theirs: await accepted };
+    const theirs = await new Promise<net.Socket>((resolve, reject) => {
+      let connected = false;
+      let accepted: net.Socket | undefined;
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        socket.off('connect', onConnect).off('error', settle).off('close', onClose);
+        server.off('connection', onConnection).off('error', settle);
+        if (err) { accepted?.destroy(); reject(err); } else resolve(accepted!);
+      };
+      const timer = setTimeout(() => settle(new Error('no connection within 5 s')), 5000);
+      const onConnect = () => { connected = true; if (accepted) settle(); };
+      const onConnection = (c: net.Socket) => { accepted = c; if (connected) settle(); };
+      const onClose = () => settle(new Error('the connection closed before it was made'));
+      socket.on('connect', onConnect).on('error', settle).on('close', onClose);
+      server.on('connection', onConnection).on('error', settle);
+    });
+    // Until the caller listens (it does once the child is spawned), an error must not throw: it ends the socket.
+    socket.on('error', () => {});
+    theirs.on('error', () => {});
+    return { ours: socket, theirs };
   } catch (err) {
     ours?.destroy();
     throw err;

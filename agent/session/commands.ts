@@ -56,7 +56,8 @@ function start(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): Runnin
       return window.add(notify(CommandOutputNote, { taskId, requestId, stream, data, redactions }));
     },
   );
-  void s.audit.append({ event: 'command_started', taskId, requestId, command: cmd.command, cwd: cmd.workingDirectory });
+  // Logged once the child exists: one that could not be spawned never started (its approval says why).
+  void run.spawned.then(() => s.audit.append({ event: 'command_started', taskId, requestId, command: cmd.command, cwd: cmd.workingDirectory }), () => {});
   void run.done.then(async (r) => {
     await window.drain();
     const { truncated } = capped.finish();
@@ -71,6 +72,6 @@ function start(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): Runnin
       taskId, requestId, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, truncated,
       redactions: r.redactions, timedOut: r.timedOut,
     });
-  }).catch((err) => s.log.error(`command ${requestId} bookkeeping failed`, err)).finally(onDone);
+  }).catch((err) => s.log.error(`command ${requestId} could not be run or its end recorded`, err)).finally(onDone);
   return run;
 }

@@ -51,7 +51,7 @@ interface Source {
 
 export class RunningCommand {
   readonly done: Promise<RunResult>;
-  /** Settles once the child is spawned (or will never be: killed first); `pid` is set from then on. */
+  /** Settles once the child is spawned (`pid` is set from then on); rejects when it could not be. */
   readonly spawned: Promise<void>;
   private child?: ChildProcess;
   private killedFor: RunResult['killed'] = null;
@@ -87,7 +87,7 @@ export class RunningCommand {
   get startedAt(): number { return this.started; }
 
   /** Kills the whole process tree: TERM to the group, KILL after a grace period. False when already ended.
-   *  Killed before it was spawned, the command never starts. */
+   *  Killed before it was spawned (its sockets are made first), it is killed as soon as it is. */
   kill(why: NonNullable<RunResult['killed']>): boolean {
     if (!this.child) {
       this.killedFor ??= why;
@@ -121,20 +121,28 @@ export class RunningCommand {
       readingPair(READ_BYTES, (chunk) => feeds[name]!(chunk))));
     const pairs = made.every((m) => m.status === 'fulfilled') ? made.map((m) => (m as PromiseFulfilledResult<ReadingPair>).value) : undefined;
     if (!pairs) for (const m of made) if (m.status === 'fulfilled') { m.value.ours.destroy(); m.value.theirs.destroy(); }
-    if (this.killedFor) { // cancelled (or the session ended) while the sockets were made
+    let child: ChildProcess;
+    let exited: Promise<Exit>;
+    try {
+      child = this.child = spawn(opts.command, [], {
+        shell: true, cwd: opts.cwd, env: opts.env, stdio: ['ignore', pairs?.[0].theirs ?? 'pipe', pairs?.[1].theirs ?? 'pipe'],
+        detached: process.platform !== 'win32', windowsHide: true,
+      });
+      exited = new Promise<Exit>((resolve) => {
+        child.once('error', () => resolve({ code: null, signal: null }));
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+      });
+      if (!pairs && (!child.stdout || !child.stderr)) throw new Error('the command could not be started: no pipes for its output');
+    } catch (err) { // thrown by spawn (a folder that is now a file, an environment too large, ...): `spawned` rejects
       for (const p of pairs ?? []) { p.ours.destroy(); p.theirs.destroy(); }
-      return { ended: Promise.resolve({ code: null, signal: null }) };
+      clearTimeout(this.timer);
+      throw err;
     }
-    const child = this.child = spawn(opts.command, [], {
-      shell: true, cwd: opts.cwd, env: opts.env, stdio: ['ignore', pairs?.[0].theirs ?? 'pipe', pairs?.[1].theirs ?? 'pipe'],
-      detached: process.platform !== 'win32', windowsHide: true,
-    });
     for (const p of pairs ?? []) p.theirs.destroy(); // the child has its own copies
     this.via = pairs ? 'sockets' : 'pipes';
-    const exited = new Promise<Exit>((resolve) => {
-      child.once('error', () => resolve({ code: null, signal: null }));
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
+    // Cancelled (or the session ended) while its sockets were made: it was approved and is started, then
+    // stopped at once, as a command cancelled just after it started, and reported so (killed by its signal).
+    if (this.killedFor) { const why = this.killedFor; this.killedFor = null; this.kill(why); }
     const pump = (name: StreamName, i: 0 | 1) => {
       if (pairs) return this.pump(name, pairs[i].ours, (take) => { feeds[name] = take; pairs[i].ours.resume(); });
       const stream = (i === 0 ? child.stdout : child.stderr)!;

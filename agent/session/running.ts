@@ -19,7 +19,7 @@ export class RunningCommands {
       if (!this.running.has(requestId) || !pid) return;
       this.records.set(requestId, { requestId, pid, startTicks: processStart(pid), startedAt: new Date(cmd.startedAt).toISOString() });
       this.save();
-    });
+    }, () => {}); // not spawned: the caller awaiting `spawned` hears why, and `done` ends it here
   }
 
   remove(requestId: string): void {

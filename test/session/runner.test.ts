@@ -3,7 +3,7 @@
 // spawned never runs; where the sockets cannot be made, pipes carry the output.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -48,18 +48,32 @@ test('output written a few bytes at a time (held back briefly to go out together
   assert.is(got.stdout.join(''), want);
 });
 
-test('a command killed before it was spawned never runs', async () => {
+test('a command killed before it was spawned is killed as soon as it is, and reported so', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cvf-runner-'));
   try {
     const { got, sink } = collect();
-    const c = run('touch ran', sink, dir);
+    const c = run('sleep 5; touch ran', sink, dir);
     assert.ok(c.kill('cancel'));
     const r = await c.done;
-    assert.equal([r.exitCode, r.signal, r.killed], [null, null, 'cancel']);
-    await new Promise((res) => setTimeout(res, 300));
-    assert.not.ok(existsSync(join(dir, 'ran')), 'the cancelled command ran');
-    assert.is(c.pid, undefined);
+    assert.equal([r.exitCode, r.signal, r.killed], [null, 'SIGTERM', 'cancel']);
+    assert.ok(r.durationMs < 4000, `${r.durationMs} ms`);
+    assert.not.ok(existsSync(join(dir, 'ran')), 'the cancelled command ran to its end');
     assert.equal(got, { stdout: [], stderr: [] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a command that cannot be spawned (its folder is a file) rejects spawned and done, and nothing is left running', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvf-runner-'));
+  try {
+    writeFileSync(join(dir, 'file'), '');
+    const c = run('echo hi', collect().sink, join(dir, 'file'));
+    const spawnErr = await c.spawned.then(() => null, (e: Error) => e);
+    assert.ok(spawnErr && /ENOTDIR/.test(String(spawnErr)), String(spawnErr));
+    const err = await c.done.then(() => null, (e: Error) => e);
+    assert.is(err, spawnErr);
+    assert.is(c.pid, undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -80,6 +94,26 @@ test('where the sockets cannot be made (no usable temp folder), the output comes
     assert.is(got.stderr.join(''), 'oops\n');
   } finally {
     if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+  }
+});
+
+test('a temp folder whose path is too long for a socket gives pipes, and leaves nothing behind in it', async () => {
+  const saved = process.env.TMPDIR;
+  const cwd = tmpdir();
+  const long = join(cwd, `cvf-long-${'d'.repeat(Math.max(1, 100 - cwd.length - 10))}`); // + /cvf-out-XXXXXX/s: over 103 bytes
+  mkdirSync(long, { recursive: true });
+  process.env.TMPDIR = long;
+  try {
+    const { got, sink } = collect();
+    const c = run('echo done', sink, cwd);
+    process.env.TMPDIR = saved;
+    await c.done;
+    assert.is(c.outputVia, 'pipes');
+    assert.is(got.stdout.join(''), 'done\n');
+    assert.equal(readdirSync(long), []); // no socket cut short into the temp folder itself, no folder left
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+    rmSync(long, { recursive: true, force: true });
   }
 });
 

@@ -17,6 +17,7 @@ async function run(r: Cmd, d: KindDeps): Promise<void> {
   const cmd = startCommand(d, { requestId: r.requestId, command: r.command, workingDirectory: r.workingDirectory },
     () => d.running.remove(r.requestId));
   d.running.add(r.requestId, cmd);
+  await cmd.spawned; // a spawn that fails (the folder became a file, an environment too large) fails the approval
 }
 
 /** The folder is checked again when allowed: it may have become a link since the request came. */
