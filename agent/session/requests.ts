@@ -9,7 +9,6 @@ import {
 import type { ApprovalPolicy } from '../policy.js';
 import { askedModule, kindModules } from './kinds/index.js';
 import type { AnswerParams, AnswerResult, Decision, EngineerAsk, KindDeps, Settle, TaskSink } from './kinds/kind.js';
-import type { Delivery } from './outbox.js';
 import type { StoredRequest } from './store.js';
 
 interface Entry { seq: number; request: PendingRequest; timer?: NodeJS.Timeout; settled?: boolean; origin?: Origin }
@@ -128,21 +127,23 @@ export class Requests {
     return (decision, by, reason, scope) => this.settle(entry, decision, by, reason, scope);
   }
 
-  /** Settles a request once: backend (the engineer sees the reason), audit log, front end. */
-  private async settle(entry: Entry, decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session', code?: string): Promise<Delivery> {
+  /** Settles a request once: audit log, backend (the engineer sees the reason), front end. Resolves once the audit
+   *  line is written and the front end told; the backend's copy is queued in the outbox, ahead of anything the
+   *  decision starts (a command's output, a file), and is not waited for: with the network down, an allowed command
+   *  still runs and a denial still answers, and the decision is delivered when the backend is back. */
+  private async settle(entry: Entry, decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session', code?: string): Promise<void> {
     const r = entry.request;
     clearTimeout(entry.timer);
     this.pending.delete(r.requestId);
-    if (entry.settled) return new RpcError(ErrorCode.Conflict, `Request ${r.requestId} was already settled.`, 'already_settled');
+    if (entry.settled) return;
     entry.settled = true;
     await this.d.audit.append({ event: 'decision', taskId: r.taskId, requestId: r.requestId, kind: r.type, decision, decidedBy: by,
       requester: r.requester, reason, scope, refusal: code, ...askedModule(r.type).auditFields(r as never) });
-    const delivered = this.depsOf(entry).outbox.enqueue(requestKinds[r.type].decision.route, { requestId: r.requestId, decision, reason, decidedBy: by });
+    void this.depsOf(entry).outbox.enqueue(requestKinds[r.type].decision.route, { requestId: r.requestId, decision, reason, decidedBy: by });
     await this.d.notify(RequestResolved, { taskId: r.taskId, requestId: r.requestId, decision, decidedBy: by,
       ...(by === 'customer' ? {} : { reason }) });
     // The customer's answer is saved at once; automatic settlements (a flood refused) share lazy writes.
     this.d.save(by === 'customer' ? 0 : LAZY_SAVE_MS);
-    return delivered;
   }
 
   /** The person's answer through kind `kind`'s answer method. The request is claimed synchronously, so two

@@ -170,4 +170,34 @@ test('a left-over command whose end the agent cannot know is reported as unknown
   }
 });
 
+test('with the backend down, an approved command still runs and a denial still answers; the engineer gets both decisions, the output and the result once, in order, when it is back', async () => {
+  const w = await startWorld({ env: FAST });
+  try {
+    await w.engineerJoins();
+    const run = await w.eng.requestCommand('echo ran-offline', 'offline');
+    const refuse = await w.eng.requestCommand('echo never', 'offline too');
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === refuse);
+    await w.sb.kill('SIGKILL');
+    // Before, each answer waited for the backend to take the decision: with the network down it never came.
+    const allowed = await withTimeout(w.agent.request(ApproveCommand, { requestId: run, decision: 'allow' }), 10_000, 'approve offline');
+    assert.is(allowed.started, true);
+    const fin = await w.agent.waitFor(CommandFinished, (p) => p.requestId === run);
+    assert.is(fin.exitCode, 0);
+    const out = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === run).map((n) => n.params.data).join('');
+    assert.is(out, 'ran-offline\n');
+    const denied = await withTimeout(w.agent.request(ApproveCommand, { requestId: refuse, decision: 'deny' }), 10_000, 'deny offline');
+    assert.is(denied.started, false);
+    await w.sb.restart();
+    await w.eng.close();
+    await w.eng.connect(w.taskId);
+    await w.eng.waitFor('command_result', (e) => e.payload.requestId === run, 20_000);
+    await w.eng.waitFor('command_decision', (e) => e.payload.requestId === refuse, 20_000);
+    const mine = w.eng.socket!.events.filter((e) => (e.payload as { requestId?: string }).requestId === run || (e.payload as { requestId?: string }).requestId === refuse)
+      .filter((e) => e.type !== 'request_command').map((e) => `${e.type}:${(e.payload as { requestId: string }).requestId === run ? 'run' : 'refuse'}`);
+    assert.equal(mine, ['command_decision:run', 'command_output:run', 'command_result:run', 'command_decision:refuse']);
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test.run();

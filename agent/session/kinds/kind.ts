@@ -10,7 +10,7 @@ import type { ApprovalPolicy } from '../../policy.js';
 import type { ProjectFiles } from '../../security/safe-file.js';
 import type { AuditEntry, AuditLog } from '../audit.js';
 import type { SessionConfig } from '../config.js';
-import type { Delivery, Outbox } from '../outbox.js';
+import type { Outbox } from '../outbox.js';
 
 export type TaskSink = Pick<Outbox, 'enqueue'>;
 import type { RunningCommands } from '../running.js';
@@ -45,7 +45,8 @@ export interface KindDeps {
 export interface WriteChange { path: string; before: string | null; after: string }
 
 /** Settles the request once: backend, audit log, front end. */
-export type Settle = (decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session') => Promise<Delivery>;
+/** Records a decision (audit line, front end told; the backend's copy queued, not waited for). */
+export type Settle = (decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session') => Promise<void>;
 
 /** The pending request's common part, filled by the lifecycle. */
 export interface Base { taskId: string; engineer: string | null; requester: Requester; receivedAt: string; expiresAt: string }
