@@ -58,12 +58,14 @@ export async function readingPair(bufferBytes: number, onChunk: (chunk: Buffer) 
     // Until the caller listens (it does once the child is spawned), an error must not throw: it ends the socket.
     socket.on('error', () => {});
     theirs.on('error', () => {});
+    server.close();
+    // Not waited for: the pair is connected, and the listening socket went with the server.
+    void rm(dir, { recursive: true, force: true }).catch(() => {});
     return { ours: socket, theirs };
   } catch (err) {
     ours?.destroy();
-    throw err;
-  } finally {
     server.close();
     await rm(dir, { recursive: true, force: true });
+    throw err;
   }
 }

@@ -4,7 +4,7 @@ import { CommandFinished, CommandOutputNote } from '../../protocol/methods/sessi
 import { outsideRequest } from '../cancel.js';
 import { CappedOutput } from './capped-output.js';
 import type { KindDeps } from './kinds/kind.js';
-import { RunningCommand } from './runner.js';
+import { RunningCommand, type OutputSockets } from './runner.js';
 
 export type CommandDeps = Pick<KindDeps, 'taskId' | 'cfg' | 'env' | 'notify' | 'audit' | 'outbox' | 'log'>;
 
@@ -38,11 +38,11 @@ class Window {
 
 /** Runs an approved command: it outlives the approveCommand request, so that request's cancel does not stop it
  *  (cancelCommand does), nor the relay of its output. */
-export function startCommand(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
-  return outsideRequest(() => start(s, cmd, onDone));
+export function startCommand(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void, sockets?: OutputSockets): RunningCommand {
+  return outsideRequest(() => start(s, cmd, onDone, sockets));
 }
 
-function start(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): RunningCommand {
+function start(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void, sockets?: OutputSockets): RunningCommand {
   const { cfg, taskId, notify } = s;
   const { requestId } = cmd;
   const capped = new CappedOutput(cfg.outputCapBytes, cfg.outputTailBytes, (stream, index, data) => {
@@ -55,6 +55,7 @@ function start(s: CommandDeps, cmd: ApprovedCommand, onDone: () => void): Runnin
       capped.write(stream, data);
       return window.add(notify(CommandOutputNote, { taskId, requestId, stream, data, redactions }));
     },
+    sockets,
   );
   // Logged once the child exists: one that could not be spawned never started (its approval says why).
   void run.spawned.then(() => s.audit.append({ event: 'command_started', taskId, requestId, command: cmd.command, cwd: cmd.workingDirectory }), () => {});

@@ -49,6 +49,24 @@ interface Source {
   on(event: 'end' | 'close' | 'error', cb: () => void): unknown;
 }
 
+/**
+ * The sockets a command's stdout and stderr are read from, made as soon as it is allowed: they are ready by the time
+ * the decision is recorded (the audit line, the front end told) instead of after it. Each read is handed to the
+ * stream's entry in `feeds`, which the runner fills in.
+ */
+export class OutputSockets {
+  readonly feeds: Partial<Record<StreamName, (chunk: Buffer) => void>> = {};
+  readonly made: Promise<Array<PromiseSettledResult<ReadingPair>>>;
+  constructor() {
+    this.made = Promise.allSettled((['stdout', 'stderr'] as const).map((name) => readingPair(READ_BYTES, (chunk) => this.feeds[name]!(chunk))));
+  }
+
+  /** Closes them unused: the command is not started after all. */
+  discard(): void {
+    void this.made.then((made) => { for (const m of made) if (m.status === 'fulfilled') { m.value.ours.destroy(); m.value.theirs.destroy(); } });
+  }
+}
+
 export class RunningCommand {
   readonly done: Promise<RunResult>;
   /** Settles once the child is spawned (`pid` is set from then on); rejects when it could not be. */
@@ -63,9 +81,9 @@ export class RunningCommand {
   private via?: 'sockets' | 'pipes';
   private outputChars = 0;
 
-  constructor(opts: RunOptions, private sink: OutputSink) {
+  constructor(opts: RunOptions, private sink: OutputSink, sockets = new OutputSockets()) {
     this.timer = setTimeout(() => this.kill('timeout'), opts.timeoutMs);
-    const started = this.start(opts);
+    const started = this.start(opts, sockets);
     this.spawned = started.then(() => undefined);
     this.done = started.then(async ({ ended }) => {
       const ex = await ended;
@@ -115,10 +133,9 @@ export class RunningCommand {
 
   /** Spawns the child, its stdout and stderr on sockets read into reused buffers where that can be set up
    *  (pipes otherwise); `ended` resolves with its exit once its output has all been handed to the sink. */
-  private async start(opts: RunOptions): Promise<{ ended: Promise<Exit> }> {
-    const feeds: Partial<Record<StreamName, (chunk: Buffer) => void>> = {};
-    const made = await Promise.allSettled((['stdout', 'stderr'] as const).map((name) =>
-      readingPair(READ_BYTES, (chunk) => feeds[name]!(chunk))));
+  private async start(opts: RunOptions, sockets: OutputSockets): Promise<{ ended: Promise<Exit> }> {
+    const { feeds } = sockets;
+    const made = await sockets.made;
     const pairs = made.every((m) => m.status === 'fulfilled') ? made.map((m) => (m as PromiseFulfilledResult<ReadingPair>).value) : undefined;
     if (!pairs) for (const m of made) if (m.status === 'fulfilled') { m.value.ours.destroy(); m.value.theirs.destroy(); }
     let child: ChildProcess;

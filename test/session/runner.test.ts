@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RunningCommand, type OutputSink } from '../../agent/session/runner.js';
+import { OutputSockets, RunningCommand, type OutputSink } from '../../agent/session/runner.js';
 
 const run = (command: string, sink: OutputSink, cwd = tmpdir()) =>
   new RunningCommand({ command, cwd, timeoutMs: 60_000, env: process.env }, sink);
@@ -114,6 +114,26 @@ test('a temp folder whose path is too long for a socket gives pipes, and leaves 
   } finally {
     if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
     rmSync(long, { recursive: true, force: true });
+  }
+});
+
+test('sockets made ahead (while the approval is recorded) carry the command\'s output; discarded, both ends close', async () => {
+  const ahead = new OutputSockets();
+  const { got, sink } = collect();
+  const c = new RunningCommand({ command: 'echo out; echo err >&2', cwd: tmpdir(), timeoutMs: 60_000, env: process.env }, sink, ahead);
+  await c.done;
+  assert.is(c.outputVia, 'sockets');
+  assert.is(got.stdout.join(''), 'out\n');
+  assert.is(got.stderr.join(''), 'err\n');
+
+  const unused = new OutputSockets();
+  unused.discard();
+  const made = await unused.made;
+  await new Promise((r) => setImmediate(r));
+  assert.is(made.length, 2);
+  for (const m of made) {
+    assert.is(m.status, 'fulfilled');
+    if (m.status === 'fulfilled') { assert.ok(m.value.ours.destroyed, 'ours closed'); assert.ok(m.value.theirs.destroyed, 'theirs closed'); }
   }
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PendingOf, Refusal } from '../../../protocol/methods/requests.js';
 import type { ApprovalPolicy } from '../../policy.js';
 import { startCommand } from '../commands.js';
+import { OutputSockets } from '../runner.js';
 import { commandFolder } from '../cwd.js';
 import { assertSessionScope } from '../rules.js';
 import { refusalOf, type AskedKindModule, type KindDeps, type Settle } from './kind.js';
@@ -13,9 +14,9 @@ const HIDING_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u20
 
 type Cmd = PendingOf<'command'>;
 
-async function run(r: Cmd, d: KindDeps): Promise<void> {
+async function run(r: Cmd, d: KindDeps, sockets?: OutputSockets): Promise<void> {
   const cmd = startCommand(d, { requestId: r.requestId, command: r.command, workingDirectory: r.workingDirectory },
-    () => d.running.remove(r.requestId));
+    () => d.running.remove(r.requestId), sockets);
   d.running.add(r.requestId, cmd);
   await cmd.spawned; // a spawn that fails (the folder became a file, an environment too large) fails the approval
 }
@@ -58,15 +59,23 @@ export const commandKind: AskedKindModule<'command'> = {
       await settle('deny', 'customer', 'The customer denied this command.', scope);
       return { requestId: r.requestId, decision, scope, started: false };
     }
+    // Its output sockets are made while the folder is checked again and the decision recorded.
+    const sockets = new OutputSockets();
     try {
       await recheckFolder(r, d);
     } catch (err) {
+      sockets.discard();
       await settle('deny', 'agent', `refused by the customer's agent: ${(err as Error).message}`);
       throw err;
     }
     if (scope === 'session') d.rules.add(r.command, r.workingDirectory);
-    await settle('allow', 'customer', scope === 'session' ? 'Allowed by the customer for this session.' : 'Allowed by the customer.', scope);
-    await run(r, d);
+    try {
+      await settle('allow', 'customer', scope === 'session' ? 'Allowed by the customer for this session.' : 'Allowed by the customer.', scope);
+    } catch (err) {
+      sockets.discard();
+      throw err;
+    }
+    await run(r, d, sockets);
     return { requestId: r.requestId, decision, scope, started: true };
   },
 
