@@ -10,7 +10,7 @@
 // 3. a flood: 10,000 engineer requests in one burst (session-flood.ts); BENCH_PART=flood runs only that.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StreamRedactor } from '../../agent/security/redact.js';
@@ -79,6 +79,30 @@ async function cpuSeconds(pid: number): Promise<number | null> {
   } catch { return null; }
 }
 
+/** A process's CPU seconds split as [main thread, its other threads (V8's compiler and GC helpers, libuv's
+ *  pool)], and its minor page faults (each a fresh page touched: the heap growing), or null. */
+async function threadsAndFaults(pid: number): Promise<{ main: number; others: number; faults: number } | null> {
+  try {
+    let main = 0; let others = 0; let faults = 0;
+    for (const tid of await readdir(`/proc/${pid}/task`)) {
+      const f = (await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ');
+      if (!f) continue;
+      const cpu = (Number(f[11]) + Number(f[12])) / 100;
+      if (tid === String(pid)) main = cpu; else others += cpu;
+      faults += Number(f[7]);
+    }
+    return { main, others, faults };
+  } catch { return null; }
+}
+
+/** [idle, total] jiffies of the whole machine (Linux), or null. */
+async function machineIdle(): Promise<[number, number] | null> {
+  try {
+    const xs = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return [xs[3] + xs[4], xs.reduce((a, b) => a + b, 0)];
+  } catch { return null; }
+}
+
 /** The baseline: the same command's output read straight from a pipe, no agent in between. */
 function barePipe(): Promise<number> {
   return new Promise((resolve) => {
@@ -137,31 +161,41 @@ async function relay(w: World, client: ClientKind, pipe: number, again = false):
   w.agent.notes.length = 0;
   const rssBefore = await peakRss(w.agent.proc.pid!);
   const cpuBefore = await cpuSeconds(w.agent.proc.pid!);
+  const split0 = await threadsAndFaults(w.agent.proc.pid!);
   // What a terminal front end does with each chunk as it arrives (frontends/tty: a typed listener, so the
   // client checks it against its declaration first), before printing it: neutralise it. Counted as received.
   let chars = 0;
   let notes = 0;
-  w.agent.on(CommandOutputNote, (o) => { if (o.requestId === id) { neutralizeOutput(o.data); chars += o.data.length; notes++; } });
+  let first = 0;
+  let last = 0;
+  w.agent.on(CommandOutputNote, (o) => { if (o.requestId === id) { neutralizeOutput(o.data); chars += o.data.length; notes++; last = performance.now(); first ||= last; } });
   const front = process.cpuUsage();
+  const idle0 = await machineIdle();
   const t = performance.now();
   await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
   await w.agent.waitFor(CommandFinished, (p) => p.requestId === id, 300_000);
-  const secs = (performance.now() - t) / 1000;
+  const end = performance.now();
+  const secs = (end - t) / 1000;
   const frontCpu = process.cpuUsage(front);
+  const idle1 = await machineIdle();
   const rssAfter = await peakRss(w.agent.proc.pid!);
   const cpuAfter = await cpuSeconds(w.agent.proc.pid!);
+  const split1 = await threadsAndFaults(w.agent.proc.pid!);
   const rate = chars / MB / secs;
   const fcpu = (frontCpu.user + frontCpu.system) / 1e6;
   const what = again ? `the next ${SIZE / MB} MB through the same agent (its code compiled and heap grown by the first)` : `output relay to the ${CLIENTS[client]}`;
   console.log(`  ${what}: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x${again ? '' : '  (goal >= 100 MB/s)'}`);
+  console.log(`    approve -> first output ${f(first - t, 1)} ms, last output -> command_finished ${f(end - last, 1)} ms; between them ${f(chars / MB / ((last - first) / 1000), 1)} MB/s`);
   console.log(`    front end CPU (this process: reader, checks, neutralizeOutput): ${f(fcpu)} s = ${f(chars / MB / fcpu, 0)} MB per front-end CPU-second; ${notes} command_output notifications, ${f(chars / Math.max(notes, 1) / 1024, 1)} KiB each on average`);
   if (cpuBefore !== null && cpuAfter !== null) {
     const cpu = cpuAfter - cpuBefore;
     console.log(`    agent CPU for the relay: ${f(cpu)} s over ${f(secs)} s wall = ${f(chars / MB / cpu, 0)} MB per agent CPU-second (the rate with a free core)`);
+    if (split0 && split1) console.log(`      its main thread ${f(split1.main - split0.main)} s, its other threads (V8's compiler and GC helpers) ${f(split1.others - split0.others)} s; ${split1.faults - split0.faults} minor page faults`);
   }
   if (rssBefore !== null && rssAfter !== null) {
     console.log(`    agent peak RSS: ${f(rssBefore / MB, 0)} MB before, ${f(rssAfter / MB, 0)} MB after relaying ${SIZE / MB} MB (+${f((rssAfter - rssBefore) / MB, 0)} MB)`);
   }
+  if (idle0 && idle1) console.log(`    the machine's ${cpus().length} CPUs were idle ${f((100 * (idle1[0] - idle0[0])) / (idle1[1] - idle0[1]), 0)}% of the relay's time`);
   console.log(`    machine load while measuring: ${loadavg().map((x) => f(x)).join(' ')} on ${cpus().length} CPUs`);
   return rate;
 }
