@@ -286,14 +286,11 @@ export function createDecoder(framing: Framing): Decoder {
 
 /** One message's bytes on the wire. JSON.stringify never emits a raw newline, so NDJSON is safe. */
 export function encode(framing: Framing, json: string): string {
-  return framePieces(framing, [json]).join('');
+  return framePieces(framing, json).join('');
 }
 
-/** The same bytes as pieces to write in order (one corked writev): the message's JSON text in pieces
- *  (rpc/json-text.ts) with its header or newline. Joining a large message to them would copy all of it once more. */
-export function framePieces(framing: Framing, json: string[]): string[] {
-  if (framing === 'ndjson') return [...json, '\n'];
-  let bytes = 0;
-  for (const piece of json) bytes += Buffer.byteLength(piece, 'utf8');
-  return [`Content-Length: ${bytes}\r\n\r\n`, ...json];
+/** The same bytes as two pieces to write in order (one corked writev): joining a large message to its header
+ *  or newline would copy all of it once more. */
+export function framePieces(framing: Framing, json: string): [string, string] {
+  return framing === 'ndjson' ? [json, '\n'] : [`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n`, json];
 }

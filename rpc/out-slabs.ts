@@ -15,14 +15,15 @@ export class OutSlabs {
   private slabs: Slab[] = [];
   private cur: Slab | undefined;
 
-  /** `pieces` in order as UTF-8 in a slab, and the call that frees them once written; undefined if no slab has room. */
-  encode(pieces: string[], chars: number): { bytes: Buffer; release: () => void } | undefined {
-    const worst = 3 * chars; // UTF-8 bytes per UTF-16 unit: at most 3
+  /** `a` then `b` as UTF-8 in a slab, and the call that frees them once written; undefined if no slab has room. */
+  encode(a: string, b: string): { bytes: Buffer; release: () => void } | undefined {
+    const worst = 3 * (a.length + b.length); // UTF-8 bytes per UTF-16 unit: at most 3
     if (worst > MAX_SLAB_FRAME) return undefined;
     const slab = this.room(worst);
     if (!slab) return undefined;
     const start = slab.used;
-    for (const piece of pieces) slab.used += slab.buf.write(piece, slab.used, 'utf8');
+    slab.used += slab.buf.write(a, slab.used, 'utf8');
+    slab.used += slab.buf.write(b, slab.used, 'utf8');
     slab.live++;
     let freed = false;
     const release = () => { if (!freed) { freed = true; slab.live--; } };

@@ -2,7 +2,6 @@
 // answers in the same framing, and coalesces writes made in one tick into one stream write.
 import type { Readable, Writable } from 'node:stream';
 import { createDecoder, detectFraming, framePieces, type Decoder, type Frame, type Framing } from './framing.js';
-import { jsonPieces } from './json-text.js';
 import { OutSlabs } from './out-slabs.js';
 import { isLent, type LentInput } from './socket-stdout.js';
 
@@ -172,11 +171,9 @@ export function createTransport(input: Readable | LentInput, output: Writable, f
     onClose(cb) { closeCbs.push(cb); },
     send(message) {
       if (closed) return Promise.resolve();
-      const pieces = framePieces(mode ?? 'ndjson', jsonPieces(message));
-      let chars = 0;
-      for (const piece of pieces) chars += piece.length;
-      const encoded = chars >= JOIN_BYTES ? slabs.encode(pieces, chars) : undefined;
-      if (encoded) { queue.push(encoded); queued += encoded.bytes.length; } else { queue.push(...pieces); queued += chars; }
+      const [a, b] = framePieces(mode ?? 'ndjson', JSON.stringify(message));
+      const encoded = a.length + b.length >= JOIN_BYTES ? slabs.encode(a, b) : undefined;
+      if (encoded) { queue.push(encoded); queued += encoded.bytes.length; } else { queue.push(a, b); queued += a.length + b.length; }
       if (!scheduled) { scheduled = true; queueMicrotask(flush); }
       return waiting ?? Promise.resolve();
     },
