@@ -24,6 +24,8 @@ export interface LifecycleDeps extends KindDeps {
   canAsk(): boolean;
   policy: ApprovalPolicy | undefined;
   engineer(): string | null;
+  /** Resolves once session.json holds every change scheduled so far. */
+  saved(): Promise<void>;
 }
 
 const LAZY_SAVE_MS = 250;
@@ -142,8 +144,11 @@ export class Requests {
     void this.depsOf(entry).outbox.enqueue(requestKinds[r.type].decision.route, { requestId: r.requestId, decision, reason, decidedBy: by });
     await this.d.notify(RequestResolved, { taskId: r.taskId, requestId: r.requestId, decision, decidedBy: by,
       ...(by === 'customer' ? {} : { reason }) });
-    // The customer's answer is saved at once; automatic settlements (a flood refused) share lazy writes.
-    this.d.save(by === 'customer' ? 0 : LAZY_SAVE_MS);
+    // The customer's answer is saved at once; automatic settlements (a flood refused) share lazy writes. An allowed
+    // request starts something (a command, a file sent): its decision is on disk first, so an agent killed a moment
+    // later neither asks again for what already ran nor loses the decision the engineer is owed.
+    this.d.save(by === 'customer' || decision === 'allow' ? 0 : LAZY_SAVE_MS);
+    if (decision === 'allow') await this.d.saved();
   }
 
   /** The person's answer through kind `kind`'s answer method. The request is claimed synchronously, so two

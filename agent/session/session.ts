@@ -86,7 +86,7 @@ export class Session {
     this.kindDeps = { taskId: this.taskId, root, cfg, files: deps.files, env: agent.options.env, notify: agent.notify, audit: this.audit,
       outbox: this.outbox, rules: this.rules, running: this.running, log: agent.log, save };
     this.requests = new Requests({ ...this.kindDeps, canAsk: () => agent.client?.capabilities?.approvals === true,
-      policy: agent.options.policy, engineer: () => this.engineer }, file.pending);
+      policy: agent.options.policy, engineer: () => this.engineer, saved: () => this.saver.flush() }, file.pending);
     this.stream = new EventStream({
       taskId: this.taskId, after: file.lastSeq, backend, cfg, log: agent.log,
       onEvent: (e) => this.handle(e),

@@ -200,4 +200,22 @@ test('with the backend down, an approved command still runs and a denial still a
   }
 });
 
+test('an allowed command starts only once its decision is in session.json: an agent killed as it starts neither asks again nor loses the decision', async () => {
+  const w = await startWorld({ env: FAST });
+  try {
+    await w.engineerJoins();
+    const id = await w.eng.requestCommand('cat .codevf/session.json', 'what the agent saved');
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
+    await w.sb.kill('SIGKILL'); // the decision cannot reach the backend: session.json is all there is
+    await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+    await w.agent.waitFor(CommandFinished, (p) => p.requestId === id);
+    const seen = JSON.parse(w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === id).map((n) => n.params.data).join(''));
+    assert.ok(seen.outbox.some((i: { route: string; body: { requestId?: string; decision?: string } }) => i.body.requestId === id && i.body.decision === 'allow'),
+      `the decision was not saved when the command started: ${JSON.stringify(seen.outbox)}`);
+    assert.not.ok(seen.pending.some((p: { request: { requestId: string } }) => p.request.requestId === id), 'still pending when it started');
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test.run();

@@ -44,8 +44,8 @@ export interface KindDeps {
 /** A change as the customer was shown it: the file (project-relative), its content then and after. */
 export interface WriteChange { path: string; before: string | null; after: string }
 
-/** Settles the request once: backend, audit log, front end. */
-/** Records a decision (audit line, front end told; the backend's copy queued, not waited for). */
+/** Records a decision once: the audit line, the front end told, the backend's copy queued (not waited for); an
+ *  allowed one is in session.json too before it resolves. */
 export type Settle = (decision: Decision, by: DecidedBy, reason: string, scope?: 'once' | 'session') => Promise<void>;
 
 /** The pending request's common part, filled by the lifecycle. */
