@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { RunningCommands } from '../../agent/session/running.js';
 import { OutputSockets, RunningCommand, type OutputSink } from '../../agent/session/runner.js';
 
 const run = (command: string, sink: OutputSink, cwd = tmpdir()) =>
@@ -135,6 +136,19 @@ test('sockets made ahead (while the approval is recorded) carry the command\'s o
     assert.is(m.status, 'fulfilled');
     if (m.status === 'fulfilled') { assert.ok(m.value.ours.destroyed, 'ours closed'); assert.ok(m.value.theirs.destroyed, 'theirs closed'); }
   }
+});
+
+test('a command added after every command was stopped (allowed while the session ended) is stopped as it starts', async () => {
+  const running = new RunningCommands(() => {});
+  running.killAll('session_end');
+  const { sink } = collect();
+  const c = run('sleep 30', sink);
+  const t = Date.now();
+  running.add('late', c);
+  const r = await c.done;
+  assert.is(r.killed, 'session_end');
+  assert.is(r.signal, 'SIGTERM');
+  assert.ok(Date.now() - t < 10_000, 'it did not run its course');
 });
 
 test.run();

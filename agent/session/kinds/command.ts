@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { PendingOf, Refusal } from '../../../protocol/methods/requests.js';
 import type { ApprovalPolicy } from '../../policy.js';
+import { outsideRequest } from '../../cancel.js';
 import { startCommand } from '../commands.js';
 import { OutputSockets } from '../runner.js';
 import { commandFolder } from '../cwd.js';
@@ -60,7 +61,7 @@ export const commandKind: AskedKindModule<'command'> = {
       return { requestId: r.requestId, decision, scope, started: false };
     }
     // Its output sockets are made while the folder is checked again and the decision recorded.
-    const sockets = new OutputSockets();
+    const sockets = outsideRequest(() => new OutputSockets()); // read as the command's, not this request's, work
     try {
       await recheckFolder(r, d);
     } catch (err) {
