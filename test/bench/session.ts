@@ -85,8 +85,9 @@ async function threadsAndFaults(pid: number): Promise<{ main: number; others: nu
   try {
     let main = 0; let others = 0; let faults = 0;
     for (const tid of await readdir(`/proc/${pid}/task`)) {
-      const f = (await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.split(' ');
-      if (!f) continue;
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' '); // after the name, which may hold ") "
+      if (!stat || f.length < 13) continue;
       const cpu = (Number(f[11]) + Number(f[12])) / 100;
       if (tid === String(pid)) main = cpu; else others += cpu;
       faults += Number(f[7]);
@@ -185,7 +186,7 @@ async function relay(w: World, client: ClientKind, pipe: number, again = false):
   const fcpu = (frontCpu.user + frontCpu.system) / 1e6;
   const what = again ? `the next ${SIZE / MB} MB through the same agent (its code compiled and heap grown by the first)` : `output relay to the ${CLIENTS[client]}`;
   console.log(`  ${what}: ${f(rate, 1)} MB/s (${chars === SIZE ? 'all bytes' : `${chars} of ${SIZE} bytes`}), bare pipe ${f(pipe, 1)} MB/s, ratio ${f(rate / pipe)}x${again ? '' : '  (goal >= 100 MB/s)'}`);
-  console.log(`    approve -> first output ${f(first - t, 1)} ms, last output -> command_finished ${f(end - last, 1)} ms; between them ${f(chars / MB / ((last - first) / 1000), 1)} MB/s`);
+  console.log(`    approve -> first output ${f(first - t, 1)} ms, last output -> command_finished ${f(end - last, 1)} ms; between them ${last > first ? f(chars / MB / ((last - first) / 1000), 1) : '-'} MB/s`);
   console.log(`    front end CPU (this process: reader, checks, neutralizeOutput): ${f(fcpu)} s = ${f(chars / MB / fcpu, 0)} MB per front-end CPU-second; ${notes} command_output notifications, ${f(chars / Math.max(notes, 1) / 1024, 1)} KiB each on average`);
   if (cpuBefore !== null && cpuAfter !== null) {
     const cpu = cpuAfter - cpuBefore;
