@@ -65,7 +65,7 @@ export async function readingPair(bufferBytes: number, onChunk: (chunk: Buffer) 
   } catch (err) {
     ours?.destroy();
     server.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true }).catch(() => {}); // the error to report is `err`
     throw err;
   }
 }
