@@ -7,12 +7,15 @@ import { readingPair, type ReadingPair } from '../../rpc/socket-pair.js';
 import { killTree } from '../child.js';
 import { StreamRedactor } from '../security/redact.js';
 import type { StreamName } from './capped-output.js';
+import { spawner as agentSpawner, type HelperChild, type Spawner } from './spawner.js';
 
 export interface RunOptions {
   command: string;
   cwd: string;
   timeoutMs: number;
   env: NodeJS.ProcessEnv;
+  /** What starts the command when it can (default: the agent's helper, spawner.ts); the agent itself otherwise. */
+  spawner?: Spawner;
 }
 
 /** Receives redacted output; the next chunk waits until a returned promise settles (none returned: no wait). */
@@ -71,7 +74,7 @@ export class RunningCommand {
   readonly done: Promise<RunResult>;
   /** Settles once the child is spawned (`pid` is set from then on); rejects when it could not be. */
   readonly spawned: Promise<void>;
-  private child?: ChildProcess;
+  private child?: ChildProcess | HelperChild;
   private killedFor: RunResult['killed'] = null;
   private started = Date.now();
   private timer: NodeJS.Timeout;
@@ -138,9 +141,18 @@ export class RunningCommand {
     const made = await sockets.made;
     const pairs = made.every((m) => m.status === 'fulfilled') ? made.map((m) => (m as PromiseFulfilledResult<ReadingPair>).value) : undefined;
     if (!pairs) for (const m of made) if (m.status === 'fulfilled') { m.value.ours.destroy(); m.value.theirs.destroy(); }
-    let child: ChildProcess;
+    let child: ChildProcess | HelperChild;
     let exited: Promise<Exit>;
-    try {
+    const spawner = opts.spawner ?? agentSpawner;
+    if (pairs && spawner.usable) { // started by the helper (spawner.ts): no fork of the agent
+      const helped = spawner.spawn({ command: opts.command, cwd: opts.cwd, env: opts.env }, pairs[0].theirs, pairs[1].theirs);
+      exited = new Promise<Exit>((resolve) => {
+        helped.once('error', () => resolve({ code: null, signal: null }));
+        helped.once('exit', (code: number | null, signal: string | null) => resolve({ code, signal }));
+      });
+      await Promise.race([new Promise((resolve) => helped.once('spawn', resolve)), exited]);
+      child = this.child = helped;
+    } else try {
       child = this.child = spawn(opts.command, [], {
         shell: true, cwd: opts.cwd, env: opts.env, stdio: ['ignore', pairs?.[0].theirs ?? 'pipe', pairs?.[1].theirs ?? 'pipe'],
         detached: process.platform !== 'win32', windowsHide: true,
@@ -162,7 +174,7 @@ export class RunningCommand {
     if (this.killedFor) { const why = this.killedFor; this.killedFor = null; this.kill(why); }
     const pump = (name: StreamName, i: 0 | 1) => {
       if (pairs) return this.pump(name, pairs[i].ours, (take) => { feeds[name] = take; pairs[i].ours.resume(); });
-      const stream = (i === 0 ? child.stdout : child.stderr)!;
+      const stream = (i === 0 ? (child as ChildProcess).stdout : (child as ChildProcess).stderr)!;
       return this.pump(name, stream, (take) => stream.on('data', take));
     };
     const pumped = Promise.all([pump('stdout', 0), pump('stderr', 1)]);

@@ -17,6 +17,7 @@ import type { KindDeps } from './kinds/kind.js';
 import { Requests } from './requests.js';
 import { SessionRules } from './rules.js';
 import { RunningCommands } from './running.js';
+import { spawner } from './spawner.js';
 import { SessionSaver, type SessionFile } from './store.js';
 import { EventStream } from './stream.js';
 
@@ -83,6 +84,9 @@ export class Session {
       requestId: typeof body.requestId === 'string' ? body.requestId : null, reason: String(err.data.backendCode ?? err.data.reason), message: err.message });
     const save = (lazyMs = 0) => this.saver.schedule(lazyMs);
     this.running = new RunningCommands(save);
+    // The helper that starts approved commands (spawner.ts), once this request is answered: a fork of the agent
+    // now, while it is small, instead of one per command.
+    setImmediate(() => spawner.warm());
     this.kindDeps = { taskId: this.taskId, root, cfg, files: deps.files, env: agent.options.env, notify: agent.notify, audit: this.audit,
       outbox: this.outbox, rules: this.rules, running: this.running, log: agent.log, save };
     this.requests = new Requests({ ...this.kindDeps, canAsk: () => agent.client?.capabilities?.approvals === true,

@@ -263,4 +263,25 @@ test('without a front end that handles approvals nothing is ever approved', asyn
   }
 });
 
+test('an approved command is started by the agent\'s helper process, not forked from the agent (spawner.ts)', async () => {
+  const w = await startWorld();
+  try {
+    await w.engineerJoins();
+    const id = await w.eng.requestCommand('echo "parent $PPID"', 'who started me');
+    await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
+    // The helper is started once the session is (createTask), and used once it says it is ready.
+    await new Promise((r) => setTimeout(r, 1000));
+    await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
+    assert.is((await w.agent.waitFor(CommandFinished, (p) => p.requestId === id)).exitCode, 0);
+    const out = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === id).map((n) => n.params.data).join('');
+    const parent = Number(/parent (\d+)/.exec(out)?.[1]);
+    assert.ok(parent > 0, out);
+    assert.is.not(parent, w.agent.proc.pid, 'not the agent');
+    const cmdline = await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '');
+    if (process.platform === 'linux') assert.ok(cmdline.split('\0').includes('-e'), `the helper (node -e ...): ${cmdline.slice(0, 80)}`);
+  } finally {
+    await w.cleanup();
+  }
+});
+
 test.run();
