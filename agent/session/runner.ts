@@ -7,7 +7,7 @@ import { readingPair, type ReadingPair } from '../../rpc/socket-pair.js';
 import { killTree } from '../child.js';
 import { StreamRedactor } from '../security/redact.js';
 import type { StreamName } from './capped-output.js';
-import { spawner as agentSpawner, type HelperChild, type Spawner } from './spawner.js';
+import { spawner as agentSpawner, HelperChild, type Spawner } from './spawner.js';
 
 export interface RunOptions {
   command: string;
@@ -75,6 +75,8 @@ export class RunningCommand {
   /** Settles once the child is spawned (`pid` is set from then on); rejects when it could not be. */
   readonly spawned: Promise<void>;
   private child?: ChildProcess | HelperChild;
+  /** Asked of the helper (spawner.ts), before its pid is known. */
+  private helped?: HelperChild;
   private killedFor: RunResult['killed'] = null;
   private started = Date.now();
   private timer: NodeJS.Timeout;
@@ -112,9 +114,12 @@ export class RunningCommand {
   kill(why: NonNullable<RunResult['killed']>): boolean {
     if (!this.child) {
       this.killedFor ??= why;
+      // Asked of the helper and not reported started yet: it signals the command as soon as it has started it,
+      // so that one the agent stopped (it may be exiting) never runs on unwatched.
+      this.helped?.killBeforeSpawn(why === 'agent_exit' ? 'SIGKILL' : 'SIGTERM');
       return true;
     }
-    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+    if (this.child instanceof HelperChild ? this.child.ended : this.child.exitCode !== null || this.child.signalCode !== null) {
       if (!this.killedFor) return false;
     }
     this.killedFor ??= why;
@@ -124,6 +129,8 @@ export class RunningCommand {
     clearTimeout(this.graceTimer);
     this.graceTimer = setTimeout(() => {
       this.signalTree('SIGKILL');
+      // A helper that no longer reports (stopped by a command) would leave it unfinished for ever.
+      if (this.child instanceof HelperChild) { const c = this.child; setTimeout(() => c.abandon(), 2000).unref(); }
       // A grandchild that left the group may still hold the pipes: stop reading them.
       setTimeout(() => { this.sources.stdout?.destroy(); this.sources.stderr?.destroy(); }, 500).unref();
     }, why === 'session_end' ? 200 : GRACE_MS);
@@ -146,11 +153,20 @@ export class RunningCommand {
     const spawner = opts.spawner ?? agentSpawner;
     if (pairs && spawner.usable) { // started by the helper (spawner.ts): no fork of the agent
       const helped = spawner.spawn({ command: opts.command, cwd: opts.cwd, env: opts.env }, pairs[0].theirs, pairs[1].theirs);
+      this.helped = helped;
+      if (this.killedFor) helped.killBeforeSpawn(this.killedFor === 'agent_exit' ? 'SIGKILL' : 'SIGTERM'); // stopped meanwhile
       exited = new Promise<Exit>((resolve) => {
         helped.once('error', () => resolve({ code: null, signal: null }));
         helped.once('exit', (code: number | null, signal: string | null) => resolve({ code, signal }));
       });
-      await Promise.race([new Promise((resolve) => helped.once('spawn', resolve)), exited]);
+      // Not started (the folder is now a file, the environment too large, the helper gone): as a spawn that
+      // throws below, `spawned` rejects with the reason.
+      const failed = await new Promise<Error | null>((resolve) => { helped.once('spawn', () => resolve(null)); helped.once('error', resolve); });
+      if (failed) {
+        for (const p of pairs) { p.ours.destroy(); p.theirs.destroy(); }
+        clearTimeout(this.timer);
+        throw failed;
+      }
       child = this.child = helped;
     } else try {
       child = this.child = spawn(opts.command, [], {

@@ -5,7 +5,8 @@
 // process that re-wrote 64 MiB after starting `true` took 16,400 faults and ~240 ms doing it. The helper is a
 // bare `node -e` program, started once per session while the agent is still small; it forks the commands, with
 // their stdout and stderr on the sockets the agent hands it (SCM_RIGHTS, node's IPC), and reports each one's
-// pid and exit. The agent still signals a command's process group itself.
+// pid and exit. The agent still signals a command's process group itself (between the helper reaping a command and
+// the agent hearing of it, one IPC message, its group id could in principle be reused: the same window a shell has).
 // Where the helper cannot be used (Windows, not ready yet, gone), the agent starts commands itself as before.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -18,15 +19,20 @@ const HELPER = String.raw`
 const { spawn } = require('node:child_process');
 const live = new Map();
 const io = new Map();
+const killed = new Map();
 let orphaned = false;
 const tell = (m) => { if (process.connected) process.send(m, undefined, undefined, () => {}); };
 const done = () => { if (orphaned && live.size === 0) process.exit(0); };
+const signal = (pid, sig) => { try { process.kill(-pid, sig); } catch {} };
 process.on('message', (m, handle) => {
   if (m.t === 'io') { const e = io.get(m.id) || {}; e[m.stream] = handle; io.set(m.id, e); return; }
+  if (m.t === 'kill') { const c = live.get(m.id); if (c) signal(c.pid, m.signal); else killed.set(m.id, m.signal); return; }
   if (m.t !== 'spawn') return;
   const e = io.get(m.id) || {};
   io.delete(m.id);
   const close = () => { if (e.stdout) e.stdout.destroy(); if (e.stderr) e.stderr.destroy(); };
+  // Nobody left to watch it: not started.
+  if (!process.connected) { close(); return; }
   let child;
   try {
     child = spawn(m.command, [], { shell: true, cwd: m.cwd, env: m.env, stdio: ['ignore', e.stdout || 'ignore', e.stderr || 'ignore'], detached: true });
@@ -36,7 +42,8 @@ process.on('message', (m, handle) => {
   if (child.pid === undefined) return;
   live.set(m.id, child);
   tell({ t: 'spawned', id: m.id, pid: child.pid });
-  child.once('exit', (code, signal) => { live.delete(m.id); tell({ t: 'exit', id: m.id, code, signal }); done(); });
+  child.once('exit', (code, sig) => { live.delete(m.id); tell({ t: 'exit', id: m.id, code, signal: sig }); done(); });
+  if (killed.has(m.id)) { signal(child.pid, killed.get(m.id)); killed.delete(m.id); }
 });
 process.on('disconnect', () => { orphaned = true; done(); });
 tell({ t: 'ready' });
@@ -49,11 +56,27 @@ type HelperMessage =
   | { t: 'error'; id: number; message: string };
 
 /** A command the helper started, seen as much like a ChildProcess as the runner needs: `pid` once spawned,
- *  `exitCode`/`signalCode` once ended, 'spawn', 'exit' and 'error' events. */
+ *  `ended` once it has, 'spawn', 'exit' and 'error' events (an 'error' before 'spawn': it was not started). */
 export class HelperChild extends EventEmitter {
   pid: number | undefined;
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
+  ended = false;
+  constructor(private readonly signalByHelper: (signal: NodeJS.Signals) => void) { super(); }
+
+  /** Signals the command before its pid is known: the helper sends it as soon as it has started it. */
+  killBeforeSpawn(signal: NodeJS.Signals): void { this.signalByHelper(signal); }
+
+  /** Reported ended without an exit status (its end can no longer be learnt); no-op once ended. */
+  abandon(): void { this.end(null, null); }
+
+  end(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.emit('exit', code, signal);
+  }
 }
 
 const SPAWN_TIMEOUT_MS = 10_000;
@@ -94,9 +117,12 @@ export class Spawner {
   /** Starts `req` in the helper with these sockets as its stdout and stderr (they are closed here once sent). */
   spawn(req: SpawnRequest, stdout: net.Socket, stderr: net.Socket): HelperChild {
     const id = ++this.next;
-    const child = new HelperChild();
-    this.children.set(id, child);
     const proc = this.proc!;
+    const child = new HelperChild((signal) => { if (proc.connected) proc.send({ t: 'kill', id, signal }); });
+    this.children.set(id, child);
+    // An accepted socket (rpc/socket-pair.ts) carries its server: node's IPC would then track it per server, a
+    // list and an 'exit' listener per command in both processes. Its server is closed; the socket is handed on.
+    for (const s of [stdout, stderr]) (s as unknown as { server: unknown }).server = null;
     proc.send({ t: 'io', id, stream: 'stdout' }, stdout);
     proc.send({ t: 'io', id, stream: 'stderr' }, stderr);
     proc.send({ t: 'spawn', id, command: req.command, cwd: req.cwd, env: req.env });
@@ -112,11 +138,8 @@ export class Spawner {
     if (!child) return;
     if (m.t === 'spawned') { child.pid = m.pid; child.emit('spawn'); return; }
     this.children.delete(m.id);
-    if (m.t === 'exit') {
-      child.exitCode = m.code;
-      child.signalCode = m.signal;
-      child.emit('exit', m.code, m.signal);
-    } else child.emit('error', new Error(m.message));
+    if (m.t === 'exit') child.end(m.code, m.signal);
+    else { child.ended = true; child.emit('error', new Error(m.message)); }
   }
 
   /** The helper is gone: what it started can no longer be waited for. Each is killed (its group, by pid) and
@@ -126,9 +149,10 @@ export class Spawner {
     this.isReady = false;
     for (const [id, child] of this.children) {
       this.children.delete(id);
-      if (child.pid) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } }
-      if (child.pid) child.emit('exit', null, null);
-      else child.emit('error', new Error('the helper that starts commands exited'));
+      if (child.pid) {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        child.abandon();
+      } else { child.ended = true; child.emit('error', new Error('the helper that starts commands exited')); }
     }
     this.proc.removeAllListeners('message');
     this.proc = undefined;

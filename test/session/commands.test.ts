@@ -269,16 +269,25 @@ test('an approved command is started by the agent\'s helper process, not forked 
     await w.engineerJoins();
     const id = await w.eng.requestCommand('echo "parent $PPID"', 'who started me');
     await w.agent.waitFor(RequestCommandNote, (p) => p.requestId === id);
-    // The helper is started once the session is (createTask), and used once it says it is ready.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The helper is started once the session is (createTask), and used once it says it is ready: wait until it
+    // is there (a child of the agent running node -e), then a little for its first message.
+    const helper = async () => {
+      const kids = await readFile(`/proc/${w.agent.proc.pid}/task/${w.agent.proc.pid}/children`, 'utf8').catch(() => '');
+      for (const k of kids.trim().split(/\s+/).filter(Boolean)) {
+        if ((await readFile(`/proc/${k}/cmdline`, 'utf8').catch(() => '')).split('\0').includes('-e')) return Number(k);
+      }
+      return 0;
+    };
+    let helperPid = 0;
+    for (let i = 0; i < 200 && !(helperPid = await helper()); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(helperPid > 0, 'the agent started its helper');
+    await new Promise((r) => setTimeout(r, 1500)); // node's start, under load
     await w.agent.request(ApproveCommand, { requestId: id, decision: 'allow' });
     assert.is((await w.agent.waitFor(CommandFinished, (p) => p.requestId === id)).exitCode, 0);
     const out = w.agent.notes.filter((n) => n.method === 'command_output' && n.params.requestId === id).map((n) => n.params.data).join('');
     const parent = Number(/parent (\d+)/.exec(out)?.[1]);
     assert.ok(parent > 0, out);
-    assert.is.not(parent, w.agent.proc.pid, 'not the agent');
-    const cmdline = await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '');
-    if (process.platform === 'linux') assert.ok(cmdline.split('\0').includes('-e'), `the helper (node -e ...): ${cmdline.slice(0, 80)}`);
+    assert.is(parent, helperPid, 'the helper, not the agent');
   } finally {
     await w.cleanup();
   }
