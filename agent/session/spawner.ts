@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
+import { killTree } from '../child.js';
 
 /** The helper's whole program. It never dies with a signal from the terminal (its own process group), starts
  *  what it is told exactly as `spawn(command, { shell: true })` would, and once the agent is gone it waits for
@@ -66,6 +67,12 @@ export class HelperChild extends EventEmitter {
 
   /** Signals the command before its pid is known: the helper sends it as soon as it has started it. */
   killBeforeSpawn(signal: NodeJS.Signals): void { this.signalByHelper(signal); }
+
+  /** Not started: `error` is why. */
+  fail(error: Error): void {
+    this.ended = true;
+    this.emit('error', error);
+  }
 
   /** Reported ended without an exit status (its end can no longer be learnt); no-op once ended. */
   abandon(): void { this.end(null, null); }
@@ -136,10 +143,12 @@ export class Spawner {
     if (m.t === 'ready') { this.isReady = true; return; }
     const child = this.children.get(m.id);
     if (!child) return;
-    if (m.t === 'spawned') { child.pid = m.pid; child.emit('spawn'); return; }
-    this.children.delete(m.id);
-    if (m.t === 'exit') child.end(m.code, m.signal);
-    else { child.ended = true; child.emit('error', new Error(m.message)); }
+    switch (m.t) {
+      case 'spawned': child.pid = m.pid; child.emit('spawn'); return;
+      case 'exit': this.children.delete(m.id); child.end(m.code, m.signal); return;
+      case 'error': this.children.delete(m.id); child.fail(new Error(m.message)); return;
+      default: m satisfies never;
+    }
   }
 
   /** The helper is gone: what it started can no longer be waited for. Each is killed (its group, by pid) and
@@ -150,9 +159,9 @@ export class Spawner {
     for (const [id, child] of this.children) {
       this.children.delete(id);
       if (child.pid) {
-        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        killTree(child.pid);
         child.abandon();
-      } else { child.ended = true; child.emit('error', new Error('the helper that starts commands exited')); }
+      } else child.fail(new Error('the helper that starts commands exited'));
     }
     this.proc.removeAllListeners('message');
     this.proc = undefined;
